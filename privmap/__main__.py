@@ -1,0 +1,3 @@
+from privmap.cli import main
+
+main()

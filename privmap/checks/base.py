@@ -1,0 +1,92 @@
+"""The check framework: a catalogue of checks (data), functions that evaluate them (code).
+
+A check function receives the run's `Evidence` and yields one `Outcome` per subject it
+looked at, passed or failed, so the report shows what was verified, not only what broke.
+Titles, severities and articles come from privmap/data/checks.yaml, so legal wording is
+reviewed as data. New evidence (cloud posture, the transfer graph) plugs in as fields of
+`Evidence` and new modules of checks; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from privmap.config.models import Config
+from privmap.data import load_table
+from privmap.model import Severity, StoreFact
+
+Status = Literal["pass", "fail", "error"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything checks may look at for one run."""
+
+    config: Config
+    findings: list[dict[str, Any]]  # the findings.json records of the run
+    facts: list[StoreFact]
+    as_of: dt.date
+    extra: dict[str, Any] = field(default_factory=dict)  # evidence contributed by later stages
+
+    def findings_by_source(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for f in self.findings:
+            out.setdefault(f["source"], []).append(f)
+        return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    subject: str  # store:<name>, object:<uri>, recipient:<name>, transfer:<a>-><b>
+    status: Status
+    evidence: str
+    severity: Severity | None = None  # overrides the catalogue's, e.g. when a condition escalates it
+
+
+CheckFn = Callable[[Evidence], Iterator[Outcome]]
+REGISTRY: dict[str, CheckFn] = {}
+
+
+def check(check_id: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a function as the implementation of catalogue entry `check_id`."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if check_id not in catalogue():
+            raise KeyError(f"check {check_id} is not in privmap/data/checks.yaml")
+        REGISTRY[check_id] = fn
+        return fn
+
+    return register
+
+
+@cache
+def catalogue() -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in load_table("checks")["checks"]}
+
+
+def run_checks(evidence: Evidence) -> list[dict[str, Any]]:
+    """Evaluate every registered check; a check that crashes is reported as status `error`."""
+    results = []
+    for check_id in sorted(REGISTRY):
+        entry = catalogue()[check_id]
+        try:
+            outcomes = list(REGISTRY[check_id](evidence))
+        except Exception as exc:  # one broken check must not hide the others' results
+            outcomes = [Outcome("run", "error", f"the check failed: {type(exc).__name__}: {exc}")]
+        for o in outcomes:
+            results.append(
+                {
+                    "id": check_id,
+                    "title": entry["title"],
+                    "severity": o.severity or entry["severity"],
+                    "status": o.status,
+                    "subject": o.subject,
+                    "evidence": o.evidence,
+                    "article": entry["article"],
+                }
+            )
+    return results

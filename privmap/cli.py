@@ -1,0 +1,213 @@
+"""The command line: thin wrappers over pipeline, detectors and plugins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from privmap import __version__, logs, plugins
+from privmap.config import ConfigError, load_config
+from privmap.model import SEVERITIES, Item, ItemOutcome
+
+EXIT_FINDINGS, EXIT_ERROR = 1, 2
+
+
+class _ExitOnConfigError(click.Group):
+    """Bad config and missing models are user errors: one clear message, exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from privmap.detectors.engine import ModelMissing
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, ModelMissing, LookupError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_ExitOnConfigError, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="privmap")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress at info level.")
+def main(verbose: bool) -> None:
+    """privmap finds personal data in buckets, databases and folders, maps where it flows,
+    checks each store and transfer against GDPR, and writes the audit report and the
+    record of processing activities (Art. 30)."""
+    logs.setup(verbose)
+
+
+_config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The privmap YAML config.",
+)
+
+
+@main.command()
+@_config_option
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("privmap-report"),
+    show_default=True,
+    help="Folder for the reports.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 1 when a check at or above this severity fails (default: reports.fail_on).",
+)
+@click.option("--fresh", is_flag=True, help="Start a new run instead of resuming an interrupted one.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date.")
+def scan(config_path: Path, out_dir: Path, fail_on: str | None, fresh: bool, as_of: dt.datetime | None) -> None:
+    """Scan every source, run the checks, write the reports.
+
+    Exit code 0: clean; 1: a check at or above --fail-on failed; 2: the run had errors.
+    """
+    from privmap import pipeline
+
+    config = load_config(config_path)
+    with _progress() as progress:
+        result = pipeline.run(config, out_dir, fresh=fresh, as_of=as_of and as_of.date(), progress=progress)
+    r = result.report.run
+    click.echo(
+        f"run {r['run_id']}: {r['items_listed']} items ({r['items_scanned']} scanned, "
+        f"{r['items_unchanged']} unchanged, "
+        f"{r['items_skipped']} skipped), {r['findings']} findings, {len(result.report.failed())} failed checks, "
+        f"{r['problems']} problems"
+    )
+    click.echo(f"reports: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
+    sys.exit(result.exit_code(fail_on or config.reports.fail_on))
+
+
+@main.command()
+@_config_option
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("privmap-report"),
+    show_default=True,
+)
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None)
+def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None) -> None:
+    """Re-render the reports of a past run from the store, without rescanning."""
+    from privmap import pipeline
+    from privmap.reports import write_reports
+    from privmap.store import Store
+
+    config = load_config(config_path)
+    store = Store(config.resolve(config.store.path))
+    try:
+        row = store.run(run_id)
+        if row is None:
+            raise LookupError("no finished run in the store yet: run `privmap scan` first")
+        data = pipeline.report_data(config, store, row["id"], as_of and as_of.date())
+        write_reports(data, out_dir)
+    finally:
+        store.close()
+    click.echo(f"reports of run {row['id']}: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
+
+
+@main.command()
+@click.option(
+    "-i",
+    "--input",
+    "input_file",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help='JSON Lines, one {"id": ..., "text": ...} per line; - reads stdin.',
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help='JSON Lines, one {"id": ..., "spans": [...]} per input line; - writes stdout.',
+)
+@click.option("-l", "--language", default=None, help="Language of the texts (default: detection.language).")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Take detection settings from this config.",
+)
+def detect(input_file: IO[str], output_file: IO[str], language: str | None, config_path: Path | None) -> None:
+    """Detect personal data in texts; print character spans (raw values are never printed)."""
+    from privmap.config.models import DetectionConfig
+    from privmap.detectors.detector import Detector
+
+    settings = load_config(config_path).detection if config_path else DetectionConfig()
+    detector = Detector(settings, secret=b"")
+    for n, line in enumerate(input_file, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text = record["text"]
+        except (ValueError, KeyError, TypeError):
+            raise click.ClickException(f"line {n}: expected a JSON object with a text field") from None
+        spans = [
+            {"start": s.start, "end": s.end, "entity_type": s.entity, "score": round(s.score, 3)}
+            for s in detector.spans(text, language)
+        ]
+        output_file.write(json.dumps({"id": record.get("id"), "spans": spans}) + "\n")
+
+
+@main.command("plugins")
+def list_plugins() -> None:
+    """List sources and alert sinks, and why any is disabled."""
+    for info in plugins.catalogue():
+        state = "enabled" if info.enabled else f"disabled: {info.reason}"
+        click.echo(f"{info.kind:7} {info.name:10} {state}")
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A live counter on a terminal; nothing otherwise (logs carry the progress there)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("scanning", total=None)
+        counts = {"scanned": 0, "unchanged": 0}
+
+        def update(item: Item, outcome: ItemOutcome | None) -> None:
+            counts["unchanged" if outcome is None else "scanned"] += 1
+            bar.update(
+                task,
+                description=f"{item.location.source}: {counts['scanned']} scanned, {counts['unchanged']} unchanged",
+            )
+
+        yield update
+
+
+@main.command()
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-estate"))
+def demo(dest: Path) -> None:
+    """Build a small demo estate (folders, a SQLite CRM, logs) and its config in DEST."""
+    from privmap.demo import build
+
+    config = build(dest)
+    click.echo(f"demo estate in {dest}; scan it with: privmap scan --config {config} --out {dest / 'reports'}")

@@ -1,0 +1,162 @@
+"""Load a YAML config: `${ENV}` interpolation, line numbers for every key, strict validation."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin, Loc
+from privmap.config.models import Config
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, interpolate and validate a config file; raise ConfigError naming file, line and key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(str(path), None, (), f"cannot read config: {exc.strerror}")]) from exc
+    return parse_config(text, path, os.environ if env is None else env)
+
+
+def parse_config(text: str, path: Path, env: Mapping[str, str]) -> Config:
+    origin = ConfigOrigin(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ConfigError(
+            [ConfigIssue(str(path), line, (), f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from exc
+    if node is None:
+        raise origin.error((), "the file is empty (expected a mapping with version, organization, sources ...)")
+    issues: list[ConfigIssue] = []
+    data = _Builder(origin, env, issues).build(node, ())
+    if issues:
+        raise ConfigError(issues)
+    if not isinstance(data, dict):
+        raise origin.error((), "expected a mapping at the top level")
+    try:
+        config = Config.model_validate({**data, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError([origin.issue(tuple(e["loc"]), _explain(e)) for e in exc.errors()]) from None
+    config._origin = origin
+    issues = [origin.issue(loc, msg) for loc, msg in _reference_problems(config)]
+    if issues:
+        raise ConfigError(issues)
+    return config
+
+
+def _explain(error: Any) -> str:
+    kind, msg = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see the README for the allowed keys)"
+    if kind == "literal_error":
+        return f"{msg}, got {error['input']!r}"
+    if kind == "missing":
+        return "required key is missing"
+    return f"{msg} (got {error['input']!r})" if not isinstance(error["input"], dict | list) else msg
+
+
+def _reference_problems(config: Config) -> list[tuple[Loc, str]]:
+    """Names that must refer to something declared elsewhere in the same file."""
+    problems: list[tuple[Loc, str]] = []
+    inv = config.inventory
+    sources = [s.name for s in config.sources]
+    for i, name in enumerate(sources):
+        if name in sources[:i]:
+            problems.append((("sources", i, "name"), f"duplicate source name {name!r}"))
+    recipients = {r.name for r in inv.recipients} | {a.name for a in inv.affiliates}
+    for i, activity in enumerate(inv.activities):
+        for j, name in enumerate(activity.recipients):
+            if name not in recipients:
+                problems.append(
+                    (
+                        ("inventory", "activities", i, "recipients", j),
+                        f"{name!r} is not a declared recipient or affiliate",
+                    )
+                )
+        for j, name in enumerate(activity.stores):
+            if name not in sources:
+                problems.append((("inventory", "activities", i, "stores", j), f"{name!r} is not a configured source"))
+    for i, transfer in enumerate(inv.transfers):
+        if transfer.recipient not in recipients:
+            problems.append(
+                (
+                    ("inventory", "transfers", i, "recipient"),
+                    f"{transfer.recipient!r} is not a declared recipient or affiliate",
+                )
+            )
+        if transfer.source not in sources and transfer.source != config.organization.name:
+            problems.append(
+                (
+                    ("inventory", "transfers", i, "source"),
+                    f"{transfer.source!r} is not a configured source or the organization",
+                )
+            )
+    for i, recipient in enumerate(inv.recipients):
+        if recipient.processor_of and recipient.processor_of not in recipients:
+            problems.append(
+                (
+                    ("inventory", "recipients", i, "processor_of"),
+                    f"{recipient.processor_of!r} is not a declared recipient",
+                )
+            )
+    return problems
+
+
+class _Builder:
+    """Turns a YAML node tree into plain data, recording the line of every key."""
+
+    def __init__(self, origin: ConfigOrigin, env: Mapping[str, str], issues: list[ConfigIssue]) -> None:
+        self.origin, self.env, self.issues = origin, env, issues
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.origin.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node)
+                if key == "<<":
+                    self.issues.append(self.origin.issue(loc, "YAML merge keys are not supported"))
+                    continue
+                key = str(key)
+                if key in out:
+                    self.issues.append(
+                        ConfigIssue(str(self.origin.file), key_node.start_mark.line + 1, (*loc, key), "duplicate key")
+                    )
+                self.origin.lines[(*loc, key)] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, (*loc, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*loc, i)) for i, child in enumerate(node.value)]
+        value = self.constructor.construct_object(node)
+        if isinstance(value, str) and "${" in value:
+            return self._interpolate(value, loc)
+        return value
+
+    def _interpolate(self, value: str, loc: Loc) -> str:
+        def sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in self.env:
+                return self.env[name]
+            if default is not None:
+                return default
+            self.issues.append(
+                self.origin.issue(
+                    loc, f"environment variable {name} is not set (write ${{{name}:-default}} for a default)"
+                )
+            )
+            return ""
+
+        return _ENV.sub(sub, value)

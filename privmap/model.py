@@ -1,0 +1,132 @@
+"""Value types shared by every subpackage (standard library only).
+
+Locations travel with the data: a source yields an `Item`, opening it gives a `Blob`
+(bytes) or a `Table` (sampled rows), extractors refine both into `Chunk`s, and
+detectors turn chunks into `Finding`s. Nothing here holds raw personal data once
+detection is done: findings carry masked previews and keyed hashes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a piece of data lives; refined (archive member, column) but never mutated."""
+
+    source: str  # configured source name
+    uri: str  # file:///..., sqlite:///db#table, s3://bucket/key
+    part: str = ""  # archive member, page, sheet
+    field: str = ""  # column, JSON key path, EXIF tag
+
+    def refine(self, *, part: str | None = None, field: str | None = None) -> Location:
+        return replace(
+            self,
+            part=self.part if part is None else part,
+            field=self.field if field is None else field,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One listed unit of a source: a file, an object, a table."""
+
+    location: Location
+    store: str  # the container the item belongs to: a folder, a database, a bucket
+    fingerprint: str  # changes whenever the content may have changed
+    size: int | None = None  # bytes, when known before opening
+    region: str | None = None  # where the item rests, when the source knows better than the config
+    metadata: dict[str, str] = field(default_factory=dict)  # evidence: uploader, consent id, tags
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Bytes read from an item (possibly a prefix of it: `truncated` says so)."""
+
+    location: Location
+    data: bytes
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Sampled rows of a table; `columns` names each value position in `rows`."""
+
+    location: Location
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    total_rows: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Text handed to detectors.
+
+    `kind` is "prose" for free text and "values" for the sampled values of one column or
+    key path, one value per line; `context` carries words that describe the values
+    (a column name, a JSON key) and raise or lower confidence.
+    """
+
+    location: Location
+    text: str
+    kind: Literal["prose", "values"] = "prose"
+    context: tuple[str, ...] = ()
+    offset: int = 0  # character offset of `text` in the extracted whole
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Personal data of one entity type at one location, aggregated over its occurrences."""
+
+    entity: str  # Presidio vocabulary: EMAIL_ADDRESS, CREDIT_CARD, IBAN_CODE, PERSON ...
+    category: str  # fideslang data category, e.g. user.contact.email
+    location: Location
+    score: float  # highest confidence among the occurrences
+    count: int  # occurrences
+    preview: str  # masked, e.g. j***@e***.com; never the raw value
+    value_key: str  # HMAC-SHA256 of the normalised first value, keyed per install
+    distinct: int = 1  # distinct values among the occurrences
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something that stopped part of a scan; recorded on its item, never fatal to the run."""
+
+    location: Location
+    kind: str  # unreadable, corrupt, denied, too-large, unsupported, timeout ...
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFact:
+    """Posture evidence about a store: region, exposure, encryption, replication, grants."""
+
+    source: str
+    store: str
+    key: str  # region, public, encryption, versioning, logging, replication, grant ...
+    value: Any  # JSON-serialisable
+
+
+@dataclass(slots=True)
+class ItemOutcome:
+    """Everything one item produced; the scanner persists it in one transaction."""
+
+    item: Item
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bytes_read: int = 0
+    skipped: str | None = None  # reason the content was not inspected (excluded, unsupported ...)
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, line) for each line of `text`, offsets into `text`."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        yield pos, line.rstrip("\r\n")
+        pos += len(line)

@@ -1,0 +1,197 @@
+"""run(config) -> RunResult: the one place that knows the whole flow.
+
+config -> sources list items -> unchanged ones carried over -> the rest opened, extracted,
+detected -> store (one transaction per item) -> checks -> reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from privmap import plugins
+from privmap.checks import Evidence, run_checks
+from privmap.config import Config, ConfigError
+from privmap.detectors.detector import Detector
+from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
+from privmap.reports import ReportData, write_reports
+from privmap.scanner.crawl import describe, problem_kind, scan_item
+from privmap.scanner.executor import run_all
+from privmap.scanner.sources.base import Source
+from privmap.store import Store, install_secret
+
+log = logging.getLogger("privmap")
+Progress = Callable[[Item, ItemOutcome | None], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    report: ReportData
+    outputs: list[Path]
+    run_errors: int  # sources that could not be listed or opened at all
+
+    def exit_code(self, fail_on: str | None) -> int:
+        if self.run_errors:
+            return 2
+        if fail_on and self.report.failed(fail_on):
+            return 1
+        return 0
+
+
+def config_hash(config: Config) -> str:
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+
+
+def build_source(config: Config, index: int) -> Source:
+    """Instantiate source `index`, turning option errors into file/line config errors."""
+    spec = config.sources[index]
+    try:
+        cls = plugins.load("source", spec.type)
+    except plugins.PluginUnavailable as exc:
+        raise config.error_at(("sources", index, "type"), str(exc)) from None
+    if getattr(cls, "needs_region", False) and not spec.region:
+        raise config.error_at(("sources", index), f"a {spec.type} source needs `region` (where the data lives)")
+    try:
+        return cls(spec, config)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        issues = []
+        for e in exc.errors():
+            loc = ("sources", index, "options", *e["loc"])
+            msg = "unknown option" if e["type"] == "extra_forbidden" else e["msg"]
+            issues.append(config.error_at(loc, msg).issues[0])
+        raise ConfigError(issues) from None
+
+
+def scan(config: Config, *, fresh: bool = False, progress: Progress | None = None) -> tuple[Store, int, int]:
+    """Crawl every source into the store; returns (store, run id, run errors)."""
+    sources = [build_source(config, i) for i in range(len(config.sources))]
+    store = Store(config.resolve(config.store.path))
+    detector = Detector(config.detection, install_secret(config.state_dir))
+    run = store.begin_run(config_hash(config), fresh=fresh)
+    log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})
+    errors = 0
+    for spec, source in zip(config.sources, sources, strict=True):
+        facts: dict[tuple[str, str], Any] = {}
+        try:
+            for fact in source.posture():
+                facts[(fact.store, fact.key)] = fact.value
+            todo = _changed_items(store, run.id, source.items(), facts, spec.region, progress)
+            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detector.detect)
+            for item, outcome in run_all(work, todo, config.scan.workers):
+                store.save_outcome(outcome, run.id, item.region or spec.region, store.item_state(item))
+                for p in outcome.problems:
+                    log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+                if progress:
+                    progress(item, outcome)
+        except Exception as exc:  # the source itself failed: recorded, and the next source goes on
+            errors += 1
+            log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
+            store.record_problem(run.id, Problem(Location(spec.name, spec.name), problem_kind(exc), describe(exc)))
+        # a source's declared region stands for its stores; a discovered one overrides it
+        store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
+        store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
+    return store, run.id, errors
+
+
+def _changed_items(
+    store: Store,
+    run_id: int,
+    items: Iterable[Item],
+    facts: dict[tuple[str, str], Any],
+    region: str | None,
+    progress: Progress | None,
+) -> Iterator[Item]:
+    """Items that need reading; unchanged ones are carried over into the run as they pass."""
+    for item in items:
+        facts.setdefault((item.store, "region"), item.region or region)
+        prev = store.item_state(item)
+        if prev and prev.last_run == run_id:
+            continue  # done before this run was interrupted
+        if prev and prev.fingerprint == item.fingerprint and prev.status in ("scanned", "unchanged", "skipped"):
+            store.mark_unchanged(item, run_id, prev)
+            if progress:
+                progress(item, None)
+            continue
+        yield item
+
+
+def finding_record(row: Any) -> dict[str, Any]:
+    return {
+        "source": row["source"],
+        "store": row["store"],
+        "uri": row["uri"],
+        "part": row["part"],
+        "field": row["field"],
+        "entity": row["entity"],
+        "category": row["category"],
+        "count": row["count"],
+        "distinct": row["distinct_values"],
+        "score": row["score"],
+        "preview": row["preview"],
+        "value_key": row["value_key"],
+        "region": row["region"],
+        "first_seen_run": row["first_seen_run"],
+        "last_seen_run": row["last_seen_run"],
+    }
+
+
+def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> ReportData:
+    """Read one run back from the store, evaluate the checks, and assemble what reports need."""
+    row = store.run(run_id)
+    if row is None:
+        raise LookupError(f"no run {run_id} in {store.path}")
+    findings = [finding_record(r) for r in store.findings(run_id)]
+    facts = store.facts(run_id)
+    problems = [dict(p) for p in store.problems(run_id)]
+    previous = store.previous_run(run_id)
+    new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
+    resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
+    evidence = Evidence(config, findings, facts, as_of or dt.date.today())
+    checks = run_checks(evidence)
+    store.save_checks(run_id, checks)
+    items = store.items(run_id)
+    summary = (row["summary"] and json.loads(row["summary"])) or {}
+    run = {
+        "run_id": run_id,
+        "started": row["started"],
+        "finished": row["finished"],
+        "status": row["status"],
+        **store.item_counts(run_id),
+        "problems": len(problems),
+        "findings": len(findings),
+        "checks_failed": {
+            s: sum(1 for c in checks if c["status"] == "fail" and c["severity"] == s) for s in SEVERITIES
+        },
+        **summary,
+    }
+    skipped = [{"source": i["source"], "uri": i["uri"], "reason": i["skipped"]} for i in items if i["skipped"]]
+    return ReportData(config, run, findings, checks, problems, skipped, facts, new, resolved, previous)
+
+
+def run(
+    config: Config,
+    out_dir: Path,
+    *,
+    fresh: bool = False,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    store, run_id, errors = scan(config, fresh=fresh, progress=progress)
+    try:
+        store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
+        data = report_data(config, store, run_id, as_of)
+        outputs = write_reports(data, out_dir)
+    finally:
+        store.close()
+    log.info("run finished", extra={"run_id": run_id, "findings": len(data.findings), "out": str(out_dir)})
+    return RunResult(run_id, data, outputs, errors)

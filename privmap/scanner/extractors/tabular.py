@@ -1,0 +1,54 @@
+"""CSV/TSV files and database tables: one chunk per column of values, the header as context."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from privmap.model import Blob, Chunk, Location, Table
+from privmap.scanner.extractors.text import decode
+
+csv.field_size_limit(10_000_000)
+
+
+def extract_csv(blob: Blob, delimiter: str | None = None) -> Iterator[Chunk]:
+    text = decode(blob.data)
+    head = text[:65536]
+    try:
+        dialect: Any = csv.Sniffer().sniff(head, delimiters=delimiter or ",;\t|")
+    except csv.Error:
+        dialect = csv.excel_tab if delimiter == "\t" else csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if not rows:
+        return
+    try:
+        has_header = csv.Sniffer().has_header(head)
+    except csv.Error:
+        has_header = False
+    width = max(len(r) for r in rows)
+    header = rows[0] if has_header else [f"column {i + 1}" for i in range(width)]
+    body = rows[1:] if has_header else rows
+    yield from column_chunks(blob.location, header, body)
+
+
+def extract_table(table: Table) -> Iterator[Chunk]:
+    yield from column_chunks(table.location, table.columns, table.rows)
+
+
+def column_chunks(location: Location, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Iterator[Chunk]:
+    for i, name in enumerate(header):
+        values = [_text(row[i]) for row in rows if i < len(row)]
+        values = [v for v in values if v]
+        if values:
+            yield Chunk(location.refine(field=str(name)), "\n".join(values), "values", context=(str(name),))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return decode(value) if len(value) < 4096 else ""
+    # one value per line: a newline inside a value would read as two values
+    return str(value).replace("\r", " ").replace("\n", " ").strip()

@@ -1,0 +1,73 @@
+"""What every source provides, and the sampling read shared by byte-addressable sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from privmap.config.models import Config, SourceConfig
+from privmap.model import Blob, Item, StoreFact, Table
+
+
+class Options(BaseModel):
+    """Base of each source's nested `Options` model: strict, like the rest of the config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Protocol):
+    name: str
+
+    def items(self) -> Iterator[Item]:
+        """List items in a stable order; cheap, no content reads."""
+        ...
+
+    def open(self, item: Item) -> Blob | Table:
+        """Read an item within the scan's byte or row budget. Raises on failure."""
+        ...
+
+    def posture(self) -> list[StoreFact]:
+        """Facts about each store: region, exposure, encryption, replication, grants."""
+        ...
+
+
+class SourceBase:
+    """Common construction: validated options, declared region, scan limits."""
+
+    Options: ClassVar[type[Options]] = Options
+    needs_region: ClassVar[bool] = True  # cloud sources discover the region instead
+
+    def __init__(self, spec: SourceConfig, config: Config) -> None:
+        self.name = spec.name
+        self.spec = spec
+        self.config = config
+        self.options = self.Options.model_validate(spec.options)
+
+    def posture(self) -> list[StoreFact]:
+        return []
+
+
+def sample_ranges(size: int, budget: int, windows: int = 4) -> list[tuple[int, int]]:
+    """Byte ranges [start, end) to read from an object of `size` within `budget` bytes.
+
+    Small objects are read whole. For large ones, half the budget goes to the head (headers,
+    the first records) and the rest to evenly spaced windows, so a big log or export is
+    sampled along its whole length rather than only at its start.
+    """
+    if size <= budget:
+        return [(0, size)]
+    head = budget // 2
+    width = (budget - head) // windows
+    # window i starts so that the first follows the head and the last ends at the end
+    step = (size - head - width) // (windows - 1) if windows > 1 else 0
+    return [(0, head)] + [(head + i * step, head + i * step + width) for i in range(windows)]
+
+
+def read_sampled(read: Callable[[int, int], bytes], size: int, budget: int) -> tuple[bytes, bool]:
+    """Read the sample ranges with `read(start, end)`; returns (bytes, truncated)."""
+    ranges = sample_ranges(size, budget)
+    parts = [read(start, end) for start, end in ranges]
+    # a newline between windows keeps a cut-off record from fusing with the next window's
+    return b"\n".join(parts), len(ranges) > 1

@@ -1,0 +1,223 @@
+"""The CLI end to end on a fixture estate: outputs, exit codes, privacy of outputs, escaping."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing, suppress
+from pathlib import Path
+
+from tests.e2e.conftest import privmap
+
+
+def raw_values(estate_dir: Path) -> set[str]:
+    """Personal data planted in the estate, straight from its CRM and exports."""
+    values: set[str] = set()
+    with closing(sqlite3.connect(estate_dir / "crm.sqlite")) as db:
+        for sql in (
+            "SELECT name, email FROM accounts",
+            "SELECT card_number, iban FROM billing",
+            "SELECT phone, notes FROM contacts",
+        ):
+            for row in db.execute(sql):
+                values.update(str(v) for v in row)
+    for line in (estate_dir / "exports" / "newsletter-leads.csv").read_text().splitlines()[1:]:
+        values.update(line.split(",")[:3])
+    return values
+
+
+def test_scan_writes_every_report_and_keeps_raw_values_in(estate, tmp_path):
+    out = tmp_path / "out"
+    result = privmap("scan", "--config", str(estate), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for name in ("findings.json", "checks.json", "run.json", "report.html", "ropa.html", "ropa.csv", "ropa.json"):
+        assert (out / name).stat().st_size > 0, name
+
+    findings = json.loads((out / "findings.json").read_text())
+    keys = {
+        "source",
+        "uri",
+        "part",
+        "field",
+        "entity",
+        "category",
+        "count",
+        "score",
+        "preview",
+        "region",
+        "first_seen_run",
+        "last_seen_run",
+    }
+    assert all(keys <= set(f) for f in findings)
+    got = {(f["source"], f["field"], f["entity"]) for f in findings}
+    assert {
+        ("crm", "email", "EMAIL_ADDRESS"),
+        ("crm", "card_number", "CREDIT_CARD"),
+        ("crm", "iban", "IBAN_CODE"),
+        ("exports", "email", "EMAIL_ADDRESS"),
+        ("web-logs", "", "IP_ADDRESS"),
+    } <= got
+    assert all(f["region"] == "us-east-1" for f in findings if f["source"] == "web-logs")
+
+    checks = json.loads((out / "checks.json").read_text())
+    assert all({"id", "title", "severity", "status", "subject", "evidence", "article"} <= set(c) for c in checks)
+    failed = {(c["id"], c["subject"]) for c in checks if c["status"] == "fail"}
+    assert ("INV-001", "store:exports") in failed  # undeclared store with contact data
+    assert ("INV-008", "store:exports") in failed  # no role declared
+    assert ("INV-001", "store:crm") not in failed
+
+    run = json.loads((out / "run.json").read_text())
+    assert run["items_scanned"] > 10 and run["bytes_read"] > 0 and run["problems"] == 0
+    assert {"run_id", "started", "finished", "items_listed", "items_unchanged"} <= set(run)
+
+    # nothing planted in the estate appears in any output, the logs or the state database
+    outputs = [p.read_bytes() for p in out.iterdir()]
+    outputs += [result.stdout.encode(), result.stderr.encode(), (estate.parent / ".privmap" / "state.db").read_bytes()]
+    secrets = raw_values(estate.parent)
+    assert len(secrets) > 100
+    leaked = {v for v in secrets for blob in outputs if v.encode() in blob}
+    assert not leaked
+
+    ropa = json.loads((out / "ropa.json").read_text())
+    billing = next(a for a in ropa["activities"] if a["activity"] == "Billing")
+    assert "user.financial.credit_card (crm)" in billing["categories_observed"]
+    assert (
+        "MailRelay in US: privacy_shield" in billing["third_countries"]
+        or "PayFlow in US: dpf" in billing["third_countries"]
+    )
+
+
+def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
+    out = tmp_path / "out"
+    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    (estate.parent / "uploads-eu" / "caption-000.txt").unlink()
+    (estate.parent / "uploads-eu" / "new-note.txt").write_text("Contact Dara Walsh at dara.walsh@inbox.pl\n")
+    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["items_scanned"] == 1 and run["items_unchanged"] > 10
+    findings = json.loads((out / "findings.json").read_text())
+    new = [f for f in findings if f["first_seen_run"] == run["run_id"]]
+    assert {f["uri"].rsplit("/", 1)[1] for f in new} == {"new-note.txt"}
+    html = (out / "report.html").read_text()
+    assert "since run 1" in html and "caption-000.txt" in html  # listed as resolved
+
+
+def test_fail_on_and_exit_codes(estate, tmp_path):
+    assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "a"), "--fail-on", "high").returncode == 1
+    assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "b"), "--fail-on", "critical").returncode == 0
+
+
+def test_bad_config_exits_2_with_file_line_and_key(tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        "version: 1\norganization: {name: X, country: IE}\nsources:\n  - {name: a, type: local, colour: red}\n"
+    )
+    result = privmap("scan", "-c", str(config), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert f"{config}:4: sources[0].colour: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_source_exits_2_and_still_reports_the_rest(estate, tmp_path):
+    text = estate.read_text().replace("options: {path: weblogs}", "options: {path: no-such-folder}")
+    estate.write_text(text)
+    out = tmp_path / "out"
+    result = privmap("scan", "-c", str(estate), "-o", str(out))
+    assert result.returncode == 2
+    run = json.loads((out / "run.json").read_text())
+    assert run["source_errors"] == 1 and run["findings"] > 0
+    assert "no-such-folder" in (out / "report.html").read_text()
+
+
+def test_corrupt_and_hostile_items_are_recorded_and_escaped(estate, tmp_path):
+    uploads = estate.parent / "uploads-eu"
+    hostile = '<img src=x onerror=alert(1)>"; DROP TABLE users; --.txt'
+    (uploads / hostile).write_text("Reach Aoife Byrne at aoife.byrne@mailbox.ie\n")
+    (uploads / "broken.json").write_text('{"email": "x@y.ie", ')
+    with closing(sqlite3.connect(estate.parent / "crm.sqlite")) as db:
+        db.execute('CREATE TABLE "<script>alert(2)</script>" ("<b>email</b>" TEXT)')
+        db.execute('INSERT INTO "<script>alert(2)</script>" VALUES (?)', ("liam.walsh@inbox.pl",))
+        db.commit()
+    out = tmp_path / "out"
+    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    html = (out / "report.html").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt;&#34;; DROP TABLE users" in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html and "&lt;b&gt;email&lt;/b&gt;" in html
+    assert "<img" not in html and "<script" not in html and "<b>" not in html
+    run = json.loads((out / "run.json").read_text())
+    assert run["problems"] == 1
+    assert "broken.json" in html and "corrupt" in html
+    findings = json.loads((out / "findings.json").read_text())
+    assert any("onerror" in f["uri"] for f in findings)  # the hostile file was still scanned
+
+
+def test_a_killed_scan_resumes_without_losing_or_double_counting(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for i in range(150):
+        (folder / f"note-{i:03d}.txt").write_text(
+            f"Ticket {i}: customer{i}@mailbox.ie called from 81.2.69.{i % 250}\n" * 20
+        )
+    config = tmp_path / "privmap.yaml"
+    config.write_text(
+        "version: 1\norganization: {name: X, country: IE}\n"
+        "sources:\n  - {name: notes, type: local, region: eu-west-1, role: controller, options: {path: notes}}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "privmap", "scan", "-c", str(config), "-o", str(tmp_path / "a")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    db = tmp_path / ".privmap" / "state.db"
+    deadline = time.monotonic() + 120
+    done = 0
+    while done < 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        if db.exists():
+            with closing(sqlite3.connect(db)) as con, suppress(sqlite3.OperationalError):  # schema not yet made
+                done = con.execute("SELECT count(*) FROM items").fetchone()[0]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 20 <= done < 150, "the scan was not interrupted midway"
+
+    result = privmap("scan", "-c", str(config), "-o", str(tmp_path / "b"))
+    assert result.returncode == 0, result.stderr
+    run = json.loads((tmp_path / "b" / "run.json").read_text())
+    assert run["run_id"] == 1 and run["items_listed"] == 150  # the same run, completed
+    findings = json.loads((tmp_path / "b" / "findings.json").read_text())
+    emails = [f for f in findings if f["entity"] == "EMAIL_ADDRESS"]
+    assert len(emails) == 150 and all(f["count"] == 20 for f in emails)
+
+
+def test_detect_contract(tmp_path):
+    lines = [
+        {"id": "a", "text": "Write to anna.byrne@mailbox.ie or call +44 20 7946 0958 (phone)."},
+        {"id": 7, "text": "nothing here"},
+    ]
+    result = privmap("detect", "--input", "-", "--output", "-", input="\n".join(json.dumps(x) for x in lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", 7]
+    text = lines[0]["text"]
+    emails = [s for s in out[0]["spans"] if s["entity_type"] == "EMAIL_ADDRESS"]
+    assert [text[s["start"] : s["end"]] for s in emails] == ["anna.byrne@mailbox.ie"]
+    assert all({"start", "end", "entity_type", "score"} == set(s) for s in out[0]["spans"])
+    assert out[1]["spans"] == []
+    assert "anna.byrne" not in result.stderr
+
+
+def test_detect_rejects_bad_input():
+    result = privmap("detect", input='{"id": 1}\n')
+    assert result.returncode != 0 and "line 1" in result.stderr
+
+
+def test_plugins_version_and_help():
+    assert "local" in privmap("plugins").stdout and "sqlite" in privmap("plugins").stdout
+    assert privmap("--version").stdout.startswith("privmap, version")
+    help_text = privmap("scan", "--help").stdout
+    assert "--fail-on" in help_text and "Exit code" in help_text

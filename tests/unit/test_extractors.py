@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from privmap.model import Blob, Location, Table
+from privmap.scanner.extractors import Unsupported, extract
+from privmap.scanner.extractors.sniff import sniff
+from privmap.scanner.extractors.text import decode, windows
+
+LOC = Location("s", "file:///x")
+
+
+def blob(data: bytes, truncated: bool = False) -> Blob:
+    return Blob(LOC, data, truncated)
+
+
+@pytest.mark.parametrize(
+    ("data", "media_type"),
+    [
+        (b"%PDF-1.7\n...", "application/pdf"),
+        (b"PK\x03\x04rest", "application/zip"),
+        (b"\x89PNG\r\n\x1a\nxxxx", "image/png"),
+        (b"\xff\xd8\xff\xe0xxxx", "image/jpeg"),
+        (b"\x1f\x8b\x08\x00", "application/gzip"),
+        (b"SQLite format 3\x00....", "application/vnd.sqlite3"),
+        (b'{"a": 1, "b": [1, 2]}', "application/json"),
+        (b'{"a": 1}\n{"a": 2}\n{"a": 3}\n', "application/x-ndjson"),
+        (b"name,email\nA,a@b.ie\nB,b@c.ie\n", "text/csv"),
+        (b"name\temail\nA\ta@b.ie\nB\tb@c.ie\n", "text/tab-separated-values"),
+        (b"Dear Anna,\nthanks for the photos.\n", "text/plain"),
+        (bytes(range(256)) * 4, "application/octet-stream"),
+    ],
+)
+def test_sniff_by_content(data, media_type):
+    assert sniff(data) == media_type
+
+
+def test_decode_detects_legacy_charsets():
+    assert decode("Zoë Müller, Łódź".encode()) == "Zoë Müller, Łódź"
+    assert decode("Gérard Dépardieu habite à Besançon, près de la rivière".encode("latin-1")).startswith("Gérard")
+    assert decode("Zoë".encode("utf-16")) == "Zoë"
+
+
+def test_windows_cover_the_text_and_cut_at_lines():
+    text = "".join(f"line {i} with some words\n" for i in range(500))
+    parts = list(windows(text, 1000))
+    assert "".join(w for _, w in parts) == text
+    assert all(w.endswith("\n") for _, w in parts)
+    assert all(len(w) <= 1000 for _, w in parts)
+    assert [off for off, _ in parts][1] == len(parts[0][1])
+
+
+def test_text_chunks():
+    chunks = list(extract(blob(b"hello\nworld\n"), 1000))
+    assert [c.text for c in chunks] == ["hello\nworld\n"] and chunks[0].kind == "prose"
+
+
+def test_csv_gives_one_values_chunk_per_column_with_header_context():
+    data = b"email,full_name,amount\na@x.ie,Anna Byrne,10\nb@y.ie,Liam Walsh,20\n"
+    chunks = {c.location.field: c for c in extract(blob(data), 1000)}
+    assert set(chunks) == {"email", "full_name", "amount"}
+    assert chunks["email"].text == "a@x.ie\nb@y.ie"
+    assert chunks["email"].kind == "values" and chunks["email"].context == ("email",)
+
+
+def test_csv_with_semicolons_and_quotes():
+    data = b'name;note\n"Byrne, Anna";"said ""hi"""\n"Walsh, Liam";ok\n'
+    chunks = {c.location.field: c.text for c in extract(blob(data), 1000)}
+    assert chunks["name"] == "Byrne, Anna\nWalsh, Liam"
+
+
+def test_json_values_grouped_by_key_path():
+    doc = {"customer": {"email": "a@x.ie", "tags": ["vip"]}, "items": [{"iban": "IE1"}, {"iban": "IE2"}]}
+    chunks = {c.location.field: c for c in extract(blob(json.dumps(doc).encode()), 1000)}
+    assert chunks["customer.email"].text == "a@x.ie"
+    assert chunks["customer.email"].context == ("email",)
+    assert chunks["items[].iban"].text == "IE1\nIE2"
+    assert chunks["customer.tags[]"].text == "vip"
+
+
+def test_jsonl_skips_a_cut_line():
+    data = b'{"email": "a@x.ie"}\n{"email": "b@y.ie"}\n{"email": "c@'
+    chunks = {c.location.field: c.text for c in extract(blob(data, truncated=True), 1000)}
+    assert chunks == {"email": "a@x.ie\nb@y.ie"}
+
+
+def test_corrupt_json_raises_for_the_item():
+    with pytest.raises(ValueError):
+        list(extract(blob(b'{"email": "a@x.ie", '), 1000))
+
+
+def test_unsupported_binary():
+    with pytest.raises(Unsupported, match="image/png"):
+        list(extract(blob(b"\x89PNG\r\n\x1a\n" + bytes(100)), 1000))
+
+
+def test_table_columns():
+    table = Table(LOC, ["id", "email", "note"], [(1, "a@x.ie", None), (2, "b@y.ie", "multi\nline")])
+    chunks = {c.location.field: c.text for c in extract(table, 1000)}
+    assert chunks == {"id": "1\n2", "email": "a@x.ie\nb@y.ie", "note": "multi line"}
