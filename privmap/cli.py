@@ -123,6 +123,40 @@ def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datet
     click.echo(f"reports of run {row['id']}: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
 
 
+@main.command("graph")
+@_config_option
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["svg", "dot", "graphml", "json"]), default="svg", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="Where to write; - writes stdout.",
+)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date.")
+def graph_command(
+    config_path: Path, run_id: int | None, fmt: str, output_file: IO[str], as_of: dt.datetime | None
+) -> None:
+    """Draw or export the data map of a past run from the store, without rescanning."""
+    from privmap import pipeline
+    from privmap.store import Store
+
+    config = load_config(config_path)
+    store = Store(config.resolve(config.store.path))
+    try:
+        row = store.run(run_id)
+        if row is None:
+            raise LookupError("no finished run in the store yet: run `privmap scan` first")
+        output_file.write(pipeline.render_graph(config, store, row["id"], fmt, as_of and as_of.date()))
+    finally:
+        store.close()
+
+
 @main.command()
 @click.option(
     "-i",
