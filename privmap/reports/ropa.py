@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from privmap.data import load_table
+from privmap.data.legal import is_eea
 from privmap.reports.data import ReportData
 
 # one row per activity; the column order of ropa.csv (ICO template order where it applies)
@@ -30,11 +30,6 @@ COLUMNS: list[tuple[str, str]] = [
     ("dpia", "DPIA"),
     ("last_reviewed", "Last reviewed"),
 ]
-
-
-def _eea(country: str) -> bool:
-    entry = load_table("countries")["countries"].get(country.upper()) or {}
-    return bool(entry.get("eea"))
 
 
 def _contact(name: str | None, email: str | None) -> str:
@@ -63,7 +58,7 @@ def ropa_records(data: ReportData) -> list[dict[str, Any]]:
             kind, country = (r.kind, r.country) if r else ("affiliate", affiliates[name].country)
             mechanism = (r.transfer_mechanism if r else None) or "not recorded"
             recipient_rows.append(f"{name} ({kind.replace('_', ' ')}, {country})")
-            if not _eea(country):
+            if not is_eea(country):
                 third.append(f"{name} in {country}: {mechanism}")
         records.append(
             {
