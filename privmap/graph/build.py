@@ -336,39 +336,30 @@ class _Builder:
         }
         for store in [n for ids in self.stores_of.values() for n in ids]:
             node = self.g.nodes[store]
-            source, facts = node["source"], {**self.facts.get((node["source"], node["uri"]), {})}
+            facts = self.facts.get((node["source"], node["uri"]), {})
             for target in sorted(facts.get("replication") or [], key=lambda t: (str(t.get("bucket")), str(t))):
-                replica = self._replica(store, target)
-                self._flow(
-                    store,
-                    replica,
-                    "replication",
-                    categories=node["categories"],
-                    declared=self._declared_location(node, self.g.nodes[replica]["countries"]),
-                    exporter_role=node["role"] or "controller",
-                    **self._storage_agreement(source, self.g.nodes[replica]["countries"]),
-                )
+                self._copy(store, self._replica(store, target), "replication")
             if len(node["locations"]) > 1:
                 for code in node["locations"]:
-                    loc = self._location(code)
-                    self._flow(
-                        store,
-                        loc,
-                        "placement",
-                        categories=node["categories"],
-                        declared=self._declared_location(node, self.g.nodes[loc]["countries"]),
-                        exporter_role=node["role"] or "controller",
-                        **self._storage_agreement(source, self.g.nodes[loc]["countries"]),
-                    )
+                    self._copy(store, self._location(code), "placement")
             grants = sorted(facts.get("grants") or [], key=lambda g: (str(g.get("account")), str(g.get("principal"))))
             for grant in grants:
                 self._account_flow(store, str(grant.get("account")), "access", declared_pairs, grant)
         for store in [n for n, d in self.g.nodes(data=True) if d["kind"] == "store" and d["account"]]:
             self._account_flow(store, self.g.nodes[store]["account"], "ownership", declared_pairs)
 
-    def _declared_location(self, store: dict[str, Any], countries: list[str]) -> bool:
-        declared = set(store["declared_countries"])
-        return bool(countries) and set(countries) <= declared
+    def _copy(self, store: str, place: str, via: str) -> None:
+        """The store's data also rests in `place` (a replica, a location of a multi-region store)."""
+        node, countries = self.g.nodes[store], self.g.nodes[place]["countries"]
+        self._flow(
+            store,
+            place,
+            via,
+            categories=node["categories"],
+            declared=bool(countries) and set(countries) <= set(node["declared_countries"]),
+            exporter_role=node["role"] or "controller",
+            **self._storage_agreement(node["source"], countries),
+        )
 
     def _replica(self, origin: str, target: dict[str, Any]) -> str:
         bucket = str(target.get("bucket"))
