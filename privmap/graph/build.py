@@ -21,7 +21,7 @@ personal data reaching another place or party. A flow lists in `via` how it is k
 and carries `declared`, `categories` (observed categories that flow), `declared_categories`,
 `mechanism`, `party` (the node whose agreement covers the flow), `exporter_role`, `zone` of the
 destination, `transfer` (destination outside the EEA; null when unknown) and, for a transfer of
-personal data (categories observed or declared), `basis`: the legal assessment on the graph's
+personal data (declared as sent, or categories found in what it copies), `basis`: the legal assessment on the graph's
 `as_of` date (see privmap.data.legal).
 """
 
@@ -40,8 +40,7 @@ from privmap.data import flags_of, legal, load_table
 from privmap.model import StoreFact
 
 ORG = "organization"
-DECLARED_VIA = ("storage", "disclosure", "transfer", "onward")
-OBSERVED_VIA = ("replication", "placement", "access", "ownership")
+SENT_VIA = {"disclosure", "transfer", "onward"}  # declared as sending personal data to a party
 IMPORTER_ROLE = {
     "processor": "processor",
     "sub_processor": "processor",
@@ -77,6 +76,7 @@ class _Builder:
             legal_tables={t: str(load_table(t)["version"]) for t in ("adequacy", "regions", "mechanisms")},
         )
         self.stores_of: dict[str, list[str]] = defaultdict(list)  # source name -> store node ids
+        self.store_by_uri: dict[str, str] = {}  # where a replication target may already be a scanned store
 
     def build(self) -> nx.DiGraph:
         self._parties()
@@ -153,9 +153,12 @@ class _Builder:
         by_store: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for f in self.findings:
             by_store[(f["source"], f["store"])].append(f)
-        names = list(self.specs) + sorted({s for s, _ in by_store} | {s for s, _ in self.facts} - set(self.specs))
+        stores_by_source: dict[str, set[str]] = defaultdict(set)
+        for source, store in [*self.facts, *by_store]:
+            stores_by_source[source].add(store)
+        names = list(self.specs) + sorted(set(stores_by_source) - set(self.specs))
         for source in names:
-            stores = sorted({st for s, st in [*self.facts, *by_store] if s == source and st != source}) or [source]
+            stores = sorted(stores_by_source[source] - {source}) or [source]
             for store in stores:
                 # a source's only store goes by the source's name, as in the inventory
                 node, label = (f"store:{source}", source) if len(stores) == 1 else (f"store:{source}:{store}", store)
@@ -188,6 +191,7 @@ class _Builder:
         for f in findings:
             counts[f["category"]] += f["count"]
             entities[f["category"]].add(f["entity"])
+        self.store_by_uri.setdefault(uri, node)
         self.g.add_node(
             node,
             kind="store",
@@ -364,9 +368,8 @@ class _Builder:
     def _replica(self, origin: str, target: dict[str, Any]) -> str:
         bucket = str(target.get("bucket"))
         uri = bucket if "://" in bucket else f"{self.g.nodes[origin]['uri'].split('://')[0]}://{bucket}"
-        existing = [n for n, d in self.g.nodes(data=True) if d["kind"] == "store" and d["uri"] == uri]
-        if existing:
-            return existing[0]
+        if uri in self.store_by_uri:
+            return self.store_by_uri[uri]
         node, source = f"store:{self.g.nodes[origin]['source']}:{uri}", self.g.nodes[origin]["source"]
         facts = {"region": target.get("region"), "account": target.get("account")}
         self._add_store(node, uri, source, uri, facts, [], scanned=False, replica_of=origin)
@@ -447,7 +450,8 @@ class _Builder:
             return
         outside = [c for c in countries if not legal.is_eea(c)]
         edge["transfer"] = bool(outside)
-        if outside and (edge["categories"] or edge["declared_categories"]):  # personal data goes there
+        # personal data goes there: declared as sent, or found in what is copied or exposed
+        if outside and (edge["categories"] or edge["declared_categories"] or set(edge["via"]) & SENT_VIA):
             party = self.g.nodes[edge["party"]] if edge["party"] else {}
             bases = [
                 legal.transfer_basis(edge["mechanism"], c, self.as_of, party.get("dpf_certified", False))
