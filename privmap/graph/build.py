@@ -21,8 +21,8 @@ personal data reaching another place or party. A flow lists in `via` how it is k
 and carries `declared`, `categories` (observed categories that flow), `declared_categories`,
 `mechanism`, `party` (the node whose agreement covers the flow), `exporter_role`, `zone` of the
 destination, `transfer` (destination outside the EEA; null when unknown) and, for a transfer of
-personal data (declared as sent, or categories found in what it copies), `basis`: the legal assessment on the graph's
-`as_of` date (see privmap.data.legal).
+personal data (declared as sent, or categories found in what it copies), `basis`: the legal
+assessment on the graph's `as_of` date (see privmap.data.legal).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Any
 import networkx as nx
 
 from privmap.config.models import Config, Party, SourceConfig
-from privmap.data import flags_of, legal, load_table
+from privmap.data import covered, flags_of, legal, load_table
 from privmap.model import StoreFact
 
 ORG = "organization"
@@ -49,11 +49,6 @@ IMPORTER_ROLE = {
     "third_party": "controller",
     "authority": "controller",
 }
-
-
-def covered(category: str, declared: Iterable[str]) -> bool:
-    """fideslang categories inherit: declaring `user.contact` covers `user.contact.email`."""
-    return any(category == d or category.startswith(d + ".") for d in declared)
 
 
 def build_graph(config: Config, findings: list[dict[str, Any]], facts: list[StoreFact], as_of: dt.date) -> nx.DiGraph:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from privmap.data import covered
 from privmap.data.legal import is_eea
 from privmap.reports.data import ReportData
 
@@ -51,7 +52,7 @@ def ropa_records(data: ReportData) -> list[dict[str, Any]]:
             for category in by_store.get(store, {}):
                 observed.setdefault(category, []).append(store)
         declared = set(activity.data_categories)
-        undeclared = {c: s for c, s in observed.items() if not any(c == d or c.startswith(d + ".") for d in declared)}
+        undeclared = {c: s for c, s in observed.items() if not covered(c, declared)}
         recipient_rows, third = [], []
         for name in activity.recipients:
             r = recipients.get(name)
