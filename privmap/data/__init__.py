@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -27,3 +28,8 @@ def category_of(entity: str) -> str:
 def flags_of(entity: str) -> frozenset[str]:
     """Risk flags of an entity: special (Art. 9/10), high_risk, spi (CCPA sensitive)."""
     return frozenset(_entity(entity).get("flags") or ())
+
+
+def covered(category: str, declared: Iterable[str]) -> bool:
+    """fideslang categories inherit: declaring `user.contact` covers `user.contact.email`."""
+    return any(category == d or category.startswith(d + ".") for d in declared)
