@@ -187,6 +187,10 @@ inventory:
        transfer_mechanism: privacy_shield, dpa_signed_on: 2018-05-20}
     - {name: Google Analytics, kind: processor, country: US, purpose: web analytics, transfer_mechanism: dpf}
     - {name: HelpDeskly, kind: processor, country: IE, purpose: customer support}
+  controllers:  # customers whose uploads we host: one Art. 30(2) processor record each
+    - {name: Studio Nord GmbH, country: DE, contact: privacy@studionord.example, contract: DPA v3 signed 2024-02-01}
+    - {name: Lumen Weddings SARL, country: FR, contact: hello@lumen-weddings.example,
+       dpo: {name: Camille Roux, email: dpo@lumen-weddings.example}, contract: DPA v3 signed 2024-06-12}
   activities:
     - name: Customer accounts
       purposes: [essential.service, essential.service.authentication]

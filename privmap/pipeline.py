@@ -175,7 +175,22 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         **summary,
     }
     skipped = [{"source": i["source"], "uri": i["uri"], "reason": i["skipped"]} for i in items if i["skipped"]]
-    return ReportData(config, run, findings, checks, problems, skipped, facts, new, resolved, previous)
+    counted = store.coverage(run_id, [s.name for s in config.sources])
+    coverage = [{"source": s.name, "type": s.type, "region": s.region, **counted[s.name]} for s in config.sources]
+    return ReportData(
+        config,
+        run,
+        findings,
+        checks,
+        problems,
+        skipped,
+        facts,
+        new,
+        resolved,
+        previous,
+        previous_checks=store.checks(previous) if previous is not None else [],
+        coverage=coverage,
+    )
 
 
 def run(

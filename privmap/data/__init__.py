@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -27,3 +28,35 @@ def category_of(entity: str) -> str:
 def flags_of(entity: str) -> frozenset[str]:
     """Risk flags of an entity: special (Art. 9/10), high_risk, spi (CCPA sensitive)."""
     return frozenset(_entity(entity).get("flags") or ())
+
+
+def covered(category: str, declared: Iterable[str]) -> bool:
+    """fideslang categories inherit: declaring `user.contact` covers `user.contact.email`."""
+    return any(category == d or category.startswith(d + ".") for d in declared)
+
+
+def category_entry(category: str) -> dict[str, Any]:
+    """Label, CNIL group and special flag of a fideslang category, from its nearest listed parent."""
+    table = load_table("vocabulary")["categories"]
+    key = category
+    while key not in table and "." in key:
+        key = key.rpartition(".")[0]
+    entry = table.get(key, {})
+    return {
+        "label": entry["label"] if key == category else category,  # a parent's label would hide detail
+        "group": entry.get("group", "other"),
+        "special": bool(entry.get("special")),
+    }
+
+
+def country_entry(code: str) -> dict[str, Any]:
+    """The countries.yaml row of an ISO code (name, eea); an unknown code is named by itself, not EEA."""
+    return load_table("countries")["countries"].get(code.upper()) or {"name": code, "eea": False}
+
+
+def region_countries(code: str) -> list[str]:
+    """The countries a cloud region code stands for; empty when the code is not in regions.yaml."""
+    for row in load_table("regions")["locations"]:
+        if row["code"].lower() == code.lower():
+            return list(row["countries"])
+    return []

@@ -8,6 +8,20 @@ from typing import Any
 from privmap.config.models import Config
 from privmap.model import SEVERITIES, StoreFact
 
+# how much a failed check of each severity weighs in the score; info checks only inform
+SCORE_WEIGHTS = {"info": 0, "low": 1, "medium": 3, "high": 6, "critical": 10}
+
+
+def score(checks: list[dict[str, Any]]) -> int:
+    """The weighted share of checks that passed, 0-100; a check that errored counts as failed."""
+    total = sum(SCORE_WEIGHTS[c["severity"]] for c in checks)
+    failed = sum(SCORE_WEIGHTS[c["severity"]] for c in checks if c["status"] != "pass")
+    return round(100 * (1 - failed / total)) if total else 100
+
+
+def _failing(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(c["id"], c["subject"]): c for c in checks if c["status"] != "pass"}
+
 
 @dataclass(frozen=True)
 class ReportData:
@@ -21,16 +35,38 @@ class ReportData:
     new_findings: list[dict[str, Any]] = field(default_factory=list)
     resolved_findings: list[dict[str, Any]] = field(default_factory=list)
     previous_run: int | None = None
+    previous_checks: list[dict[str, Any]] = field(default_factory=list)  # checks.json of the previous run
+    # per source: items listed, scanned, unchanged, skipped, failed, partly read; bytes; problems by kind
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+    data_map_svg: str | None = None  # the data map as inline SVG, its text already escaped by its maker
 
     def failed(self, min_severity: str = "info") -> list[dict[str, Any]]:
         floor = SEVERITIES.index(min_severity)  # type: ignore[arg-type]
         return [c for c in self.checks if c["status"] == "fail" and SEVERITIES.index(c["severity"]) >= floor]
 
-    def severity_counts(self) -> dict[str, int]:
+    def severity_counts(self, checks: list[dict[str, Any]] | None = None) -> dict[str, int]:
+        """Failed checks per severity, most severe first."""
         counts = {s: 0 for s in reversed(SEVERITIES)}
-        for c in self.failed():
-            counts[c["severity"]] += 1
+        for c in self.checks if checks is None else checks:
+            if c["status"] == "fail":
+                counts[c["severity"]] += 1
         return counts
+
+    def score(self) -> int:
+        return score(self.checks)
+
+    def previous_score(self) -> int | None:
+        return score(self.previous_checks) if self.previous_run is not None else None
+
+    def newly_failing(self) -> list[dict[str, Any]]:
+        """Checks failing now that passed, or were not evaluated, in the previous run."""
+        before = _failing(self.previous_checks)
+        return [c for k, c in _failing(self.checks).items() if k not in before]
+
+    def fixed(self) -> list[dict[str, Any]]:
+        """Checks that failed in the previous run and no longer fail."""
+        now = _failing(self.checks)
+        return [c for k, c in _failing(self.previous_checks).items() if k not in now]
 
     def findings_by_store(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """source -> category -> findings, in a stable order."""
