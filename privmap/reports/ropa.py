@@ -12,70 +12,19 @@ the organisation processes for, grouping the processor-role activities done for 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, NamedTuple
+from dataclasses import asdict, dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from privmap.config.models import Activity, Config, ControllerParty, Recipient
 from privmap.data import category_entry, country_entry, covered, flags_of, load_table, region_countries
 from privmap.reports.data import ReportData
-
-Basis = Literal[
-    "declared", "observed", "undeclared", "unobserved", "derived", "missing", "unrecorded", "invalid", "weakness", "n/a"
-]
-
-
-class BasisInfo(NamedTuple):
-    label: str  # shown before the text
-    gap: bool  # a gap the DPO must close
-    meaning: str
-
-
-BASES: dict[str, BasisInfo] = {
-    "declared": BasisInfo("declared", False, "stated in the inventory (the privmap configuration)"),
-    "observed": BasisInfo("observed", False, "found by the scan, and consistent with the inventory"),
-    "undeclared": BasisInfo("observed in addition", True, "found by the scan but missing from the inventory"),
-    "unobserved": BasisInfo(
-        "declared, not found by the scan", False, "in the inventory, but the scan found none in the stores"
-    ),
-    "derived": BasisInfo("derived", False, "worked out from the inventory, the scan and privmap's legal tables"),
-    "missing": BasisInfo("missing, required", True, "required by Art. 30 (or by the basis relied on) and not recorded"),
-    "unrecorded": BasisInfo("not recorded", False, "recommended by the ICO or CNIL templates, not recorded"),
-    "invalid": BasisInfo("declared, not valid", True, "stated in the inventory, but no longer valid in law"),
-    "weakness": BasisInfo("observed weakness", True, "a security weakness seen in the store's configuration"),
-    "n/a": BasisInfo("not applicable", False, "does not apply to this activity, for the reason given"),
-}
-
-
-@dataclass(frozen=True)
-class Entry:
-    basis: Basis
-    text: str
-
-    @property
-    def label(self) -> str:
-        return BASES[self.basis].label
-
-    @property
-    def gap(self) -> bool:
-        return BASES[self.basis].gap
-
-    def flat(self) -> str:
-        return f"{self.label}: {self.text}" if self.text else self.label
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    reference: str  # the Art. 30 point, or the regulator template that recommends the column
-    required: bool = False  # mandatory under Art. 30 (always or where applicable)
-
+from privmap.reports.record import Basis, Column, Entry, Record
 
 # one row per activity in ropa.csv and ropa.xlsx: the Art. 30 content, then the ICO and CNIL columns
 COLUMNS: list[Column] = [
-    Column("activity", "Processing activity", "CNIL", True),
-    Column("role", "Role", "Art. 30(1), 30(2)", True),
+    Column("activity", "Processing activity", "CNIL", True, marked=False),
+    Column("role", "Role", "Art. 30(1), 30(2)", True, marked=False),
     Column("business_function", "Business function", "ICO"),
     Column("controller", "Controller: name and contact details", "Art. 30(1)(a), 30(2)(a)", True),
     Column("joint_controller", "Joint controller", "Art. 30(1)(a)", True),
@@ -125,33 +74,6 @@ PROCESSOR_COLUMNS: list[Column] = [
     Column("transfers", "Transfers to third countries and safeguards", "Art. 30(2)(c)", True),
     Column("security", "Technical and organisational security measures", "Art. 30(2)(d)", True),
 ]
-
-
-@dataclass(frozen=True)
-class Record:
-    title: str
-    fields: dict[str, list[Entry]]
-    role: str = "controller"
-    extra: dict[str, Any] = field(default_factory=dict)  # structured evidence for ropa.json
-
-    def text(self, key: str) -> str:
-        """A field as one line of text, each part marked with where it comes from."""
-        return "; ".join(e.flat() for e in self.fields.get(key, []))
-
-    def gaps(self, columns: list[Column]) -> list[str]:
-        return [c.title for c in columns if any(e.gap for e in self.fields.get(c.key, []))]
-
-    def to_json(self, columns: list[Column]) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "role": self.role,
-            "fields": {
-                c.key: [{"basis": e.basis, "label": e.label, "text": e.text} for e in self.fields[c.key]]
-                for c in columns
-            },
-            "gaps": self.gaps(columns),
-            **self.extra,
-        }
 
 
 @dataclass(frozen=True)
@@ -212,7 +134,6 @@ class _Context:
     """The run's evidence, indexed once for every record."""
 
     def __init__(self, data: ReportData) -> None:
-        self.data = data
         self.config: Config = data.config
         inv = self.config.inventory
         self.recipients: dict[str, Recipient] = {r.name: r for r in inv.recipients}

@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from privmap.reports.data import ReportData
-from privmap.reports.ropa import BASES, COLUMNS, PROCESSOR_COLUMNS, Column, Record, Ropa
+from privmap.reports.record import BASES, Column, Record
+from privmap.reports.ropa import COLUMNS, PROCESSOR_COLUMNS, Ropa
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _GAP_FILL = PatternFill("solid", fgColor="FBE3E1")
@@ -35,7 +36,7 @@ def write_csv(path: Path, ropa: Ropa) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow([header(c) for c in COLUMNS])
-        writer.writerows([[csv_cell(r.text(c.key)) for c in COLUMNS] for r in ropa.activities])
+        writer.writerows([[csv_cell(r.text(c.key, c.marked)) for c in COLUMNS] for r in ropa.activities])
 
 
 def _sheet(ws: Worksheet, columns: list[Column], records: list[Record]) -> None:
@@ -45,7 +46,7 @@ def _sheet(ws: Worksheet, columns: list[Column], records: list[Record]) -> None:
         cell.fill = _HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r in records:
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", r.text(c.key)) for c in columns])
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", r.text(c.key, c.marked)) for c in columns])
         for cell, column in zip(ws[ws.max_row], columns, strict=True):
             cell.data_type = "s"  # never a formula, whatever the text starts with
             cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -9,15 +9,8 @@ from typing import Any
 from privmap.reports.audit import coverage_totals, ordered_checks, store_rows
 from privmap.reports.data import SCORE_WEIGHTS, ReportData
 from privmap.reports.html import render
-from privmap.reports.ropa import (
-    BASES,
-    COLUMNS,
-    ORGANISATION_COLUMNS,
-    PROCESSOR_COLUMNS,
-    Entry,
-    build_ropa,
-    ropa_json,
-)
+from privmap.reports.record import BASES, Entry
+from privmap.reports.ropa import COLUMNS, ORGANISATION_COLUMNS, PROCESSOR_COLUMNS, build_ropa, ropa_json
 from privmap.reports.sheets import write_csv, write_xlsx
 
 OUTPUTS = ("findings.json", "checks.json", "run.json", "ropa.json", "ropa.csv", "ropa.xlsx", "report.html", "ropa.html")

@@ -101,6 +101,14 @@ def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
     html = (out / "report.html").read_text()
     assert "since run 1" in html and "caption-000.txt" in html  # listed as resolved
 
+    # the first run's reports, re-rendered from the store without scanning
+    again = privmap("report", "-c", str(estate), "-o", str(tmp_path / "run1"), "--run", "1")
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "run1" / "run.json").read_text())["run_id"] == 1
+    assert "Scan run 1," in (tmp_path / "run1" / "report.html").read_text()
+    assert "new-note.txt" not in (tmp_path / "run1" / "findings.json").read_text()
+    assert all((tmp_path / "run1" / name).stat().st_size > 0 for name in OUTPUTS)
+
 
 def test_fail_on_and_exit_codes(estate, tmp_path):
     assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "a"), "--fail-on", "high").returncode == 1

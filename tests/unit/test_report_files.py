@@ -30,7 +30,8 @@ def test_csv_and_xlsx_open_with_the_standard_libraries_and_carry_every_art30_col
     write_reports(report(config(extra)), tmp_path)
     with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["Processing activity [CNIL]"] for r in rows] == ["declared: Billing", "declared: Hosting"]
+    assert [r["Processing activity [CNIL]"] for r in rows] == ["Billing", "Hosting"]
+    assert [r["Role [Art. 30(1), 30(2)]"] for r in rows] == ["controller", "processor"]
     headers = list(rows[0])
     for point in ART30[:7]:
         assert any(point in h for h in headers), point
@@ -58,7 +59,7 @@ def test_names_from_the_scan_never_become_formulas(tmp_path):
     write_reports(report(cfg, findings=findings), tmp_path)
     with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[1][0] == "declared: " + HOSTILE  # starts with the label, so no spreadsheet evaluates it
+    assert rows[1][0] == "'" + HOSTILE
     wb = load_workbook(tmp_path / "ropa.xlsx")
     cells = [c for row in wb["Activities (Art. 30)"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
