@@ -123,6 +123,7 @@ def test_ropa_filters_and_prints_one_record_per_page(browser: Browser, demo_repo
         assert processors == ["Processing for Studio Nord GmbH", "Processing for Lumen Weddings SARL"]
 
         page.emulate_media(media="print")
+        assert len(visible_rows(page, "overview-table")) == 5  # a printed table is whole, filtered or not
         pdf = page.pdf(format="A4", print_background=True)
         (ARTIFACTS / "ropa.pdf").write_bytes(pdf)
         assert pdf_pages(pdf) >= page.locator("section.record").count()  # each record starts a page

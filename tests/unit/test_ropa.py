@@ -244,7 +244,8 @@ def test_controllers_must_name_processor_activities():
       controllers:
         - {name: Studio A, activities: [Billing]}
     """
-    with pytest.raises(ConfigError, match=r"controllers\[0\].activities\[0\]: 'Billing' is not a declared activity"):
+    message = r"controllers\[0\].activities\[0\]: 'Billing' is not an activity with role: processor"
+    with pytest.raises(ConfigError, match=message):
         config(extra)
 
 
