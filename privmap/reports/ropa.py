@@ -349,7 +349,7 @@ def _retention(ctx: _Context, activity: Activity) -> list[Entry]:
     return entries
 
 
-def posture(facts: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _posture(facts: dict[str, Any]) -> tuple[list[str], list[str]]:
     """A store's posture facts as (measures in place, weaknesses), in words."""
     good: list[str] = []
     weak: list[str] = []
@@ -377,7 +377,7 @@ def posture(facts: dict[str, Any]) -> tuple[list[str], list[str]]:
 def _security(ctx: _Context, stores: list[str]) -> list[Entry]:
     entries = []
     for source, store, facts in ctx.store_facts(stores):
-        good, weak = posture(facts)
+        good, weak = _posture(facts)
         name = source if store == source else f"{store} ({source})"
         if good:
             entries.append(Entry("observed", f"{name}: {_join(good)}"))
