@@ -25,11 +25,15 @@ demo: install
 	$(PY) -m privmap demo $(DEMO)
 	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports
 
+# the browser tests drive Debian's Chromium (never a browser download); CI runs as root
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 lint: install-test
 	$(PY) -m ruff check privmap tests bench
 	$(PY) -m ruff format --check privmap tests bench
 
-test: install-test lint
+test: install-test lint /usr/bin/chromium
 	$(PY) -m pytest -n 2
 
 clean:

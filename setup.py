@@ -24,7 +24,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.11",
     packages=find_packages(include=["privmap", "privmap.*"]),
-    package_data={"privmap": ["data/*.yaml", "reports/templates/*.j2"]},
+    package_data={"privmap": ["data/*.yaml", "reports/templates/*.j2", "reports/templates/*.js"]},
     install_requires=requirements("base"),
     extras_require={extra: requirements(extra) for extra in EXTRAS},
     entry_points={"console_scripts": ["privmap = privmap.cli:main"]},

@@ -210,6 +210,10 @@ inventory:
     # the US storage is run by the US subsidiary, under its Privacy Shield certification
     - {source: uploads-us, recipient: Pixelcloud Inc, data_categories: [user.content, user.name]}
     - {source: web-logs, recipient: Pixelcloud Inc, data_categories: [user.device]}
+  controllers:  # customers whose uploads we host: one Art. 30(2) processor record each
+    - {name: Studio Nord GmbH, country: DE, contact: privacy@studionord.example, contract: DPA v3 signed 2024-02-01}
+    - {name: Lumen Weddings SARL, country: FR, contact: hello@lumen-weddings.example,
+       dpo: {name: Camille Roux, email: dpo@lumen-weddings.example}, contract: DPA v3 signed 2024-06-12}
   activities:
     - name: Customer accounts
       purposes: [essential.service, essential.service.authentication]

@@ -177,6 +177,8 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         **summary,
     }
     skipped = [{"source": i["source"], "uri": i["uri"], "reason": i["skipped"]} for i in items if i["skipped"]]
+    counted = store.coverage(run_id, [s.name for s in config.sources])
+    coverage = [{"source": s.name, "type": s.type, "region": s.region, **counted[s.name]} for s in config.sources]
     return ReportData(
         config,
         run,
@@ -191,6 +193,9 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         graph=graph.node_link(data_map),
         data_map_svg=graph.to_svg(data_map),
         graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},
+        previous_checks=store.checks(previous) if previous is not None else [],
+        as_of=as_of,
+        coverage=coverage,
     )
 
 

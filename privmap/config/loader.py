@@ -103,6 +103,13 @@ def _reference_problems(config: Config) -> list[tuple[Loc, str]]:
                     f"{transfer.source!r} is not a configured source or the organization",
                 )
             )
+    processing = {a.name for a in inv.activities if a.role == "processor"}
+    for i, controller in enumerate(inv.controllers):
+        problems += [
+            (("inventory", "controllers", i, "activities", j), f"{name!r} is not an activity with role: processor")
+            for j, name in enumerate(controller.activities)
+            if name not in processing
+        ]
     for i, recipient in enumerate(inv.recipients):
         if recipient.processor_of and recipient.processor_of not in recipients:
             problems.append(

@@ -162,11 +162,16 @@ class Transfer(Strict):
 
 
 class Activity(Strict):
+    """One processing activity: a row of the record of processing activities (Art. 30)."""
+
     name: str
     purposes: list[str]
     lawful_basis: LawfulBasis | None = None
     role: Role = "controller"
-    controller: str | None = None  # for processor-role activities: the customer we act for
+    # for processor-role activities: who we act for, in words, when inventory.controllers does not list them
+    controller: str | None = None
+    joint_controller: Contact | None = None  # Art. 30(1)(a), for role: joint
+    business_function: str | None = None  # ICO: the team or function that runs the activity
     data_subjects: list[str] = []
     data_categories: list[str] = []
     stores: list[str] = []
@@ -174,10 +179,27 @@ class Activity(Strict):
     retention: str | None = None
     security_measures: str | None = None
     art9_condition: str | None = None
+    legitimate_interests: str | None = None  # ICO: the interests relied on under Art. 6(1)(f)
+    lia_link: str | None = None  # link to the legitimate-interests assessment
+    consent_record: str | None = None  # ICO: where consent is recorded, for Art. 6(1)(a)
+    automated_decisions: str | None = None  # ICO: automated decision-making or profiling (Art. 22)
     source_of_data: str | None = None
-    dpia: str | None = None
+    dpia: str | None = None  # required?, progress, link
     owner: str | None = None
     last_reviewed: dt.date | None = None
+
+
+class ControllerParty(Strict):
+    """A controller we process for (a customer, a tenant): one Art. 30(2) processor record each."""
+
+    name: str
+    country: str | None = None
+    contact: str | None = None
+    address: str | None = None
+    dpo: Contact | None = None
+    eu_representative: Contact | None = None
+    contract: str | None = None  # the processing agreement (Art. 28(3)): a reference or a link
+    activities: list[str] = []  # processor-role activities performed for it; empty means all of them
 
 
 class Inventory(Strict):
@@ -185,6 +207,7 @@ class Inventory(Strict):
     storage_locations: list[Annotated[str, StringConstraints(pattern=r"^(EEA|[A-Z]{2})$")]] = []
     affiliates: list[Affiliate] = []
     activities: list[Activity] = []
+    controllers: list[ControllerParty] = []
     recipients: list[Recipient] = []
     transfers: list[Transfer] = []
 

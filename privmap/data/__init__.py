@@ -33,3 +33,17 @@ def flags_of(entity: str) -> frozenset[str]:
 def covered(category: str, declared: Iterable[str]) -> bool:
     """fideslang categories inherit: declaring `user.contact` covers `user.contact.email`."""
     return any(category == d or category.startswith(d + ".") for d in declared)
+
+
+def category_entry(category: str) -> dict[str, Any]:
+    """Label, CNIL group and special flag of a fideslang category, from its nearest listed parent."""
+    table = load_table("vocabulary")["categories"]
+    key = category
+    while key not in table and "." in key:
+        key = key.rpartition(".")[0]
+    entry = table.get(key, {})
+    return {
+        "label": entry["label"] if key == category else category,  # a parent's label would hide detail
+        "group": entry.get("group", "other"),
+        "special": bool(entry.get("special")),
+    }

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from privmap.config.models import Config
 from privmap.model import SEVERITIES, StoreFact
+
+# how much a failed check of each severity weighs in the score; info checks only inform
+SCORE_WEIGHTS = {"info": 0, "low": 1, "medium": 3, "high": 6, "critical": 10}
+
+
+def score(checks: list[dict[str, Any]]) -> int:
+    """The weighted share of checks that passed, 0-100; a check that errored counts as failed."""
+    total = sum(SCORE_WEIGHTS[c["severity"]] for c in checks)
+    failed = sum(SCORE_WEIGHTS[c["severity"]] for c in checks if c["status"] != "pass")
+    return round(100 * (1 - failed / total)) if total else 100
+
+
+def _failing(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(c["id"], c["subject"]): c for c in checks if c["status"] != "pass"}
 
 
 @dataclass(frozen=True)
@@ -21,19 +36,41 @@ class ReportData:
     new_findings: list[dict[str, Any]] = field(default_factory=list)
     resolved_findings: list[dict[str, Any]] = field(default_factory=list)
     previous_run: int | None = None
+    as_of: dt.date = field(default_factory=dt.date.today)  # the date legal tables are evaluated on
     graph: dict[str, Any] | None = None  # the data map, node-link (graph.json)
     data_map_svg: str | None = None  # the data map drawn as SVG; built with every text escaped
     graph_exports: dict[str, str] = field(default_factory=dict)  # file name -> content: graph.json, .graphml, .dot
+    previous_checks: list[dict[str, Any]] = field(default_factory=list)  # checks.json of the previous run
+    # per source: items listed, scanned, unchanged, skipped, failed, partly read; bytes; problems by kind
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def failed(self, min_severity: str = "info") -> list[dict[str, Any]]:
         floor = SEVERITIES.index(min_severity)  # type: ignore[arg-type]
         return [c for c in self.checks if c["status"] == "fail" and SEVERITIES.index(c["severity"]) >= floor]
 
-    def severity_counts(self) -> dict[str, int]:
+    def severity_counts(self, checks: list[dict[str, Any]] | None = None) -> dict[str, int]:
+        """Failed checks per severity, most severe first."""
         counts = {s: 0 for s in reversed(SEVERITIES)}
-        for c in self.failed():
-            counts[c["severity"]] += 1
+        for c in self.checks if checks is None else checks:
+            if c["status"] == "fail":
+                counts[c["severity"]] += 1
         return counts
+
+    def score(self) -> int:
+        return score(self.checks)
+
+    def previous_score(self) -> int | None:
+        return score(self.previous_checks) if self.previous_run is not None else None
+
+    def newly_failing(self) -> list[dict[str, Any]]:
+        """Checks failing now that passed, or were not evaluated, in the previous run."""
+        before = _failing(self.previous_checks)
+        return [c for k, c in _failing(self.checks).items() if k not in before]
+
+    def fixed(self) -> list[dict[str, Any]]:
+        """Checks that failed in the previous run and no longer fail."""
+        now = _failing(self.checks)
+        return [c for k, c in _failing(self.previous_checks).items() if k not in now]
 
     def findings_by_store(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """source -> category -> findings, in a stable order."""

@@ -1,90 +1,576 @@
-"""The record of processing activities (GDPR Art. 30): declared inventory plus observed evidence."""
+"""The record of processing activities (GDPR Art. 30): declared inventory plus observed evidence.
+
+Every field of a record is a list of `Entry`s, and each entry says where it comes from: declared in
+the inventory, observed by the scan (findings and posture facts), derived from both with the legal
+tables, or not recorded. Gaps stay visible: categories observed but not declared, mandatory fields
+left empty, transfer tools that are no longer valid, weaknesses in the observed security posture.
+
+Art. 30(1) gives one controller record per activity; Art. 30(2) one processor record per controller
+the organisation processes for, grouping the processor-role activities done for it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import unquote
 
-from privmap.data import covered
-from privmap.data.legal import is_eea
+from privmap.config.models import Activity, Config, ControllerParty, Recipient
+from privmap.data import category_entry, covered, flags_of, load_table
+from privmap.data.legal import country_name, is_eea, transfer_basis
+from privmap.data.legal import place as region_place
 from privmap.reports.data import ReportData
+from privmap.reports.record import Basis, Column, Entry, Record
 
-# one row per activity; the column order of ropa.csv (ICO template order where it applies)
-COLUMNS: list[tuple[str, str]] = [
-    ("activity", "Processing activity"),
-    ("role", "Role (controller/processor)"),
-    ("controller", "Controller (name, contact)"),
-    ("dpo", "Data protection officer"),
-    ("eu_representative", "EU representative"),
-    ("purposes", "Purposes"),
-    ("lawful_basis", "Art. 6 lawful basis"),
-    ("art9_condition", "Art. 9 condition"),
-    ("data_subjects", "Categories of data subjects"),
-    ("categories_declared", "Categories of personal data (declared)"),
-    ("categories_observed", "Categories of personal data (observed by scan)"),
-    ("categories_undeclared", "Observed but not declared"),
-    ("recipients", "Categories of recipients"),
-    ("third_countries", "Transfers to third countries"),
-    ("retention", "Time limits for erasure"),
-    ("security_measures", "Technical and organisational measures"),
-    ("stores", "Location of personal data"),
-    ("source_of_data", "Source of the personal data"),
-    ("dpia", "DPIA"),
-    ("last_reviewed", "Last reviewed"),
+# one row per activity in ropa.csv and ropa.xlsx: the Art. 30 content, then the ICO and CNIL columns
+COLUMNS: list[Column] = [
+    Column("activity", "Processing activity", "CNIL", True, marked=False),
+    Column("role", "Role", "Art. 30(1), 30(2)", True, marked=False),
+    Column("business_function", "Business function", "ICO"),
+    Column("controller", "Controller: name and contact details", "Art. 30(1)(a), 30(2)(a)", True),
+    Column("joint_controller", "Joint controller", "Art. 30(1)(a)", True),
+    Column("representative", "Representative in the EU", "Art. 30(1)(a), Art. 27", True),
+    Column("dpo", "Data protection officer", "Art. 30(1)(a), Art. 37", True),
+    Column("purposes", "Purposes of the processing", "Art. 30(1)(b), 30(2)(b)", True),
+    Column("data_subjects", "Categories of data subjects", "Art. 30(1)(c)", True),
+    Column("data_categories", "Categories of personal data", "Art. 30(1)(c)", True),
+    Column("special_categories", "Sensitive data (Art. 9 and 10)", "CNIL"),
+    Column("recipients", "Categories of recipients", "Art. 30(1)(d)", True),
+    Column("processor_contracts", "Contracts with processors", "ICO, Art. 28(3)"),
+    Column("transfers", "Transfers to third countries and safeguards", "Art. 30(1)(e), 30(2)(c)", True),
+    Column("retention", "Time limits for erasure", "Art. 30(1)(f)", True),
+    Column("security", "Technical and organisational security measures", "Art. 30(1)(g), 30(2)(d)", True),
+    Column("lawful_basis", "Art. 6 lawful basis", "ICO"),
+    Column("legitimate_interests", "Legitimate interests relied on", "ICO"),
+    Column("art9_condition", "Art. 9 condition", "ICO"),
+    Column("rights", "Rights available to individuals", "ICO"),
+    Column("automated_decisions", "Automated decision-making, profiling", "ICO, Art. 22"),
+    Column("source_of_data", "Source of the personal data", "ICO, Art. 14"),
+    Column("consent_record", "Consent record", "ICO, Art. 7(1)"),
+    Column("location", "Location of personal data", "ICO"),
+    Column("dpia", "Data protection impact assessment", "ICO, Art. 35"),
+    Column("owner", "Owner", "ICO"),
+    Column("last_reviewed", "Last reviewed", "CNIL"),
+]
+
+# the organisation itself: Art. 30(1)(a), shared by every record
+ORGANISATION_COLUMNS: list[Column] = [
+    Column("name", "Name and contact details", "Art. 30(1)(a)", True),
+    Column("country", "Country of the main establishment", "Art. 3, Art. 56"),
+    Column("dpo", "Data protection officer", "Art. 30(1)(a), Art. 37", True),
+    Column("representative", "Representative in the EU", "Art. 30(1)(a), Art. 27", True),
+    Column("joint_controllers", "Joint controllers (organisation-wide)", "Art. 30(1)(a), Art. 26"),
+]
+
+# one Art. 30(2) record per controller we process for
+PROCESSOR_COLUMNS: list[Column] = [
+    Column("controller", "Controller: name and contact details", "Art. 30(2)(a)", True),
+    Column("controller_contacts", "Controller's representative and DPO", "Art. 30(2)(a)", True),
+    Column("processor", "Processor: name and contact details", "Art. 30(2)(a)", True),
+    Column("processor_contacts", "Processor's representative and DPO", "Art. 30(2)(a)", True),
+    Column("contract", "Processing agreement with the controller", "ICO, Art. 28(3)"),
+    Column("processing", "Categories of processing carried out", "Art. 30(2)(b)", True),
+    Column("data_categories", "Categories of personal data", "Art. 30(2)(b)"),
+    Column("sub_processors", "Sub-processors and other recipients", "Art. 28(2), 28(4)"),
+    Column("transfers", "Transfers to third countries and safeguards", "Art. 30(2)(c)", True),
+    Column("security", "Technical and organisational security measures", "Art. 30(2)(d)", True),
 ]
 
 
-def _contact(name: str | None, email: str | None) -> str:
-    return ", ".join(p for p in (name, email) if p)
+@dataclass(frozen=True)
+class Ropa:
+    organisation: Record  # Art. 30(1)(a): who keeps the record
+    activities: list[Record]  # every activity, controller and processor role alike (Art. 30(1) rows)
+    processor_records: list[Record]  # Art. 30(2), one per controller we act for
+
+    @property
+    def controller_records(self) -> list[Record]:
+        return [r for r in self.activities if r.role != "processor"]
 
 
-def ropa_records(data: ReportData) -> list[dict[str, Any]]:
-    """One record per declared activity, each field declared or observed, gaps left visible."""
-    config = data.config
+def _contact(name: str | None, *details: str | None) -> str:
+    return ", ".join(p for p in (name, *details) if p)
+
+
+def _join(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+def category_label(category: str) -> str:
+    return str(category_entry(category)["label"])
+
+
+def _outside_eea(countries: Iterable[str]) -> list[str]:
+    return [c for c in countries if not is_eea(c)]
+
+
+def _item_name(finding: dict[str, Any]) -> str:
+    """The item inside its store, as a reader names it: a table, or a path under the store."""
+    uri, store = finding["uri"], finding["store"]
+    rest = uri[len(store) :] if uri.startswith(store) else uri
+    rest = unquote(rest).lstrip("/")
+    return f"table {rest[1:]}" if rest.startswith("#") else rest
+
+
+def _where(findings: list[dict[str, Any]], limit: int = 3) -> str:
+    """'crm: table billing, table contacts' per store; long lists end with 'and N more'."""
+    parts = []
+    by_store: dict[str, list[str]] = {}
+    for f in findings:
+        names = by_store.setdefault(f["source"], [])
+        if (name := _item_name(f)) not in names:
+            names.append(name)
+    for store, names in sorted(by_store.items()):
+        shown = ", ".join(sorted(names)[:limit])
+        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        parts.append(f"{store}: {shown}{more}")
+    return "; ".join(parts)
+
+
+class _Context:
+    """The run's evidence, indexed once for every record."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.config: Config = data.config
+        inv = self.config.inventory
+        self.recipients: dict[str, Recipient] = {r.name: r for r in inv.recipients}
+        self.affiliates = {a.name: a for a in inv.affiliates}
+        self.sources = {s.name: s for s in self.config.sources}
+        self.findings: dict[str, list[dict[str, Any]]] = {}
+        for f in data.findings:
+            self.findings.setdefault(f["source"], []).append(f)
+        # source -> store (bucket, folder, database) -> key -> value
+        self.facts: dict[str, dict[str, dict[str, Any]]] = {}
+        for fact in data.facts:
+            self.facts.setdefault(fact.source, {}).setdefault(fact.store, {})[fact.key] = fact.value
+        self.vocabulary = load_table("vocabulary")
+        self.as_of = data.as_of
+        self.organisation = _organisation(self.config)
+
+    def mechanism(self, recipient: str) -> str | None:
+        r = self.recipients.get(recipient) or self.affiliates.get(recipient)
+        declared = [t.mechanism for t in self.config.inventory.transfers if t.recipient == recipient and t.mechanism]
+        return (r.transfer_mechanism if r else None) or (declared[0] if declared else None)
+
+    def recipientcountry_name(self, name: str) -> tuple[str, str]:
+        """(kind, country) of a recipient, or (relationship, country) of an affiliate."""
+        if name in self.recipients:
+            return self.recipients[name].kind.replace("_", " "), self.recipients[name].country
+        affiliate = self.affiliates[name]
+        return affiliate.relationship, affiliate.country
+
+    def store_facts(self, stores: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(source, store, facts) for the posture of the given sources, containers in a stable order."""
+        return [(s, store, keys) for s in stores for store, keys in sorted(self.facts.get(s, {}).items())]
+
+    def regions(self, source: str) -> list[str]:
+        """Where a source's data rests: the regions and multi-region locations of its stores."""
+        found = [r for _, _, f in self.store_facts([source]) for r in [f.get("region"), *(f.get("locations") or [])]]
+        return sorted({str(r) for r in found if r})
+
+
+def _organisation(config: Config) -> Record:
     org = config.organization
-    recipients = {r.name: r for r in config.inventory.recipients}
-    affiliates = {a.name: a for a in config.inventory.affiliates}
-    regions = {f.source: f.value for f in data.facts if f.key == "region"}
-    by_store = data.findings_by_store()
-    records = []
-    for activity in config.inventory.activities:
-        observed: dict[str, list[str]] = {}
-        for store in activity.stores:
-            for category in by_store.get(store, {}):
-                observed.setdefault(category, []).append(store)
-        declared = set(activity.data_categories)
-        undeclared = {c: s for c, s in observed.items() if not covered(c, declared)}
-        recipient_rows, third = [], []
-        for name in activity.recipients:
-            r = recipients.get(name)
-            kind, country = (r.kind, r.country) if r else ("affiliate", affiliates[name].country)
-            mechanism = (r.transfer_mechanism if r else None) or "not recorded"
-            recipient_rows.append(f"{name} ({kind.replace('_', ' ')}, {country})")
-            if not is_eea(country):
-                third.append(f"{name} in {country}: {mechanism}")
-        records.append(
-            {
-                "activity": activity.name,
-                "role": activity.role,
-                "controller": activity.controller or _contact(org.name, org.contact),
-                "dpo": _contact(org.dpo.name, org.dpo.email) if org.dpo else "",
-                "eu_representative": _contact(org.eu_representative.name, org.eu_representative.email)
-                if org.eu_representative
-                else "",
-                "purposes": "; ".join(activity.purposes),
-                "lawful_basis": (activity.lawful_basis or "").replace("_", " "),
-                "art9_condition": activity.art9_condition or "",
-                "data_subjects": "; ".join(activity.data_subjects),
-                "categories_declared": "; ".join(activity.data_categories),
-                "categories_observed": "; ".join(f"{c} ({', '.join(s)})" for c, s in sorted(observed.items())),
-                "categories_undeclared": "; ".join(f"{c} ({', '.join(s)})" for c, s in sorted(undeclared.items())),
-                "recipients": "; ".join(recipient_rows),
-                "third_countries": "; ".join(third) or "none",
-                "retention": activity.retention or "",
-                "security_measures": activity.security_measures or "",
-                "stores": "; ".join(f"{s} ({regions.get(s) or 'region unknown'})" for s in activity.stores),
-                "source_of_data": activity.source_of_data or "",
-                "dpia": activity.dpia or "",
-                "last_reviewed": activity.last_reviewed.isoformat() if activity.last_reviewed else "",
-            }
+    eea = is_eea(org.country)
+    return Record(
+        org.name,
+        {
+            "name": [Entry("declared", _contact(org.name, org.address, org.contact))],
+            "country": [Entry("declared", country_name(org.country))],
+            "dpo": _declared(_contact(org.dpo.name, org.dpo.email, org.dpo.phone) if org.dpo else None),
+            "representative": [Entry("declared", _contact(org.eu_representative.name, org.eu_representative.email))]
+            if org.eu_representative
+            else [Entry("n/a", f"established in the EEA ({country_name(org.country)})")]
+            if eea
+            else [Entry("missing", "established outside the EEA and no representative recorded (Art. 27)")],
+            "joint_controllers": [Entry("declared", _contact(j.name, j.email)) for j in org.joint_controllers]
+            or [Entry("n/a", "none at organisation level; see each activity")],
+        },
+    )
+
+
+# -- the fields of a controller record ------------------------------------------------------------
+
+
+def _declared(value: str | None, *, required: bool = False, empty: str = "") -> list[Entry]:
+    if value:
+        return [Entry("declared", value)]
+    return [Entry("missing" if required else "unrecorded", empty)]
+
+
+def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[str, Any]]:
+    declared = list(activity.data_categories)
+    observed: dict[str, list[dict[str, Any]]] = {}
+    for store in activity.stores:
+        for f in ctx.findings.get(store, []):
+            observed.setdefault(f["category"], []).append(f)
+    covered_obs = {c: fs for c, fs in sorted(observed.items()) if covered(c, declared)}
+    extra = {c: fs for c, fs in sorted(observed.items()) if not covered(c, declared)}
+    unseen = [d for d in declared if not any(covered(c, [d]) for c in observed)]
+    entries = (
+        [Entry("declared", _join(category_label(c) for c in declared))]
+        if declared
+        else [Entry("missing", "no category declared")]
+    )
+    if covered_obs:
+        entries.append(Entry("observed", _join(f"{category_label(c)} ({_where(fs)})" for c, fs in covered_obs.items())))
+    if extra:
+        entries.append(Entry("undeclared", _join(f"{category_label(c)} ({_where(fs)})" for c, fs in extra.items())))
+    if unseen and activity.stores:
+        entries.append(Entry("unobserved", _join(category_label(c) for c in unseen)))
+    groups = {category_entry(c)["group"] for c in [*declared, *observed]}
+    cnil = ctx.vocabulary["cnil_groups"]
+    structured = {
+        "categories": {
+            "declared": declared,
+            "observed": {c: sorted({f["source"] for f in fs}) for c, fs in sorted(observed.items())},
+            "undeclared": sorted(extra),
+            "not_observed": unseen,
+            "cnil_groups": [cnil[g] for g in cnil if g in groups],
+        }
+    }
+    return entries, structured
+
+
+def _sensitive(ctx: _Context, activity: Activity) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Declared special categories, and the findings in the activity's stores that are special or high-risk."""
+    declared = [c for c in activity.data_categories if category_entry(c)["special"]]
+    found = [f for s in activity.stores for f in ctx.findings.get(s, [])]
+    special = [f for f in found if "special" in flags_of(f["entity"])]
+    risky = [f for f in found if "high_risk" in flags_of(f["entity"]) and "special" not in flags_of(f["entity"])]
+    return declared, special, risky
+
+
+def _labels(findings: list[dict[str, Any]]) -> str:
+    return _join(category_label(c) for c in sorted({f["category"] for f in findings}))
+
+
+def _special(ctx: _Context, activity: Activity) -> list[Entry]:
+    declared, special, risky = _sensitive(ctx, activity)
+    entries = [Entry("declared", _join(category_label(c) for c in declared))] if declared else []
+    if special:
+        basis: Basis = "observed" if activity.art9_condition else "undeclared"
+        entries.append(Entry(basis, f"{_labels(special)} ({_where(special)})"))
+    if risky:
+        entries.append(Entry("observed", f"high-risk, not special: {_labels(risky)}"))
+    return entries or [Entry("derived", "none declared or found")]
+
+
+def _recipients(ctx: _Context, activity: Activity) -> list[Entry]:
+    """CNIL's split: processors; affiliates and other bodies; plus access observed on the stores."""
+    groups: dict[str, list[str]] = {}
+    for name in activity.recipients:
+        kind, country = ctx.recipientcountry_name(name)
+        group = (
+            "processors"
+            if "processor" in kind
+            else "affiliates"
+            if name in ctx.affiliates or "affiliate" in kind
+            else "other bodies"
         )
-    return records
+        groups.setdefault(group, []).append(f"{name} ({kind}, {country_name(country)})")
+    entries = [Entry("declared", f"{g}: {_join(names)}") for g, names in sorted(groups.items())]
+    known = {acct: name for name in activity.recipients for acct in _accounts(ctx, name)}
+    for source, store, facts in ctx.store_facts(activity.stores):
+        for grant in facts.get("grants") or []:
+            acct = str(grant.get("account"))
+            actions = _join(grant.get("actions") or [])
+            who = f"account {acct} ({known[acct]})" if acct in known else f"account {acct}"
+            text = f"{who} can {actions or 'access'} {store} ({source})"
+            entries.append(Entry("observed" if acct in known else "undeclared", text))
+    return entries or [Entry("declared", "none")]
+
+
+def _accounts(ctx: _Context, name: str) -> list[str]:
+    party = ctx.recipients.get(name) or ctx.affiliates.get(name)
+    return list(party.accounts) if party else []
+
+
+def _contracts(ctx: _Context, activity: Activity) -> list[Entry]:
+    entries = []
+    for name in activity.recipients:
+        r = ctx.recipients.get(name)
+        if r is None or "processor" not in r.kind:
+            continue
+        if r.dpa_signed_on:
+            entries.append(Entry("declared", f"{name}: processing agreement signed {r.dpa_signed_on.isoformat()}"))
+        else:
+            entries.append(Entry("missing", f"{name}: no processing agreement recorded"))
+    return entries or [Entry("n/a", "no processor among the recipients")]
+
+
+def place(region: str) -> tuple[str, list[str]]:
+    """'us-east-1 (United States)' and the countries of a region code."""
+    where = region_place(region)
+    countries = list(where.countries) if where else []
+    named = _join(country_name(c) for c in countries) if countries else "country unknown to privmap's region table"
+    return f"{region} ({named})", countries
+
+
+def _transfers(ctx: _Context, activity: Activity) -> list[Entry]:
+    entries: list[Entry] = []
+    for name in activity.recipients:
+        country = ctx.recipientcountry_name(name)[1]
+        if is_eea(country):
+            continue
+        party = ctx.recipients.get(name) or ctx.affiliates[name]
+        assessed = transfer_basis(ctx.mechanism(name), country, ctx.as_of, party.dpf_certified)
+        where = f"{name} in {country_name(country)}"
+        if assessed.problem == "missing":
+            entries.append(Entry("missing", f"{where}: no transfer tool recorded"))
+            continue
+        tia = f", transfer impact assessment: {party.tia_link}" if party.tia_link else ""
+        entries.append(Entry("declared" if assessed.valid else "invalid", f"{where}: {assessed.reason}{tia}"))
+    declared_from = {t.source for t in ctx.config.inventory.transfers}
+    for source in activity.stores:
+        basis: Basis = "observed" if source in declared_from else "undeclared"
+        for region in ctx.regions(source):
+            text, countries = place(region)
+            if not countries or _outside_eea(countries):
+                entries.append(Entry(basis, f"{source} stores data in {text}"))
+        for _, store, facts in ctx.store_facts([source]):
+            for target in facts.get("replication") or []:
+                text, countries = place(str(target.get("region")))
+                if not countries or _outside_eea(countries):
+                    entries.append(Entry(basis, f"{store} ({source}) replicates to {target.get('bucket')} in {text}"))
+    return entries or [Entry("derived", "none: every recipient and store of the activity is in the EEA")]
+
+
+def _retention(ctx: _Context, activity: Activity) -> list[Entry]:
+    entries = _declared(activity.retention, required=True)
+    for source, store, facts in ctx.store_facts(activity.stores):
+        if "lifecycle_expiration_days" not in facts:
+            continue
+        days = facts["lifecycle_expiration_days"]
+        rule = f"objects expire after {days} days" if days else "no expiration rule"
+        entries.append(Entry("observed", f"{store} ({source}): {rule}"))
+    return entries
+
+
+def _posture(facts: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A store's posture facts as (measures in place, weaknesses), in words."""
+    good: list[str] = []
+    weak: list[str] = []
+    enc = facts.get("encryption")
+    if isinstance(enc, dict):
+        if enc.get("enabled"):
+            key = ", customer-managed key" if enc.get("kms_key") else ""
+            good.append(f"encrypted at rest ({enc.get('algorithm') or 'provider default'}{key})")
+        else:
+            weak.append("not encrypted at rest")
+    if "public" in facts:
+        if facts["public"]:
+            reasons = _join(facts.get("public_reasons") or [])
+            weak.append(f"publicly accessible{f' ({reasons})' if reasons else ''}")
+        else:
+            good.append("public access blocked")
+    if "versioning" in facts:
+        on = facts["versioning"] == "Enabled"
+        (good if on else weak).append(f"versioning {str(facts['versioning']).lower()}")
+    if "logging" in facts:
+        (good if facts["logging"] else weak).append("access logging " + ("on" if facts["logging"] else "off"))
+    return good, weak
+
+
+def _security(ctx: _Context, stores: list[str]) -> list[Entry]:
+    entries = []
+    for source, store, facts in ctx.store_facts(stores):
+        good, weak = _posture(facts)
+        name = source if store == source else f"{store} ({source})"
+        if good:
+            entries.append(Entry("observed", f"{name}: {_join(good)}"))
+        if weak:
+            entries.append(Entry("weakness", f"{name}: {_join(weak)}"))
+    return entries
+
+
+def _location(ctx: _Context, activity: Activity) -> list[Entry]:
+    entries = []
+    for name in activity.stores:
+        declared = ctx.sources[name].region
+        for region in ctx.regions(name) or ([declared] if declared else []):
+            basis: Basis = "declared" if region == declared else "observed"
+            entries.append(Entry(basis, f"{name}: {place(region)[0]}"))
+        if not declared and not ctx.regions(name):
+            entries.append(Entry("missing", f"{name}: region unknown"))
+    return entries or [Entry("missing", "no store declared")]
+
+
+def _dpia(ctx: _Context, activity: Activity) -> list[Entry]:
+    """A DPIA is expected with special-category data or automated decisions (Art. 35(3)); high-risk
+    data alone is one WP248 criterion among the two that usually call for one, so it only informs."""
+    declared, special, risky = _sensitive(ctx, activity)
+    if activity.dpia:
+        entries = [Entry("declared", activity.dpia)]
+    elif declared or special or activity.automated_decisions:
+        entries = [Entry("missing", "special-category data or automated decisions, and no DPIA recorded")]
+    else:
+        entries = [Entry("unrecorded", "")]
+    if special or risky:
+        entries.append(Entry("derived", f"high-risk data found: {_labels(special + risky)}"))
+    return entries
+
+
+def _rights(ctx: _Context, activity: Activity) -> list[Entry]:
+    if activity.role == "processor":
+        return [Entry("n/a", "requests go to the controller; we assist it (Art. 28(3)(e))")]
+    if not activity.lawful_basis:
+        return [Entry("missing", "depends on the lawful basis, which is not recorded")]
+    rights = list(ctx.vocabulary["lawful_bases"][activity.lawful_basis]["rights"])
+    if activity.automated_decisions:
+        rights.append("human review of automated decisions (Art. 22)")
+    return [Entry("derived", f"{_join(rights)} (from the lawful basis)")]
+
+
+def _controller_fields(ctx: _Context, activity: Activity) -> dict[str, list[Entry]]:
+    processor = activity.role == "processor"
+    if processor:
+        acting_for = _controllers_of(ctx, activity)
+        controller = [Entry("declared", _contact(c.name, c.country, c.contact)) for c in acting_for] or _declared(
+            activity.controller, required=True, empty="the controllers we act for"
+        )
+    else:
+        controller = ctx.organisation.fields["name"]
+    n_a = Entry("n/a", "processor-role activity: the controller decides (Art. 28(3)(a))")
+    declared_special, found_special, _ = _sensitive(ctx, activity)
+    basis = ctx.vocabulary["lawful_bases"].get(activity.lawful_basis or "", {}).get("label")
+    return {
+        "activity": [Entry("declared", activity.name)],
+        "role": [Entry("declared", activity.role)],
+        "business_function": _declared(activity.business_function),
+        "controller": controller,
+        "joint_controller": [
+            Entry("declared", _contact(activity.joint_controller.name, activity.joint_controller.email))
+        ]
+        if activity.joint_controller
+        else [Entry("missing", "the joint controller is not recorded")]
+        if activity.role == "joint"
+        else [Entry("n/a", "no joint controller")],
+        "representative": ctx.organisation.fields["representative"],
+        "dpo": ctx.organisation.fields["dpo"],
+        "purposes": _declared("; ".join(activity.purposes), required=True),
+        "data_subjects": _declared(_join(activity.data_subjects), required=True),
+        "recipients": _recipients(ctx, activity),
+        "processor_contracts": _contracts(ctx, activity),
+        "transfers": _transfers(ctx, activity),
+        "retention": _retention(ctx, activity),
+        "security": _declared(activity.security_measures, required=True) + _security(ctx, activity.stores),
+        "lawful_basis": [n_a] if processor else _declared(basis, required=True),
+        "legitimate_interests": _declared(
+            _join(p for p in (activity.legitimate_interests, activity.lia_link and f"LIA: {activity.lia_link}") if p),
+            required=True,
+        )
+        if activity.lawful_basis == "legitimate_interests" and not processor
+        else [Entry("n/a", "not relying on legitimate interests")],
+        "art9_condition": [n_a]
+        if processor
+        else _declared(activity.art9_condition, required=True)
+        if declared_special or found_special
+        else [Entry("n/a", "no special-category data declared or found")],
+        "special_categories": _special(ctx, activity),
+        "rights": _rights(ctx, activity),
+        "automated_decisions": _declared(activity.automated_decisions),
+        "source_of_data": _declared(activity.source_of_data),
+        "consent_record": _declared(activity.consent_record, required=True)
+        if activity.lawful_basis == "consent" and not processor
+        else [Entry("n/a", "not relying on consent")],
+        "location": _location(ctx, activity),
+        "dpia": _dpia(ctx, activity),
+        "owner": _declared(activity.owner),
+        "last_reviewed": _declared(activity.last_reviewed.isoformat() if activity.last_reviewed else None),
+    }
+
+
+# -- Art. 30(2) processor records -----------------------------------------------------------------
+
+
+def _controllers_of(ctx: _Context, activity: Activity) -> list[ControllerParty]:
+    return [c for c in ctx.config.inventory.controllers if not c.activities or activity.name in c.activities]
+
+
+def _prefixed(activities: list[Record], key: str, always: bool = False) -> list[Entry]:
+    """A field gathered over several activities, each entry naming its activity when there are several."""
+    named = always or len(activities) > 1
+    return [Entry(e.basis, f"{r.title}: {e.text}" if named else e.text) for r in activities for e in r.fields[key]]
+
+
+def _processor_record(
+    ctx: _Context, title: str, controller: list[Entry], contacts: list[Entry], contract: list[Entry], done: list[Record]
+) -> Record:
+    org = ctx.organisation.fields
+    return Record(
+        title,
+        {
+            "controller": controller,
+            "controller_contacts": contacts,
+            "processor": org["name"],
+            "processor_contacts": [
+                Entry(e.basis, f"{what}: {e.text}" if e.text else what)
+                for what, key in (("representative", "representative"), ("DPO", "dpo"))
+                for e in org[key]
+            ],
+            "contract": contract,
+            "processing": _prefixed(done, "purposes", always=True),
+            "data_categories": _prefixed(done, "data_categories"),
+            "sub_processors": _prefixed(done, "recipients"),
+            "transfers": _prefixed(done, "transfers"),
+            "security": _prefixed(done, "security"),
+        },
+        role="processor",
+        extra={"activities": [r.title for r in done]},
+    )
+
+
+def _processor_records(ctx: _Context, activities: list[Activity], records: dict[str, Record]) -> list[Record]:
+    processing = [a for a in activities if a.role == "processor"]
+    out = []
+    for c in ctx.config.inventory.controllers:
+        done = [records[a.name] for a in processing if not c.activities or a.name in c.activities]
+        reps = [
+            f"{what}: {_contact(p.name, p.email)}"
+            for what, p in (("representative", c.eu_representative), ("DPO", c.dpo))
+            if p
+        ]
+        out.append(
+            _processor_record(
+                ctx,
+                c.name,
+                [Entry("declared", _contact(c.name, c.address, c.country and country_name(c.country), c.contact))],
+                [Entry("declared", "; ".join(reps))] if reps else [Entry("unrecorded", "")],
+                _declared(c.contract, required=True, empty="the processing agreement (Art. 28(3))"),
+                done,
+            )
+        )
+    # processor activities no listed controller covers still need a record: the gap is named
+    for a in processing:
+        if not _controllers_of(ctx, a):
+            controller = _declared(a.controller, required=True, empty="the controllers we act for")
+            unlisted = Entry("missing", "each controller by name and contact details (inventory.controllers)")
+            none = [Entry("unrecorded", "")]
+            title = a.controller or a.name
+            out.append(_processor_record(ctx, title, [*controller, unlisted], none, none, [records[a.name]]))
+    return out
+
+
+def build_ropa(data: ReportData) -> Ropa:
+    """Every activity's record (Art. 30(1) columns) and the Art. 30(2) processor records."""
+    ctx = _Context(data)
+    activities = ctx.config.inventory.activities
+    records: dict[str, Record] = {}
+    for activity in activities:
+        fields = _controller_fields(ctx, activity)
+        fields["data_categories"], structured = _categories(ctx, activity)
+        records[activity.name] = Record(activity.name, fields, role=activity.role, extra=structured)
+    return Ropa(ctx.organisation, list(records.values()), _processor_records(ctx, activities, records))
+
+
+def ropa_json(data: ReportData, ropa: Ropa) -> dict[str, Any]:
+    return {
+        "organization": data.config.organization.model_dump(mode="json"),
+        "controller": ropa.organisation.to_json(ORGANISATION_COLUMNS),
+        "run": {"run_id": data.run["run_id"], "finished": data.run["finished"]},
+        "columns": [asdict(c) for c in COLUMNS],
+        "activities": [r.to_json(COLUMNS) for r in ropa.activities],
+        "processor_records": [r.to_json(PROCESSOR_COLUMNS) for r in ropa.processor_records],
+    }

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
-from privmap.reports.data import ReportData
+from privmap.reports.audit import coverage_totals, ordered_checks, store_rows
+from privmap.reports.data import SCORE_WEIGHTS, ReportData
 from privmap.reports.html import render
-from privmap.reports.ropa import COLUMNS, ropa_records
+from privmap.reports.record import BASES, Entry
+from privmap.reports.ropa import COLUMNS, ORGANISATION_COLUMNS, PROCESSOR_COLUMNS, build_ropa, ropa_json
+from privmap.reports.sheets import write_csv, write_xlsx
+
+OUTPUTS = ("findings.json", "checks.json", "run.json", "ropa.json", "ropa.csv", "ropa.xlsx", "report.html", "ropa.html")
 
 
 def _json(path: Path, value: Any) -> None:
@@ -19,27 +23,33 @@ def _json(path: Path, value: Any) -> None:
 
 
 def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
-    """Write findings.json, checks.json, run.json, the graph files, report.html and the RoPA; return the paths."""
+    """Write the findings, checks, run summary, data map exports, audit report and RoPA; return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    ropa = ropa_records(data)
-    written = []
+    ropa = build_ropa(data)
     for name, value in (
         ("findings.json", data.findings),
         ("checks.json", data.checks),
         ("run.json", data.run),
-        ("ropa.json", {"organization": data.config.organization.model_dump(mode="json"), "activities": ropa}),
+        ("ropa.json", ropa_json(data, ropa)),
     ):
         _json(out_dir / name, value)
-        written.append(out_dir / name)
-    with (out_dir / "ropa.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([title for _, title in COLUMNS])
-        writer.writerows([[record[key] for key, _ in COLUMNS] for record in ropa])
-    written.append(out_dir / "ropa.csv")
+    write_csv(out_dir / "ropa.csv", ropa)
+    write_xlsx(out_dir / "ropa.xlsx", data, ropa)
     for name, text in sorted(data.graph_exports.items()):
         (out_dir / name).write_text(text, encoding="utf-8")
-        written.append(out_dir / name)
-    for name, template in (("report.html", "report.html.j2"), ("ropa.html", "ropa.html.j2")):
-        (out_dir / name).write_text(render(template, data=data, ropa=ropa, columns=COLUMNS), encoding="utf-8")
-        written.append(out_dir / name)
-    return written
+    context = {
+        "data": data,
+        "ropa": ropa,
+        "columns": COLUMNS,
+        "processor_columns": PROCESSOR_COLUMNS,
+        "organisation_columns": ORGANISATION_COLUMNS,
+        "bases": BASES,
+        "entry": Entry,
+        "stores": store_rows(data),
+        "checks": ordered_checks(data.checks),
+        "totals": coverage_totals(data),
+        "score_weights": SCORE_WEIGHTS,
+    }
+    for name in ("report.html", "ropa.html"):
+        (out_dir / name).write_text(render(f"{name}.j2", **context), encoding="utf-8")
+    return [out_dir / n for n in (*OUTPUTS, *sorted(data.graph_exports))]

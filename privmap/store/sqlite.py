@@ -237,6 +237,33 @@ class Store:
             "bytes_read": sum(r[2] for r in rows),
         }
 
+    def coverage(self, run_id: int, sources: list[str]) -> dict[str, dict[str, Any]]:
+        """Per source (those given, and any other seen in the run): items by outcome, bytes read of
+        bytes listed, items read only in part, and problems by kind."""
+        keys = ("listed", "scanned", "unchanged", "skipped", "failed", "partial", "bytes_read", "bytes_listed")
+        out: dict[str, dict[str, Any]] = {}
+
+        def entry(source: str) -> dict[str, Any]:
+            return out.setdefault(source, {**dict.fromkeys(keys, 0), "problems": {}})
+
+        for source in sources:
+            entry(source)
+        for r in self.db.execute(
+            """SELECT source, count(*), sum(status = 'scanned'), sum(status = 'unchanged'),
+                      sum(status = 'skipped'), sum(status = 'error'),
+                      coalesce(sum(status = 'scanned' AND size > bytes_read), 0), coalesce(sum(bytes_read), 0),
+                      coalesce(sum(size), 0)
+               FROM items WHERE last_run = ? GROUP BY source""",
+            (run_id,),
+        ):
+            entry(r[0]).update(zip(keys, r[1:], strict=True))
+        for source, kind, n in self.db.execute(
+            "SELECT source, kind, count(*) FROM problems WHERE run_id = ? GROUP BY source, kind ORDER BY kind",
+            (run_id,),
+        ):
+            entry(source)["problems"][kind] = n
+        return out
+
     def items(self, run_id: int) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM items WHERE last_run = ? ORDER BY source, uri", (run_id,)).fetchall()
 

@@ -7,6 +7,7 @@ import sqlite3
 from contextlib import closing, suppress
 from pathlib import Path
 
+from privmap.reports.writers import OUTPUTS
 from tests.e2e.conftest import privmap
 
 
@@ -30,7 +31,7 @@ def test_scan_writes_every_report_and_keeps_raw_values_in(estate, tmp_path):
     out = tmp_path / "out"
     result = privmap("scan", "--config", str(estate), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    for name in ("findings.json", "checks.json", "run.json", "report.html", "ropa.html", "ropa.csv", "ropa.json"):
+    for name in OUTPUTS:
         assert (out / name).stat().st_size > 0, name
 
     findings = json.loads((out / "findings.json").read_text())
@@ -79,12 +80,11 @@ def test_scan_writes_every_report_and_keeps_raw_values_in(estate, tmp_path):
     assert not leaked
 
     ropa = json.loads((out / "ropa.json").read_text())
-    billing = next(a for a in ropa["activities"] if a["activity"] == "Billing")
-    assert "user.financial.credit_card (crm)" in billing["categories_observed"]
-    assert (
-        "MailRelay in US: privacy_shield" in billing["third_countries"]
-        or "PayFlow in US: dpf" in billing["third_countries"]
-    )
+    billing = next(a for a in ropa["activities"] if a["title"] == "Billing")
+    assert billing["categories"]["observed"]["user.financial.credit_card"] == ["crm"]
+    transfers = [e["text"] for e in billing["fields"]["transfers"]]
+    assert "PayFlow in United States: EU-US Data Privacy Framework ((EU) 2023/1795)" in transfers
+    assert [r["title"] for r in ropa["processor_records"]] == ["Studio Nord GmbH", "Lumen Weddings SARL"]
 
 
 def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
@@ -100,6 +100,14 @@ def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
     assert {f["uri"].rsplit("/", 1)[1] for f in new} == {"new-note.txt"}
     html = (out / "report.html").read_text()
     assert "since run 1" in html and "caption-000.txt" in html  # listed as resolved
+
+    # the first run's reports, re-rendered from the store without scanning
+    again = privmap("report", "-c", str(estate), "-o", str(tmp_path / "run1"), "--run", "1")
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "run1" / "run.json").read_text())["run_id"] == 1
+    assert "Scan run 1," in (tmp_path / "run1" / "report.html").read_text()
+    assert "new-note.txt" not in (tmp_path / "run1" / "findings.json").read_text()
+    assert all((tmp_path / "run1" / name).stat().st_size > 0 for name in OUTPUTS)
 
 
 def test_fail_on_and_exit_codes(estate, tmp_path):
@@ -144,7 +152,7 @@ def test_corrupt_and_hostile_items_are_recorded_and_escaped(estate, tmp_path):
     html = (out / "report.html").read_text()
     assert "&lt;img src=x onerror=alert(1)&gt;&#34;; DROP TABLE users" in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html and "&lt;b&gt;email&lt;/b&gt;" in html
-    assert "<img" not in html and "<script" not in html and "<b>" not in html
+    assert "<img" not in html and html.count("<script") == 1 and "<b>" not in html  # only the table script
     run = json.loads((out / "run.json").read_text())
     assert run["problems"] == 1
     assert "broken.json" in html and "corrupt" in html

@@ -1,0 +1,110 @@
+"""The report files without a browser: spreadsheets, JSON, the HTML's policy and the score."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import re
+from dataclasses import replace
+
+from openpyxl import load_workbook
+
+from privmap.reports import ReportData, write_reports
+from privmap.reports.data import score
+from privmap.reports.sheets import csv_cell
+from tests.unit.test_ropa import CONFIG, CRM, FINDINGS, config, finding, report
+
+# every point of Art. 30(1) and 30(2) has a column of its own
+ART30 = [f"Art. 30(1)({p})" for p in "abcdefg"] + [f"Art. 30(2)({p})" for p in "abcd"]
+HOSTILE = '=HYPERLINK("http://evil.example","x")'
+
+
+def check(id_: str, severity: str, status: str, subject: str = "store:crm") -> dict:
+    return {"id": id_, "title": id_, "severity": severity, "status": status, "subject": subject, "evidence": "e"}
+
+
+def test_csv_and_xlsx_open_with_the_standard_libraries_and_carry_every_art30_column(tmp_path):
+    extra = "controllers:\n  - {name: Studio A, country: DE}\n"
+    write_reports(report(config(extra)), tmp_path)
+    with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["Processing activity [CNIL]"] for r in rows] == ["Billing", "Hosting"]
+    assert [r["Role [Art. 30(1), 30(2)]"] for r in rows] == ["controller", "processor"]
+    headers = list(rows[0])
+    for point in ART30[:7]:
+        assert any(point in h for h in headers), point
+    billing = rows[0]
+    assert billing["Categories of personal data [Art. 30(1)(c)]"].startswith("declared: email address, name;")
+
+    wb = load_workbook(tmp_path / "ropa.xlsx")
+    assert wb.sheetnames == ["Activities (Art. 30)", "Processor records (Art. 30(2))", "About"]
+    sheet = wb["Activities (Art. 30)"]
+    assert [c.value for c in sheet[1]] == headers
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [list(r.values()) for r in rows]
+    processor = wb["Processor records (Art. 30(2))"]
+    titles = [c.value for c in processor[1]]
+    for point in ART30[7:]:
+        assert any(point in t for t in titles), point
+    assert processor.cell(2, 1).value == "declared: Studio A, Germany"
+    gap_fill = sheet.cell(2, headers.index("Categories of personal data [Art. 30(1)(c)]") + 1).fill.fgColor.rgb
+    assert gap_fill.endswith("FBE3E1")  # and the text says "observed in addition" too
+
+
+def test_names_from_the_scan_never_become_formulas(tmp_path):
+    assert csv_cell(HOSTILE) == "'" + HOSTILE and csv_cell("-1+2") == "'-1+2" and csv_cell("ok") == "ok"
+    cfg = config(base=CONFIG.replace("name: Billing", f"name: '{HOSTILE}'"))
+    findings = [*FINDINGS, finding("crm", f"{CRM}#bad\x07table", "EMAIL_ADDRESS", "user.contact.email")]
+    write_reports(report(cfg, findings=findings), tmp_path)
+    with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][0] == "'" + HOSTILE
+    wb = load_workbook(tmp_path / "ropa.xlsx")
+    cells = [c for row in wb["Activities (Art. 30)"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert any("table badtable" in str(c.value) for c in cells)  # the control character is dropped
+
+
+def test_ropa_json_keeps_the_basis_of_every_field(tmp_path):
+    write_reports(report(), tmp_path)
+    ropa = json.loads((tmp_path / "ropa.json").read_text())
+    billing = ropa["activities"][0]
+    assert billing["title"] == "Billing" and billing["role"] == "controller"
+    assert {"basis": "undeclared", "label": "observed in addition"}.items() <= billing["fields"]["data_categories"][
+        2
+    ].items()
+    assert "Categories of personal data" in billing["gaps"]
+    assert [c["key"] for c in ropa["columns"]][:2] == ["activity", "role"]
+    assert ropa["controller"]["fields"]["dpo"][0]["text"] == "Dana Quinn, dpo@acme.example"
+
+
+def test_the_only_script_is_allowed_by_its_hash_and_nothing_is_fetched(tmp_path):
+    data = report()
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>map</title></svg>'
+    write_reports(replace(data, data_map_svg=svg), tmp_path)
+    for name in ("report.html", "ropa.html"):
+        html = (tmp_path / name).read_text()
+        [policy] = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+        assert "default-src 'none'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+        [script] = re.findall(r"<script>(.*?)</script>", html, re.S)
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"script-src 'sha256-{digest}'" in policy
+        # no URL the browser would load: only the SVG namespace, which is a name, not a request
+        assert re.findall(r"(?:src|href)=\"(?!#)", html) == []
+        assert "http" not in html.replace("http-equiv", "").replace("http://www.w3.org/2000/svg", "")
+    assert svg in (tmp_path / "report.html").read_text()
+
+
+def test_score_and_change_since_the_previous_run():
+    assert score([]) == 100
+    assert score([check("A", "high", "pass"), check("B", "low", "fail")]) == round(100 * 6 / 7)
+    assert score([check("A", "info", "fail")]) == 100  # info checks only inform
+    assert score([check("A", "critical", "error")]) == 0
+    before = [check("A", "high", "fail"), check("B", "medium", "fail"), check("C", "low", "pass")]
+    now = [check("A", "high", "fail"), check("B", "medium", "pass"), check("C", "low", "fail")]
+    data = ReportData(config(), {}, [], now, [], [], [], previous_run=1, previous_checks=before)
+    assert [c["id"] for c in data.newly_failing()] == ["C"]
+    assert [c["id"] for c in data.fixed()] == ["B"]
+    assert (data.score(), data.previous_score()) == (round(100 * 3 / 10), round(100 * 1 / 10))
+    assert data.severity_counts(before) == {"critical": 0, "high": 1, "medium": 1, "low": 0, "info": 0}
