@@ -27,3 +27,12 @@ def category_of(entity: str) -> str:
 def flags_of(entity: str) -> frozenset[str]:
     """Risk flags of an entity: special (Art. 9/10), high_risk, spi (CCPA sensitive)."""
     return frozenset(_entity(entity).get("flags") or ())
+
+
+def canonical_region(provider: str, code: str | None) -> str:
+    """A cloud location code as regions.yaml lists it, legacy aliases resolved first.
+
+    S3's GetBucketLocation answers None for us-east-1 and `EU` for old eu-west-1 buckets.
+    """
+    raw = code or ""
+    return str(load_table("regions")["aliases"].get(provider, {}).get(raw, raw)).lower()
