@@ -16,10 +16,10 @@ from privmap.model import Blob
 from privmap.pipeline import build_source, run
 from privmap.scanner.sources.s3 import S3Source
 from tests.e2e.conftest import privmap
-from tests.integration.conftest import AFFILIATE, BIG_SIZE, EMAILS, STRANGER, Estate, S3Server
+from tests.integration.conftest import AFFILIATE, BIG_SIZE, EMAILS, STRANGER, Estate
 
 
-def s3_config(tmp_path: Path, server: S3Server, options: str = "", extra: str = "") -> Config:
+def s3_config(tmp_path: Path, endpoint: str, options: str = "", extra: str = "") -> Config:
     path = tmp_path / "privmap.yaml"
     path.write_text(
         textwrap.dedent(
@@ -31,7 +31,7 @@ def s3_config(tmp_path: Path, server: S3Server, options: str = "", extra: str = 
               - name: media
                 type: s3
                 role: processor
-                options: {{endpoint_url: "{server.url}", timeout: 10, {options}}}
+                options: {{endpoint_url: "{endpoint}", {options}}}
             """
         )
         + textwrap.dedent(extra),
@@ -47,7 +47,7 @@ def source_of(config: Config) -> S3Source:
 
 
 def test_every_listable_bucket_is_found_in_its_region(tmp_path, s3_server, s3_estate: Estate):
-    source = source_of(s3_config(tmp_path, s3_server))
+    source = source_of(s3_config(tmp_path, s3_server.url))
     regions = {b.name: b.region for b in source.buckets}
     assert set(s3_estate.buckets) <= set(regions)
     assert regions["media-eu"] == regions["plain-eu"] == "eu-west-1"
@@ -60,7 +60,7 @@ def test_every_listable_bucket_is_found_in_its_region(tmp_path, s3_server, s3_es
 
 
 def test_listing_pages_through_5000_objects(tmp_path, s3_server, many_objects):
-    source = source_of(s3_config(tmp_path, s3_server, f"buckets: [{many_objects}], prefix: obj/"))
+    source = source_of(s3_config(tmp_path, s3_server.url, f"buckets: [{many_objects}], prefix: obj/"))
     pages = Counter()
     source.session.events.register("after-call.s3.ListObjectsV2", lambda **kw: pages.update(["page"]))
     keys = [i.metadata["path"] for i in source.items()]
@@ -72,7 +72,7 @@ def test_listing_pages_through_5000_objects(tmp_path, s3_server, many_objects):
 
 def test_a_200mb_object_is_sampled_within_the_byte_budget(tmp_path, s3_server, big_object):
     bucket, _ = big_object
-    source = source_of(s3_config(tmp_path, s3_server, f"buckets: [{bucket}]"))
+    source = source_of(s3_config(tmp_path, s3_server.url, f"buckets: [{bucket}]"))
     received: list[int] = []
     source.session.events.register(
         "after-call.s3.GetObject", lambda parsed, **kw: received.append(parsed["ContentLength"])
@@ -87,7 +87,7 @@ def test_a_200mb_object_is_sampled_within_the_byte_budget(tmp_path, s3_server, b
 
 
 def test_object_metadata_and_tags_are_kept_as_evidence(tmp_path, s3_server, s3_estate: Estate):
-    source = source_of(s3_config(tmp_path, s3_server, "buckets: [media-eu]"))
+    source = source_of(s3_config(tmp_path, s3_server.url, "buckets: [media-eu]"))
     [item] = [i for i in source.items() if i.metadata["path"] == s3_estate.consented_key]
     blob = source.open(item)
     assert blob.metadata == {
@@ -101,7 +101,7 @@ def test_object_metadata_and_tags_are_kept_as_evidence(tmp_path, s3_server, s3_e
 
 def test_posture_facts_of_each_bucket(tmp_path, s3_server, s3_estate: Estate):
     readable = [b for b in s3_estate.buckets if b != "locked-us"]
-    source = source_of(s3_config(tmp_path, s3_server, f"buckets: [{', '.join(readable)}]"))
+    source = source_of(s3_config(tmp_path, s3_server.url, f"buckets: [{', '.join(readable)}]"))
     facts: dict[str, dict[str, Any]] = {}
     for fact in source.posture():
         facts.setdefault(fact.store.removeprefix("s3://"), {})[fact.key] = fact.value
@@ -129,19 +129,19 @@ def test_public_access_block_overrides_a_public_acl(tmp_path, s3_server, s3_esta
     s3 = s3_server.client()
     s3.create_bucket(Bucket="blocked-us")
     s3.put_bucket_acl(Bucket="blocked-us", ACL="public-read")
-    source = source_of(s3_config(tmp_path, s3_server, "buckets: [blocked-us]"))
+    source = source_of(s3_config(tmp_path, s3_server.url, "buckets: [blocked-us]"))
     assert {f.key: f.value for f in source.posture()}["public"] is True
     s3.put_public_access_block(
         Bucket="blocked-us",
         PublicAccessBlockConfiguration={"IgnorePublicAcls": True, "RestrictPublicBuckets": True},
     )
-    source = source_of(s3_config(tmp_path, s3_server, "buckets: [blocked-us]"))
+    source = source_of(s3_config(tmp_path, s3_server.url, "buckets: [blocked-us]"))
     facts = {f.key: f.value for f in source.posture()}
     assert facts["public"] is False and facts["public_access_block"]["IgnorePublicAcls"] is True
 
 
 def test_a_bucket_that_cannot_be_listed_is_a_coverage_gap(tmp_path, s3_server, s3_estate: Estate):
-    source = source_of(s3_config(tmp_path, s3_server, "buckets: [locked-us, plain-eu]"))
+    source = source_of(s3_config(tmp_path, s3_server.url, "buckets: [locked-us, plain-eu]"))
     items = list(source.items())
     assert [i.store for i in items] == ["s3://plain-eu"]  # the next bucket went on
     gaps = [(p.location.uri, p.kind, p.message) for p in source.problems]
@@ -158,7 +158,7 @@ def test_only_list_get_and_head_calls_in_a_full_scan(tmp_path, s3_server, s3_est
             self.events.register("before-call.*.*", lambda model, **kw: operations.update([model.name]))
 
     monkeypatch.setattr(boto3, "Session", Recording)
-    config = s3_config(tmp_path, s3_server, f"buckets: [{', '.join(s3_estate.buckets)}]")
+    config = s3_config(tmp_path, s3_server.url, f"buckets: [{', '.join(s3_estate.buckets)}]")
     result = run(config, tmp_path / "out")
     assert result.report.run["items_scanned"] >= 7
     assert set(operations) >= {
@@ -181,7 +181,7 @@ def test_privmap_scan_over_s3(tmp_path, s3_server, s3_estate: Estate):
     buckets = ", ".join(b for b in s3_estate.buckets if b != "logs-eu")
     config = s3_config(
         tmp_path,
-        s3_server,
+        s3_server.url,
         f"buckets: [{buckets}]",
         f"""\
         inventory:

@@ -135,7 +135,7 @@ class S3Source(SourceBase):
         o = self.options
         return BotoConfig(
             region_name=region,
-            retries={"mode": "adaptive", "max_attempts": o.max_attempts},  # backoff + client-side rate limit
+            retries={"mode": "adaptive", "total_max_attempts": o.max_attempts},  # backoff + client-side rate limit
             connect_timeout=o.timeout,
             read_timeout=o.timeout,
             max_pool_connections=4,
