@@ -8,25 +8,20 @@ with an admin user's credentials before the test that needs it runs.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
+
+from tests.integration.moto import moto_server, put_large, put_many
 
 ROOT = Path(__file__).resolve().parents[2]
 AFFILIATE = "111122223333"  # declared in the inventory of the scan tests
@@ -34,12 +29,16 @@ STRANGER = "999999999999"  # in no inventory
 EMAILS = ("alice.martin@example.org", "bob.keller@example.net")
 
 
-def readme_policy() -> dict[str, Any]:
-    """The IAM policy the README tells users to grant."""
+def scanner_policy() -> dict[str, Any]:
+    """The least-privilege IAM policy the README tells users to grant, as moto needs it."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"least-privilege IAM policy for it:\s*```json\n(.*?)```", readme, re.S)
     assert match, "README has no least-privilege IAM policy"
-    return json.loads(match.group(1))
+    policy = json.loads(match.group(1))
+    # moto authorises the account-level call as s3:GetPublicAccessBlock, AWS as
+    # s3:GetAccountPublicAccessBlock (which the README policy grants)
+    policy["Statement"].append({"Effect": "Allow", "Action": "s3:GetPublicAccessBlock", "Resource": "*"})
+    return policy
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,6 @@ class S3Server:
         return self.admin.client(
             service, endpoint_url=self.url, region_name=region, config=Config(max_pool_connections=16)
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _post(url: str, body: bytes) -> None:
@@ -74,62 +67,30 @@ def _iam_user(iam: Any, name: str, policy: dict[str, Any]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    with pytest.MonkeyPatch.context() as env:
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log_path.open("wb") as log, moto_server(log) as url, pytest.MonkeyPatch.context() as env:
         # no real credentials, config files or instance metadata are ever consulted
         env.setenv("AWS_CONFIG_FILE", os.devnull)
         env.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
         env.setenv("AWS_EC2_METADATA_DISABLED", "true")
         env.delenv("AWS_PROFILE", raising=False)
         env.delenv("AWS_SESSION_TOKEN", raising=False)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise RuntimeError("moto_server did not start") from None
-                    time.sleep(0.1)
-            # users are made before IAM is enforced; from then on every request is authorised
-            iam = boto3.client(
-                "iam",
-                endpoint_url=url,
-                region_name="us-east-1",
-                aws_access_key_id="bootstrap",
-                aws_secret_access_key="bootstrap",
-            )
-            everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-            admin = _iam_user(iam, "admin", everything)
-            scanner_policy = readme_policy()
-            scanner_policy["Statement"] += [
-                # moto authorises the account-level call as s3:GetPublicAccessBlock, AWS as
-                # s3:GetAccountPublicAccessBlock (in the README policy)
-                {"Effect": "Allow", "Action": "s3:GetPublicAccessBlock", "Resource": "*"},
-                {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::locked-us"},
-                {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media-eu/private/*"},
-            ]
-            scanner = _iam_user(iam, "scanner", scanner_policy)
-            _post(f"{url}/moto-api/reset-auth", b"0")
-            for key, value in scanner.items():
-                env.setenv(key, value)
-            yield S3Server(
-                url,
-                boto3.Session(admin["AWS_ACCESS_KEY_ID"], admin["AWS_SECRET_ACCESS_KEY"]),
-                scanner,
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            log.close()
+        # users are made before IAM is enforced; from then on every request is authorised
+        iam = boto3.client(
+            "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="boot", aws_secret_access_key="boot"
+        )
+        everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        admin = _iam_user(iam, "admin", everything)
+        policy = scanner_policy()
+        policy["Statement"] += [
+            {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::locked-us"},
+            {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media-eu/private/*"},
+        ]
+        scanner = _iam_user(iam, "scanner", policy)
+        _post(f"{url}/moto-api/reset-auth", b"0")
+        for key, value in scanner.items():
+            env.setenv(key, value)
+        yield S3Server(url, boto3.Session(admin["AWS_ACCESS_KEY_ID"], admin["AWS_SECRET_ACCESS_KEY"]), scanner)
 
 
 def _bucket(s3: Any, name: str, region: str) -> None:
@@ -235,27 +196,8 @@ def many_objects(s3_server: S3Server) -> str:
     """A bucket of 5,000 small objects: five pages of ListObjectsV2."""
     s3 = s3_server.client(region="eu-west-1")
     _bucket(s3, "many-eu", "eu-west-1")
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda i: s3.put_object(Bucket="many-eu", Key=f"obj/{i:05d}.txt", Body=b"x"), range(5000)))
+    put_many(s3, "many-eu", 5000)
     return "many-eu"
-
-
-class _Generated(io.RawIOBase):
-    """A 200 MB object made on the fly: lines naming their megabyte, so samples show where they came from."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.pos = size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = min(len(buffer), self.size - self.pos)
-        # 64-byte lines; reads come in whole MiB, so every read starts on a line
-        chunk = b"".join(b"megabyte %05d %s\n" % ((self.pos + i) // 1_000_000, b"." * 48) for i in range(0, n, 64))
-        buffer[:n] = chunk[:n]
-        self.pos += n
-        return n
 
 
 BIG_SIZE = 200_000_000
@@ -265,10 +207,5 @@ BIG_SIZE = 200_000_000
 def big_object(s3_server: S3Server) -> tuple[str, str]:
     s3 = s3_server.client()
     _bucket(s3, "big-us", "us-east-1")
-    s3.upload_fileobj(
-        io.BufferedReader(_Generated(BIG_SIZE), 1 << 20),
-        "big-us",
-        "logs/huge.log",
-        Config=TransferConfig(multipart_chunksize=16 * 1024 * 1024, max_concurrency=4),
-    )
+    put_large(s3, "big-us", "logs/huge.log", BIG_SIZE)
     return "big-us", "logs/huge.log"

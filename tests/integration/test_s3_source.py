@@ -16,7 +16,7 @@ from privmap.model import Blob
 from privmap.pipeline import build_source, run
 from privmap.scanner.sources.s3 import S3Source
 from tests.e2e.conftest import privmap
-from tests.integration.conftest import AFFILIATE, BIG_SIZE, EMAILS, STRANGER, Estate
+from tests.integration.conftest import AFFILIATE, BIG_SIZE, EMAILS, STRANGER, Estate, scanner_policy
 
 
 def s3_config(tmp_path: Path, endpoint: str, options: str = "", extra: str = "") -> Config:
@@ -224,3 +224,24 @@ def test_privmap_scan_over_s3(tmp_path, s3_server, s3_estate: Estate):
     # nothing personal leaves the scanner
     for name in ("findings.json", "checks.json", "run.json", "report.html"):
         assert not any(e in (out / name).read_text() for e in EMAILS), name
+
+
+def test_role_arn_is_assumed_for_the_scan(tmp_path, s3_server, s3_estate: Estate, monkeypatch):
+    iam = s3_server.client("iam")
+    admin_arn = "arn:aws:iam::123456789012:user/admin"  # may assume the role; the role may only read
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="auditor", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="auditor", PolicyName="read", PolicyDocument=json.dumps(scanner_policy()))
+    admin = s3_server.admin.get_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", admin.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", admin.secret_key)
+
+    source = source_of(s3_config(tmp_path, s3_server.url, f"buckets: [plain-eu], role_arn: {role}"))
+    assert (
+        ":assumed-role/auditor/privmap"
+        in source.session.client("sts", endpoint_url=s3_server.url, region_name="us-east-1").get_caller_identity()[
+            "Arn"
+        ]
+    )
+    [item] = source.items()
+    assert b"Alice Martin" in source.open(item).data
