@@ -32,29 +32,27 @@ def _party(known: dict[str, tuple[str, str]], account: str) -> str:
     return f"{name} ({kind})" if kind else name
 
 
+def _exposure(store: str, facts: dict[str, Any], holding: str) -> Outcome:
+    """SEC-001's and SEC-002's verdict on one store; `holding` tells what it holds."""
+    if not facts["public"]:
+        return Outcome(f"store:{store}", "pass", "not publicly readable")
+    reasons = "; ".join(facts.get("public_reasons") or [])
+    return Outcome(f"store:{store}", "fail", f"publicly readable ({reasons}); {holding}")
+
+
 @check("SEC-001")
 def public_with_personal_data(ev: Evidence) -> Iterator[Outcome]:
     for _, store, facts, findings in personal_data_stores(ev):
-        if "public" not in facts:
-            continue
-        if facts["public"]:
-            reasons = "; ".join(facts.get("public_reasons") or [])
-            yield Outcome(f"store:{store}", "fail", f"publicly readable ({reasons}) and holds {summarize(findings)}")
-        else:
-            yield Outcome(f"store:{store}", "pass", "not publicly readable")
+        if "public" in facts:
+            yield _exposure(store, facts, f"holds {summarize(findings)}")
 
 
 @check("SEC-002")
 def public_without_personal_data(ev: Evidence) -> Iterator[Outcome]:
     holding = ev.findings_by_store()
     for (source, store), facts in sorted(ev.store_facts().items()):
-        if (source, store) in holding or "public" not in facts:
-            continue  # stores with personal data are SEC-001's
-        if facts["public"]:
-            reasons = "; ".join(facts.get("public_reasons") or [])
-            yield Outcome(f"store:{store}", "fail", f"publicly readable ({reasons}); no personal data found in it yet")
-        else:
-            yield Outcome(f"store:{store}", "pass", "not publicly readable")
+        if "public" in facts and (source, store) not in holding:  # stores with personal data are SEC-001's
+            yield _exposure(store, facts, "no personal data found in it yet")
 
 
 @check("SEC-004")

@@ -32,6 +32,7 @@ from botocore.exceptions import (
 )
 from pydantic import Field
 
+from privmap.config.models import Config, SourceConfig
 from privmap.data import canonical_region
 from privmap.model import Blob, Item, Location, Problem, StoreFact
 from privmap.scanner.sources.base import Options, SourceBase, SourceError, read_sampled
@@ -102,8 +103,8 @@ class S3Source(SourceBase):
 
     options: S3Options
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self, spec: SourceConfig, config: Config) -> None:
+        super().__init__(spec, config)
         self._clients: dict[tuple[str, str], Any] = {}
         self._pid = os.getpid()
 
