@@ -8,13 +8,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from privmap import __version__, logs, plugins
 from privmap.config import ConfigError, load_config
 from privmap.model import SEVERITIES, Item, ItemOutcome
+
+if TYPE_CHECKING:
+    from privmap.config import Config
+    from privmap.store import Store
 
 EXIT_FINDINGS, EXIT_ERROR = 1, 2
 
@@ -50,6 +54,10 @@ _config_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The privmap YAML config.",
 )
+_run_option = click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
+_as_of_option = click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date."
+)
 
 
 @main.command()
@@ -70,7 +78,7 @@ _config_option = click.option(
     help="Exit 1 when a check at or above this severity fails (default: reports.fail_on).",
 )
 @click.option("--fresh", is_flag=True, help="Start a new run instead of resuming an interrupted one.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date.")
+@_as_of_option
 def scan(config_path: Path, out_dir: Path, fail_on: str | None, fresh: bool, as_of: dt.datetime | None) -> None:
     """Scan every source, run the checks, write the reports.
 
@@ -102,12 +110,41 @@ def scan(config_path: Path, out_dir: Path, fail_on: str | None, fresh: bool, as_
     default=Path("privmap-report"),
     show_default=True,
 )
-@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@_run_option
+@_as_of_option
 def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None) -> None:
     """Re-render the reports of a past run from the store, without rescanning."""
     from privmap import pipeline
     from privmap.reports import write_reports
+
+    with _stored_run(config_path, run_id) as (config, store, run):
+        write_reports(pipeline.report_data(config, store, run, as_of and as_of.date()), out_dir)
+    click.echo(f"reports of run {run}: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
+
+
+@main.command("graph")
+@_config_option
+@_run_option
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["svg", "dot", "graphml", "json"]), default="svg", show_default=True
+)
+@click.option(
+    "-o", "--output", "output_file", type=click.File("w", encoding="utf-8"), default="-", help="Default: stdout."
+)
+@_as_of_option
+def graph_command(
+    config_path: Path, run_id: int | None, fmt: str, output_file: IO[str], as_of: dt.datetime | None
+) -> None:
+    """Draw or export the data map of a past run from the store, without rescanning."""
+    from privmap import pipeline
+
+    with _stored_run(config_path, run_id) as (config, store, run):
+        output_file.write(pipeline.render_graph(config, store, run, fmt, as_of and as_of.date()))
+
+
+@contextmanager
+def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config, Store, int]]:
+    """The config, its store and the id of the run asked for (default: the last finished one)."""
     from privmap.store import Store
 
     config = load_config(config_path)
@@ -116,11 +153,9 @@ def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datet
         row = store.run(run_id)
         if row is None:
             raise LookupError("no finished run in the store yet: run `privmap scan` first")
-        data = pipeline.report_data(config, store, row["id"], as_of and as_of.date())
-        write_reports(data, out_dir)
+        yield config, store, row["id"]
     finally:
         store.close()
-    click.echo(f"reports of run {row['id']}: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
 
 
 @main.command()

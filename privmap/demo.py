@@ -1,5 +1,10 @@
 """A small demo estate modelled on a media SaaS with EU and US storage, and its config.
 
+The company is drawn from a 2018 privacy policy: controller for its own customers and processor
+for their uploads, storage "within the European Union and in the United States", processors for
+payments, email and analytics, affiliates in the US and Israel, and a US subsidiary that was
+self-certified to the Privacy Shield and never moved to anything else.
+
 Everything is generated from a fixed seed: fake people, Luhn-valid card numbers and
 checksum-valid IBANs that belong to no one. `privmap demo DIR` writes it.
 """
@@ -96,8 +101,9 @@ def build(dest: Path, seed: int = 2018) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     people = [person(rng) for _ in range(60)]
 
-    eu, us, logs, exports = (dest / d for d in ("uploads-eu", "uploads-us", "weblogs", "exports"))
-    for folder in (eu, us, logs, exports):
+    folders = ("uploads-eu", "uploads-us", "weblogs", "exports", "transcode-cache")
+    eu, us, logs, exports, cache = (dest / d for d in folders)
+    for folder in (eu, us, logs, exports, cache):
         folder.mkdir(exist_ok=True)
     for i, p in enumerate(people[:6]):
         (eu / f"caption-{i:03d}.txt").write_text(
@@ -113,6 +119,13 @@ def build(dest: Path, seed: int = 2018) -> Path:
     (us / "model-release.txt").write_text(
         f"I, {people[10]['name']}, living in {people[10]['city']}, consent to the publication of my image.\n"
         f"Signed by {people[10]['name']} ({people[10]['email']}).\n",
+        encoding="utf-8",
+    )
+    (cache / "job-0042-subtitles.srt").write_text(
+        "".join(
+            f"{i}\n00:00:0{i},000 --> 00:00:0{i + 1},000\n{p['name']}: send the cut to {p['email']}\n\n"
+            for i, p in enumerate(people[12:15], 1)
+        ),
         encoding="utf-8",
     )
     (us / "transcode-settings.json").write_text(json.dumps({"codec": "h264", "bitrate": 4000}), encoding="utf-8")
@@ -159,7 +172,7 @@ def build(dest: Path, seed: int = 2018) -> Path:
 
 CONFIG = """\
 # privmap demo: a media SaaS (controller for its own customers, processor for their uploads)
-# with storage in the EU and the US. Paths are relative to this file.
+# that promises storage in the EU and the US. Paths are relative to this file.
 version: 1
 organization:
   name: Pixelcloud Media Ltd
@@ -176,17 +189,27 @@ sources:
   - {name: web-logs, type: local, region: us-east-1, role: controller, options: {path: weblogs}}
   # an export folder nobody declared: the scan finds it holds contact data
   - {name: exports, type: local, region: eu-central-1, options: {path: exports}}
+  # a transcoding cache left in Singapore, outside the "EU and US" of the privacy notice
+  - {name: transcode-cache, type: local, region: ap-southeast-1, role: processor, options: {path: transcode-cache}}
 inventory:
+  storage_locations: [EEA, US]   # "we store and process information within the EU and in the US"
   affiliates:
-    - {name: Pixelcloud Inc, country: US, relationship: subsidiary, accounts: ["111122223333"]}
-    - {name: Pixelcloud Israel Ltd, country: IL, relationship: sister}
+    # runs the US site; self-certified to the Privacy Shield in 2018 and never moved to the DPF or SCCs
+    - {name: Pixelcloud Inc, country: US, relationship: subsidiary, accounts: ["111122223333"],
+       transfer_mechanism: privacy_shield}
+    - {name: Pixelcloud Israel Ltd, country: IL, relationship: sister, intra_group_agreement: true}
   recipients:
     - {name: PayFlow, kind: processor, country: US, purpose: payment processing,
        transfer_mechanism: dpf, dpf_certified: true, dpa_signed_on: 2023-09-01}
     - {name: MailRelay, kind: processor, country: US, purpose: email delivery,
-       transfer_mechanism: privacy_shield, dpa_signed_on: 2018-05-20}
+       transfer_mechanism: scc_2021_m2, dpa_signed_on: 2021-10-04}
     - {name: Google Analytics, kind: processor, country: US, purpose: web analytics, transfer_mechanism: dpf}
-    - {name: HelpDeskly, kind: processor, country: IE, purpose: customer support}
+    - {name: HelpDeskly, kind: processor, country: IE, purpose: customer support, dpa_signed_on: 2022-02-14}
+    - {name: CallBridge, kind: sub_processor, processor_of: HelpDeskly, country: US, purpose: support telephony}
+  transfers:
+    # the US storage is run by the US subsidiary, under its Privacy Shield certification
+    - {source: uploads-us, recipient: Pixelcloud Inc, data_categories: [user.content, user.name]}
+    - {source: web-logs, recipient: Pixelcloud Inc, data_categories: [user.device]}
   activities:
     - name: Customer accounts
       purposes: [essential.service, essential.service.authentication]
@@ -194,7 +217,7 @@ inventory:
       data_subjects: [customer]
       data_categories: [user.name, user.contact.email]
       stores: [crm]
-      recipients: [HelpDeskly, Pixelcloud Inc]
+      recipients: [HelpDeskly, Pixelcloud Israel Ltd]
       retention: life of the account + 90 days
       security_measures: encryption at rest, SSO with MFA for staff, quarterly access review
     - name: Billing
@@ -226,8 +249,8 @@ inventory:
       controller: each customer (tenant), under the subscription agreement
       purposes: [essential.service, functional.storage]
       data_subjects: [customer_end_user, depicted_person]
-      data_categories: [user.content, user.name]
-      stores: [uploads-eu, uploads-us]
+      data_categories: [user.content, user.name, user.contact]
+      stores: [uploads-eu, uploads-us, transcode-cache]
       recipients: [Pixelcloud Inc]
       retention: deleted within 30 days of contract end
 """

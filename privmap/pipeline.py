@@ -1,7 +1,7 @@
 """run(config) -> RunResult: the one place that knows the whole flow.
 
 config -> sources list items -> unchanged ones carried over -> the rest opened, extracted,
-detected -> store (one transaction per item) -> checks -> reports.
+detected -> store (one transaction per item) -> graph -> checks -> reports.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import plugins
+from privmap import graph, plugins
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.detectors.detector import Detector
@@ -156,11 +156,13 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         raise LookupError(f"no run {run_id} in {store.path}")
     findings = [finding_record(r) for r in store.findings(run_id)]
     facts = store.facts(run_id)
+    as_of = as_of or dt.date.today()
+    data_map = graph.build_graph(config, findings, facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
     new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
-    evidence = Evidence(config, findings, facts, as_of or dt.date.today())
+    evidence = Evidence(config, findings, facts, as_of, graph=data_map)
     checks = run_checks(evidence)
     store.save_checks(run_id, checks)
     items = store.items(run_id)
@@ -179,7 +181,30 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         **summary,
     }
     skipped = [{"source": i["source"], "uri": i["uri"], "reason": i["skipped"]} for i in items if i["skipped"]]
-    return ReportData(config, run, findings, checks, problems, skipped, facts, new, resolved, previous)
+    return ReportData(
+        config,
+        run,
+        findings,
+        checks,
+        problems,
+        skipped,
+        facts,
+        new,
+        resolved,
+        previous,
+        graph=graph.node_link(data_map),
+        data_map_svg=graph.to_svg(data_map),
+        graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},
+    )
+
+
+def render_graph(config: Config, store: Store, run_id: int, fmt: str, as_of: dt.date | None = None) -> str:
+    """The data map of a stored run in one format (svg, dot, graphml, json), without scanning."""
+    if store.run(run_id) is None:
+        raise LookupError(f"no run {run_id} in {store.path}")
+    findings = [finding_record(r) for r in store.findings(run_id)]
+    data_map = graph.build_graph(config, findings, store.facts(run_id), as_of or dt.date.today())
+    return graph.FORMATS[fmt](data_map)
 
 
 def run(

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+import networkx as nx
+
 from privmap.config.models import Config
 from privmap.data import load_table
 from privmap.model import Severity, StoreFact
@@ -30,6 +32,8 @@ class Evidence:
     findings: list[dict[str, Any]]  # the findings.json records of the run
     facts: list[StoreFact]
     as_of: dt.date
+    # the data map (privmap.graph): inventory and observed flows, judged as of `as_of`; None when not built
+    graph: nx.DiGraph | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # evidence contributed by later stages
 
     def findings_by_source(self) -> dict[str, list[dict[str, Any]]]:

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from privmap.checks.base import Evidence, Outcome, check, summarize
-from privmap.data import flags_of
-
-
-def covered(category: str, declared: set[str]) -> bool:
-    """fideslang categories inherit: declaring `user.contact` covers `user.contact.email`."""
-    return any(category == d or category.startswith(d + ".") for d in declared)
+from privmap.data import covered, flags_of
 
 
 @check("INV-001")

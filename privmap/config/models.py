@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
 from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin
 from privmap.model import Severity
@@ -87,6 +87,7 @@ class Organization(Strict):
     eu_representative: Contact | None = None
     joint_controllers: list[Contact] = []
     employees: int | None = None
+    accounts: list[str] = []  # cloud account ids / projects of the organisation itself
 
 
 class StoreConfig(Strict):
@@ -123,29 +124,32 @@ class SourceConfig(Strict):
     region: str | None = None
     role: Role | None = None
     uploads: bool = False
+    replicas: list[str] = []  # regions the store's data is declared to be replicated to
     include: list[str] = []
     exclude: list[str] = []
     options: dict[str, Any] = {}
 
 
-class Affiliate(Strict):
+class Party(Strict):
+    """An entity outside the organisation that may receive personal data."""
+
     name: str
-    country: str
+    country: str = Field(description="ISO 3166 alpha-2 country where the entity receives the data")
+    transfer_mechanism: TransferMechanism | None = None
+    dpf_certified: bool = False  # listed as active on the EU-US Data Privacy Framework List
+    tia_link: str | None = None  # the transfer impact assessment, for SCCs and BCRs
+    accounts: list[str] = []  # cloud account ids / projects the entity owns or uses to reach our data
+
+
+class Affiliate(Party):
     relationship: Literal["parent", "subsidiary", "sister", "branch"]
-    accounts: list[str] = []  # cloud account ids / projects owned by the affiliate
     intra_group_agreement: bool = False
 
 
-class Recipient(Strict):
-    name: str
+class Recipient(Party):
     kind: RecipientKind
-    country: str
     purpose: str | None = None
-    transfer_mechanism: TransferMechanism | None = None
-    dpf_certified: bool = False
     dpa_signed_on: dt.date | None = None
-    tia_link: str | None = None
-    accounts: list[str] = []  # cloud accounts or projects the recipient uses to reach our data
     processor_of: str | None = None  # for a sub-processor: the processor that engages it
 
 
@@ -177,6 +181,8 @@ class Activity(Strict):
 
 
 class Inventory(Strict):
+    # where the organisation says personal data is stored (privacy notice): `EEA` or ISO countries
+    storage_locations: list[Annotated[str, StringConstraints(pattern=r"^(EEA|[A-Z]{2})$")]] = []
     affiliates: list[Affiliate] = []
     activities: list[Activity] = []
     recipients: list[Recipient] = []

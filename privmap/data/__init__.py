@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -29,10 +30,6 @@ def flags_of(entity: str) -> frozenset[str]:
     return frozenset(_entity(entity).get("flags") or ())
 
 
-def canonical_region(provider: str, code: str | None) -> str:
-    """A cloud location code as regions.yaml lists it, legacy aliases resolved first.
-
-    S3's GetBucketLocation answers None for us-east-1 and `EU` for old eu-west-1 buckets.
-    """
-    raw = code or ""
-    return str(load_table("regions")["aliases"].get(provider, {}).get(raw, raw)).lower()
+def covered(category: str, declared: Iterable[str]) -> bool:
+    """fideslang categories inherit: declaring `user.contact` covers `user.contact.email`."""
+    return any(category == d or category.startswith(d + ".") for d in declared)

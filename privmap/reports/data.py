@@ -21,6 +21,9 @@ class ReportData:
     new_findings: list[dict[str, Any]] = field(default_factory=list)
     resolved_findings: list[dict[str, Any]] = field(default_factory=list)
     previous_run: int | None = None
+    graph: dict[str, Any] | None = None  # the data map, node-link (graph.json)
+    data_map_svg: str | None = None  # the data map drawn as SVG; built with every text escaped
+    graph_exports: dict[str, str] = field(default_factory=dict)  # file name -> content: graph.json, .graphml, .dot
 
     def failed(self, min_severity: str = "info") -> list[dict[str, Any]]:
         floor = SEVERITIES.index(min_severity)  # type: ignore[arg-type]

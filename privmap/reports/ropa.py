@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from privmap.data import load_table
+from privmap.data import covered
+from privmap.data.legal import is_eea
 from privmap.reports.data import ReportData
 
 # one row per activity; the column order of ropa.csv (ICO template order where it applies)
@@ -32,11 +33,6 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-def _eea(country: str) -> bool:
-    entry = load_table("countries")["countries"].get(country.upper()) or {}
-    return bool(entry.get("eea"))
-
-
 def _contact(name: str | None, email: str | None) -> str:
     return ", ".join(p for p in (name, email) if p)
 
@@ -56,14 +52,14 @@ def ropa_records(data: ReportData) -> list[dict[str, Any]]:
             for category in by_store.get(store, {}):
                 observed.setdefault(category, []).append(store)
         declared = set(activity.data_categories)
-        undeclared = {c: s for c, s in observed.items() if not any(c == d or c.startswith(d + ".") for d in declared)}
+        undeclared = {c: s for c, s in observed.items() if not covered(c, declared)}
         recipient_rows, third = [], []
         for name in activity.recipients:
             r = recipients.get(name)
             kind, country = (r.kind, r.country) if r else ("affiliate", affiliates[name].country)
             mechanism = (r.transfer_mechanism if r else None) or "not recorded"
             recipient_rows.append(f"{name} ({kind.replace('_', ' ')}, {country})")
-            if not _eea(country):
+            if not is_eea(country):
                 third.append(f"{name} in {country}: {mechanism}")
         records.append(
             {

@@ -19,7 +19,7 @@ def _json(path: Path, value: Any) -> None:
 
 
 def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
-    """Write findings.json, checks.json, run.json, report.html and the RoPA; return the paths."""
+    """Write findings.json, checks.json, run.json, the graph files, report.html and the RoPA; return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     ropa = ropa_records(data)
     written = []
@@ -36,6 +36,9 @@ def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
         writer.writerow([title for _, title in COLUMNS])
         writer.writerows([[record[key] for key, _ in COLUMNS] for record in ropa])
     written.append(out_dir / "ropa.csv")
+    for name, text in sorted(data.graph_exports.items()):
+        (out_dir / name).write_text(text, encoding="utf-8")
+        written.append(out_dir / name)
     for name, template in (("report.html", "report.html.j2"), ("ropa.html", "ropa.html.j2")):
         (out_dir / name).write_text(render(template, data=data, ropa=ropa, columns=COLUMNS), encoding="utf-8")
         written.append(out_dir / name)

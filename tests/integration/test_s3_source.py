@@ -27,7 +27,7 @@ def s3_config(tmp_path: Path, endpoint: str, options: str = "", extra: str = "",
         textwrap.dedent(
             f"""\
             version: 1
-            organization: {{name: Example Media Ltd, country: IE}}
+            organization: {{name: Example Media Ltd, country: IE, accounts: ["123456789012"]}}
             scan: {{max_bytes_per_object: 64KB, workers: {workers}}}
             sources:
               - name: media
@@ -212,10 +212,11 @@ def test_privmap_scan_over_s3(tmp_path, s3_server, s3_estate: Estate):
     assert status[("SEC-004", "store:s3://plain-eu")]["status"] == "fail"
     assert status[("SEC-007", "store:s3://plain-eu")]["status"] == "fail"
     assert status[("SEC-007", "store:s3://media-eu")]["status"] == "pass"
-    sec008 = status[("SEC-008", "store:s3://shared-eu")]
-    assert sec008["status"] == "fail" and STRANGER in sec008["evidence"] and AFFILIATE not in sec008["evidence"]
+    # the data map turns grants and replication into flows (privmap/checks/parties.py, transfers.py)
+    assert status[("SEC-008", f"transfer:s3://shared-eu->account {STRANGER}")]["status"] == "fail"
+    assert status[("SEC-008", "transfer:s3://shared-eu->Example Media Inc")]["status"] == "pass"
     trf = status[("TRF-007", "transfer:s3://media-eu->s3://replica-us")]
-    assert trf["status"] == "fail" and "us-east-1" in trf["evidence"]
+    assert trf["status"] == "fail" and "eu-west-1 (EEA) to s3://replica-us (US)" in trf["evidence"]
 
     run_json = json.loads((out / "run.json").read_text())
     # locked-us cannot be listed, the object under private/ cannot be read; moto authorises three of

@@ -4,16 +4,22 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from privmap.data import canonical_region
 from privmap.scanner.crawl import problem_kind
-from privmap.scanner.sources.s3 import _drop_account_label, classify, policy_grants
+from privmap.scanner.sources.s3 import _drop_account_label, bucket_region, classify, policy_grants
 
 
 @pytest.mark.parametrize(
-    ("raw", "region"), [(None, "us-east-1"), ("", "us-east-1"), ("EU", "eu-west-1"), ("eu-central-1", "eu-central-1")]
+    ("raw", "region"),
+    [
+        (None, "us-east-1"),
+        ("", "us-east-1"),
+        ("EU", "eu-west-1"),
+        ("eu-central-1", "eu-central-1"),
+        ("mars-1", "mars-1"),
+    ],
 )
 def test_bucket_locations_are_canonical(raw, region):
-    assert canonical_region("aws", raw) == region
+    assert bucket_region(raw) == region
 
 
 def test_policy_grants_name_other_accounts_only():

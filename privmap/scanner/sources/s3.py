@@ -33,7 +33,7 @@ from botocore.exceptions import (
 from pydantic import Field
 
 from privmap.config.models import Config, SourceConfig
-from privmap.data import canonical_region
+from privmap.data import legal
 from privmap.model import Blob, Item, Location, Problem, StoreFact
 from privmap.scanner.sources.base import Options, SourceBase, SourceError, read_sampled
 
@@ -69,7 +69,6 @@ class S3Options(Options):
     endpoint_url: str | None = None  # an S3-compatible endpoint (also used for STS and S3 Control)
     profile: str | None = None  # a profile of the AWS config files
     role_arn: str | None = None  # a role to assume for the scan (e.g. a read-only auditor role)
-    accounts: list[str] = []  # your organisation's other account ids: their principals are not recipients
     timeout: float = Field(60, gt=0)  # connect and read timeout of each request, in seconds
     max_attempts: int = Field(8, ge=1)  # tries per request on throttling, 5xx and dropped connections
 
@@ -183,7 +182,7 @@ class S3Source(SourceBase):
             if record:
                 self._gap(name, "GetBucketLocation", exc)
             return None
-        return canonical_region("aws", constraint)
+        return bucket_region(constraint)
 
     def _gap(self, bucket: str, operation: str, exc: Exception) -> None:
         error = classify(operation, exc)
@@ -294,8 +293,7 @@ class S3Source(SourceBase):
 
         policy = self._get(bucket, "GetBucketPolicy", "NoSuchBucketPolicy")
         if policy is not None:
-            ours = {self.account, *self.options.accounts} - {None}
-            yield fact("grants", policy_grants(policy.get("Policy") or "{}", ours))
+            yield fact("grants", policy_grants(policy.get("Policy") or "{}", {self.account} - {None}))
 
         encryption = self._get(bucket, "GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError")
         if encryption is not None:
@@ -337,6 +335,15 @@ class S3Source(SourceBase):
         account = destination.get("Account") or (self.account if known and known.owned else None)
         region = known.region if known else self._region_of(name, record=False)
         return {"bucket": name, "account": account, "region": region}
+
+
+def bucket_region(constraint: str | None) -> str:
+    """The region of a GetBucketLocation answer: None means us-east-1, the legacy `EU` eu-west-1.
+
+    A code regions.yaml does not know is kept as given, for the unmapped-region check to name.
+    """
+    where = legal.place(constraint or "", "aws")
+    return where.code if where else str(constraint).lower()
 
 
 def policy_grants(document: str, own_accounts: set[str]) -> list[dict[str, Any]]:

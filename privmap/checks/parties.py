@@ -1,0 +1,53 @@
+"""Checks on the parties data reaches: processors' agreements, affiliates, unknown accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from privmap.checks.base import Evidence, Outcome, check
+from privmap.checks.transfers import flows, graph, subject
+
+PROCESSOR_KINDS = ("processor", "sub_processor", "affiliate_processor")
+
+
+@check("VND-001")
+def processor_agreement(ev: Evidence) -> Iterator[Outcome]:
+    for r in sorted(ev.config.inventory.recipients, key=lambda r: r.name):
+        if r.kind not in PROCESSOR_KINDS:
+            continue
+        if r.dpa_signed_on:
+            yield Outcome(f"recipient:{r.name}", "pass", f"DPA signed on {r.dpa_signed_on}")
+        else:
+            yield Outcome(f"recipient:{r.name}", "fail", f"{r.kind.replace('_', ' ')} with no DPA date on record")
+
+
+@check("VND-003")
+def affiliate_agreement(ev: Evidence) -> Iterator[Outcome]:
+    g = graph(ev)
+    for node, d in sorted(g.nodes(data=True)):
+        incoming = sorted(g.nodes[u]["label"] for u, _, e in g.in_edges(node, data=True) if e["kind"] == "flow")
+        if d["kind"] != "affiliate" or not incoming:
+            continue
+        reached = f"receives data from {', '.join(incoming)}"
+        if d["intra_group_agreement"] or d["transfer_mechanism"] == "bcr":
+            covered = "an intra-group agreement" if d["intra_group_agreement"] else "binding corporate rules"
+            yield Outcome(f"affiliate:{d['label']}", "pass", f"{reached}, under {covered}")
+        else:
+            yield Outcome(f"affiliate:{d['label']}", "fail", f"{reached}, with no intra-group agreement or BCRs")
+
+
+@check("SEC-008")
+def unregistered_account(ev: Evidence) -> Iterator[Outcome]:
+    """Observed cross-account reach (grants, replicas, ownership) by accounts the inventory does not name."""
+    g = graph(ev)
+    for u, v, d in flows(ev):
+        observed = [via for via in d["via"] if via in ("access", "ownership")]  # a replica's account: ownership
+        target = g.nodes[v]
+        if not observed:
+            continue
+        if target["kind"] == "account":
+            yield Outcome(
+                subject(ev, u, v), "fail", f"{target['label']} ({', '.join(observed)}) is in no inventory entry"
+            )
+        elif target["kind"] in ("affiliate", "recipient"):
+            yield Outcome(subject(ev, u, v), "pass", f"the account belongs to {target['label']} ({target['kind']})")
