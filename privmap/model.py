@@ -52,6 +52,7 @@ class Blob:
     location: Location
     data: bytes
     truncated: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)  # evidence learned by reading: object metadata, tags
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,10 @@ def scan(config: Config, *, fresh: bool = False, progress: Progress | None = Non
             errors += 1
             log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
             store.record_problem(run.id, Problem(Location(spec.name, spec.name), problem_kind(exc), describe(exc)))
+        for p in source.problems:  # coverage gaps: a bucket that could not be listed, a denied setting
+            log.warning("coverage gap", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+            store.record_problem(run.id, p)
+        source.problems.clear()
         # a source's declared region stands for its stores; a discovered one overrides it
         store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
         store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])

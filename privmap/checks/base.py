@@ -42,6 +42,20 @@ class Evidence:
             out.setdefault(f["source"], []).append(f)
         return out
 
+    def findings_by_store(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """(source, store) -> findings, e.g. ("uploads", "s3://media-eu")."""
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for f in self.findings:
+            out.setdefault((f["source"], f["store"]), []).append(f)
+        return out
+
+    def store_facts(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(source, store) -> {fact key: value}: the posture of each store."""
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for fact in self.facts:
+            out.setdefault((fact.source, fact.store), {})[fact.key] = fact.value
+        return out
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -49,6 +63,14 @@ class Outcome:
     status: Status
     evidence: str
     severity: Severity | None = None  # overrides the catalogue's, e.g. when a condition escalates it
+
+
+def summarize(findings: list[dict[str, Any]]) -> str:
+    """Categories and occurrence counts, e.g. `user.contact.email (12), user.name (3)`."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f["category"]] = counts.get(f["category"], 0) + f["count"]
+    return ", ".join(f"{c} ({n})" for c, n in sorted(counts.items()))
 
 
 CheckFn = Callable[[Evidence], Iterator[Outcome]]

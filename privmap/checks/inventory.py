@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from privmap.checks.base import Evidence, Outcome, check
+from privmap.checks.base import Evidence, Outcome, check, summarize
 from privmap.data import covered, flags_of
-
-
-def _summary(findings: list[dict]) -> str:
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f["category"]] = counts.get(f["category"], 0) + f["count"]
-    return ", ".join(f"{c} ({n})" for c, n in sorted(counts.items()))
 
 
 @check("INV-001")
@@ -23,7 +16,9 @@ def store_in_inventory(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{source}", "pass", "store is linked to a processing activity")
         else:
             yield Outcome(
-                f"store:{source}", "fail", f"personal data found but no activity lists this store: {_summary(findings)}"
+                f"store:{source}",
+                "fail",
+                f"personal data found but no activity lists this store: {summarize(findings)}",
             )
 
 
@@ -36,14 +31,14 @@ def categories_declared(ev: Evidence) -> Iterator[Outcome]:
         declared = {c for a in activities for c in a.data_categories}
         extra = [f for f in findings if not covered(f["category"], declared)]
         if not extra:
-            yield Outcome(f"store:{source}", "pass", f"all categories found are declared: {_summary(findings)}")
+            yield Outcome(f"store:{source}", "pass", f"all categories found are declared: {summarize(findings)}")
             continue
         risky = any(flags_of(f["entity"]) & {"special", "high_risk"} for f in extra)
         names = ", ".join(a.name for a in activities)
         yield Outcome(
             f"store:{source}",
             "fail",
-            f"found but not declared by {names}: {_summary(extra)}",
+            f"found but not declared by {names}: {summarize(extra)}",
             severity="high" if risky else None,
         )
 

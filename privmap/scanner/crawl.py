@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from privmap.config.models import ScanConfig, SourceConfig
 from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Problem
 from privmap.scanner.extractors import Unsupported, extract
-from privmap.scanner.sources.base import Source
+from privmap.scanner.sources.base import Source, SourceError
 
 Detect = Callable[[Iterable[Chunk]], list[Finding]]
 
@@ -38,6 +39,8 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
         return outcome
     try:
         opened = source.open(item)
+        if isinstance(opened, Blob) and opened.metadata:
+            outcome.item = replace(item, metadata={**item.metadata, **opened.metadata})
         outcome.bytes_read = len(opened.data) if isinstance(opened, Blob) else 0
         outcome.findings = detect(extract(opened, scan.chunk_chars))
     except Unsupported as exc:
@@ -48,6 +51,8 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
 
 
 def problem_kind(exc: BaseException) -> str:
+    if isinstance(exc, SourceError):
+        return exc.kind
     if isinstance(exc, PermissionError):
         return "denied"
     if isinstance(exc, FileNotFoundError):

@@ -8,7 +8,7 @@ from typing import ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from privmap.config.models import Config, SourceConfig
-from privmap.model import Blob, Item, StoreFact, Table
+from privmap.model import Blob, Item, Problem, StoreFact, Table
 
 
 class Options(BaseModel):
@@ -17,8 +17,19 @@ class Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SourceError(Exception):
+    """A failure the source has classified; `kind` becomes the Problem's kind (denied, missing, throttled ...)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class Source(Protocol):
     name: str
+    # coverage gaps met while listing or reading posture (a bucket that cannot be listed);
+    # the pipeline records and clears them after each source, and the scan goes on
+    problems: list[Problem]
 
     def items(self) -> Iterator[Item]:
         """List items in a stable order; cheap, no content reads."""
@@ -44,6 +55,7 @@ class SourceBase:
         self.spec = spec
         self.config = config
         self.options = self.Options.model_validate(spec.options)
+        self.problems: list[Problem] = []
 
     def posture(self) -> list[StoreFact]:
         return []

@@ -1,0 +1,82 @@
+"""Security of processing (Art. 32): checks on the posture facts of the stores that hold personal data.
+
+A store "holds personal data" when the run has findings in it; a store whose posture could
+not be read (the fact is missing) is not judged: its gap is in the report's problems.
+Cross-account grants (SEC-008) and replication (TRF-007) are flows of the data map: see
+privmap/checks/parties.py and transfers.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from privmap.checks.base import Evidence, Outcome, check, summarize
+from privmap.data import flags_of
+
+
+def personal_data_stores(ev: Evidence) -> Iterator[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
+    """(source, store, facts, findings) for each store with findings, in a stable order."""
+    facts = ev.store_facts()
+    for (source, store), findings in sorted(ev.findings_by_store().items()):
+        yield source, store, facts.get((source, store), {}), findings
+
+
+def _exposure(store: str, facts: dict[str, Any], holding: str) -> Outcome:
+    """SEC-001's and SEC-002's verdict on one store; `holding` tells what it holds."""
+    if not facts["public"]:
+        return Outcome(f"store:{store}", "pass", "not publicly readable")
+    reasons = "; ".join(facts.get("public_reasons") or [])
+    return Outcome(f"store:{store}", "fail", f"publicly readable ({reasons}); {holding}")
+
+
+@check("SEC-001")
+def public_with_personal_data(ev: Evidence) -> Iterator[Outcome]:
+    for _, store, facts, findings in personal_data_stores(ev):
+        if "public" in facts:
+            yield _exposure(store, facts, f"holds {summarize(findings)}")
+
+
+@check("SEC-002")
+def public_without_personal_data(ev: Evidence) -> Iterator[Outcome]:
+    holding = ev.findings_by_store()
+    for (source, store), facts in sorted(ev.store_facts().items()):
+        if "public" in facts and (source, store) not in holding:  # stores with personal data are SEC-001's
+            yield _exposure(store, facts, "no personal data found in it yet")
+
+
+@check("SEC-004")
+def encrypted_at_rest(ev: Evidence) -> Iterator[Outcome]:
+    for _, store, facts, findings in personal_data_stores(ev):
+        encryption = facts.get("encryption")
+        if encryption is None:
+            continue
+        sensitive = [f for f in findings if flags_of(f["entity"]) & {"special", "high_risk"}]
+        if not encryption["enabled"]:
+            yield Outcome(
+                f"store:{store}",
+                "fail",
+                f"no default encryption at rest; holds {summarize(findings)}",
+                severity="high" if sensitive else None,
+            )
+        elif sensitive and not encryption.get("kms_key"):
+            yield Outcome(
+                f"store:{store}",
+                "fail",
+                f"encrypted with {encryption['algorithm']} but no customer-managed key, "
+                f"and holds special-category or high-risk data: {summarize(sensitive)}",
+                severity="high",
+            )
+        else:
+            yield Outcome(f"store:{store}", "pass", f"encrypted at rest ({encryption['algorithm']})")
+
+
+@check("SEC-007")
+def access_logging(ev: Evidence) -> Iterator[Outcome]:
+    for _, store, facts, findings in personal_data_stores(ev):
+        if "logging" not in facts:
+            continue
+        if facts["logging"]:
+            yield Outcome(f"store:{store}", "pass", "server access logging is on")
+        else:
+            yield Outcome(f"store:{store}", "fail", f"no server access logging; holds {summarize(findings)}")

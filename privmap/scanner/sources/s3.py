@@ -1,0 +1,393 @@
+"""Amazon S3 and S3-compatible stores: every bucket the credentials can list, each in its own region.
+
+Read-only by construction: the source issues List*, Get* and Head* calls only (plus
+sts:AssumeRole when `role_arn` is set); tests/integration/test_s3_source.py records every
+operation of a full scan to prove it. Objects are read by byte ranges within the scan's
+per-object budget, so a large object is sampled, never downloaded.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import botocore.session
+from botocore import xform_name
+from botocore.config import Config as BotoConfig
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from pydantic import Field
+
+from privmap.config.models import Config, SourceConfig
+from privmap.data import legal
+from privmap.model import Blob, Item, Location, Problem, StoreFact
+from privmap.scanner.sources.base import Options, SourceBase, SourceError, read_sampled
+
+# error codes -> Problem kinds; anything else is "unreadable"
+_KINDS = {
+    "AccessDenied": "denied",
+    "AllAccessDisabled": "denied",
+    "AccountProblem": "denied",
+    "InvalidAccessKeyId": "denied",
+    "SignatureDoesNotMatch": "denied",
+    "ExpiredToken": "denied",
+    "403": "denied",
+    "NoSuchBucket": "missing",
+    "NoSuchKey": "missing",
+    "404": "missing",
+    "SlowDown": "throttled",
+    "Throttling": "throttled",
+    "ThrottlingException": "throttled",
+    "RequestLimitExceeded": "throttled",
+    "503": "throttled",
+    "RequestTimeout": "timeout",
+}
+_PUBLIC_GROUPS = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
+}
+_PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+class S3Options(Options):
+    buckets: list[str] = []  # empty: every bucket the credentials can list
+    prefix: str = ""  # list only keys under this prefix
+    endpoint_url: str | None = None  # an S3-compatible endpoint (also used for STS and S3 Control)
+    profile: str | None = None  # a profile of the AWS config files
+    role_arn: str | None = None  # a role to assume for the scan (e.g. a read-only auditor role)
+    timeout: float = Field(60, gt=0)  # connect and read timeout of each request, in seconds
+    max_attempts: int = Field(8, ge=1)  # tries per request on throttling, 5xx and dropped connections
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    region: str | None  # None when GetBucketLocation was denied
+    owned: bool  # listed by ListBuckets, so it belongs to the scanned account
+
+    @property
+    def store(self) -> str:
+        return f"s3://{self.name}"
+
+
+def classify(operation: str, exc: Exception) -> SourceError:
+    """A SourceError naming the operation and the error code, never the response text or the key."""
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code") or exc.response["ResponseMetadata"]["HTTPStatusCode"])
+        return SourceError(_KINDS.get(code, "unreadable"), f"{operation}: {code}")
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return SourceError("timeout", f"{operation}: {type(exc).__name__}")
+    if isinstance(exc, EndpointConnectionError):
+        return SourceError("unreachable", f"{operation}: {type(exc).__name__}")
+    return SourceError("unreadable", f"{operation}: {type(exc).__name__}")
+
+
+class S3Source(SourceBase):
+    Options = S3Options
+    needs_region = False  # each bucket's region is discovered
+
+    options: S3Options
+
+    def __init__(self, spec: SourceConfig, config: Config) -> None:
+        super().__init__(spec, config)
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._pid = os.getpid()
+
+    # -- sessions and clients -----------------------------------------------------------
+
+    @cached_property
+    def session(self) -> boto3.Session:
+        base = boto3.Session(profile_name=self.options.profile)
+        if not self.options.role_arn:
+            return base
+
+        def assume() -> dict[str, str]:
+            sts = base.client("sts", endpoint_url=self.options.endpoint_url, config=self._config("us-east-1"))
+            creds = sts.assume_role(RoleArn=self.options.role_arn, RoleSessionName="privmap")["Credentials"]
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        assumed = botocore.session.get_session()
+        # boto3 has no public way to hand a session credentials that renew themselves; a long
+        # scan outlives one set of role credentials, so botocore's refreshable kind is set directly
+        assumed._credentials = RefreshableCredentials.create_from_metadata(assume(), assume, "assume-role")
+        return boto3.Session(botocore_session=assumed)
+
+    def _config(self, region: str) -> BotoConfig:
+        o = self.options
+        return BotoConfig(
+            region_name=region,
+            retries={"mode": "adaptive", "total_max_attempts": o.max_attempts},  # backoff + client-side rate limit
+            connect_timeout=o.timeout,
+            read_timeout=o.timeout,
+            max_pool_connections=4,
+        )
+
+    def _client(self, service: str, region: str | None = None) -> Any:
+        """A client per service and region, per process: forked workers never share the parent's sockets."""
+        if self._pid != os.getpid():
+            self._pid, self._clients = os.getpid(), {}
+        key = (service, region or "us-east-1")
+        if key not in self._clients:
+            client = self.session.client(service, endpoint_url=self.options.endpoint_url, config=self._config(key[1]))
+            if service == "s3control" and _is_ip_endpoint(self.options.endpoint_url):
+                client.meta.events.register("before-sign.s3-control", _drop_account_label)
+            self._clients[key] = client
+        return self._clients[key]
+
+    # -- buckets --------------------------------------------------------------------------
+
+    @cached_property
+    def account(self) -> str | None:
+        """The account the credentials belong to; None where the endpoint has no STS."""
+        try:
+            return str(self._client("sts").get_caller_identity()["Account"])
+        except (ClientError, BotoCoreError):
+            return None
+
+    @cached_property
+    def buckets(self) -> list[Bucket]:
+        s3 = self._client("s3")
+        try:
+            owned = {b["Name"] for page in s3.get_paginator("list_buckets").paginate() for b in page.get("Buckets", [])}
+        except (ClientError, BotoCoreError) as exc:
+            if not self.options.buckets:
+                raise classify("ListBuckets", exc) from exc
+            owned = set()  # named buckets can still be scanned; their owner stays unknown
+        names = sorted(self.options.buckets or owned)
+        return [Bucket(name, self._region_of(name), name in owned) for name in names]
+
+    def _region_of(self, name: str, record: bool = True) -> str | None:
+        try:
+            constraint = self._client("s3").get_bucket_location(Bucket=name).get("LocationConstraint")
+        except (ClientError, BotoCoreError) as exc:
+            if record:
+                self._gap(name, "GetBucketLocation", exc)
+            return None
+        return bucket_region(constraint)
+
+    def _gap(self, bucket: str, operation: str, exc: Exception) -> None:
+        error = classify(operation, exc)
+        self.problems.append(Problem(Location(self.name, f"s3://{bucket}"), error.kind, str(error)))
+
+    # -- listing and reading --------------------------------------------------------------
+
+    def items(self) -> Iterator[Item]:
+        for bucket in self.buckets:
+            pages = self._client("s3", bucket.region).get_paginator("list_objects_v2")
+            try:
+                for page in pages.paginate(Bucket=bucket.name, Prefix=self.options.prefix):
+                    for obj in page.get("Contents", []):
+                        key = obj["Key"]
+                        yield Item(
+                            location=Location(self.name, f"{bucket.store}/{key}"),
+                            store=bucket.store,
+                            fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
+                            size=obj["Size"],
+                            region=bucket.region,
+                            metadata={"path": key},
+                        )
+            except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
+                self._gap(bucket.name, "ListObjectsV2", exc)
+
+    def open(self, item: Item) -> Blob:
+        bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
+        s3 = self._client("s3", item.region)
+        size = item.size or 0
+        first: dict[str, Any] = {}
+
+        def read(start: int, end: int) -> bytes:
+            whole = start == 0 and end == size
+            resp = s3.get_object(Bucket=bucket, Key=key, **({} if whole else {"Range": f"bytes={start}-{end - 1}"}))
+            first.setdefault("response", resp)
+            with closing(resp["Body"]) as body:
+                return body.read()  # one range: at most the budget, however large the object
+
+        try:
+            data, truncated = read_sampled(read, size, self.config.scan.max_bytes_per_object)
+            metadata = {f"meta:{k}": v for k, v in first["response"].get("Metadata", {}).items()}
+            if first["response"].get("TagCount"):
+                tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+                metadata |= {f"tag:{t['Key']}": t["Value"] for t in tags}
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("GetObject", exc) from exc
+        return Blob(item.location, data, truncated, metadata)
+
+    # -- posture --------------------------------------------------------------------------
+
+    def posture(self) -> list[StoreFact]:
+        account_pab = self._account_public_access_block()
+        return [fact for bucket in self.buckets for fact in self._bucket_posture(bucket, account_pab)]
+
+    def _get(self, bucket: Bucket, operation: str, absent: str = "") -> dict[str, Any] | None:
+        """A bucket setting: {} when the error code `absent` says it is not set, None when unreadable."""
+        client = self._client("s3", bucket.region)
+        try:
+            return dict(getattr(client, xform_name(operation))(Bucket=bucket.name))
+        except ClientError as exc:
+            if absent and exc.response.get("Error", {}).get("Code") == absent:
+                return {}
+            self._gap(bucket.name, operation, exc)
+        except BotoCoreError as exc:
+            self._gap(bucket.name, operation, exc)
+        return None
+
+    def _account_public_access_block(self) -> dict[str, bool]:
+        if self.account is None:
+            return {}
+        try:
+            config = self._client("s3control").get_public_access_block(AccountId=self.account)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchPublicAccessBlockConfiguration":
+                error = classify("GetAccountPublicAccessBlock", exc)
+                self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
+            return {}
+        except BotoCoreError:
+            return {}
+        return dict(config["PublicAccessBlockConfiguration"])
+
+    def _bucket_posture(self, bucket: Bucket, account_pab: dict[str, bool]) -> Iterator[StoreFact]:
+        def fact(key: str, value: Any) -> StoreFact:
+            return StoreFact(self.name, bucket.store, key, value)
+
+        if bucket.region:
+            yield fact("region", bucket.region)
+        if bucket.owned and self.account:
+            yield fact("account", self.account)
+
+        pab = self._get(bucket, "GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration")
+        bucket_pab = (pab or {}).get("PublicAccessBlockConfiguration", {})
+        blocks = {flag: bool(bucket_pab.get(flag) or account_pab.get(flag)) for flag in _PAB_FLAGS}
+        yield fact("public_access_block", blocks)
+        status = self._get(bucket, "GetBucketPolicyStatus", "NoSuchBucketPolicy")
+        acl = self._get(bucket, "GetBucketAcl")
+        if status is not None and acl is not None:
+            reasons = []
+            if status.get("PolicyStatus", {}).get("IsPublic") and not blocks["RestrictPublicBuckets"]:
+                reasons.append("bucket policy is public")
+            if not blocks["IgnorePublicAcls"]:
+                for grant in acl.get("Grants", []):
+                    group = _PUBLIC_GROUPS.get(grant.get("Grantee", {}).get("URI", ""))
+                    if group:
+                        reasons.append(f"ACL grants {grant['Permission']} to {group}")
+            yield fact("public", bool(reasons))
+            yield fact("public_reasons", reasons)
+
+        policy = self._get(bucket, "GetBucketPolicy", "NoSuchBucketPolicy")
+        if policy is not None:
+            yield fact("grants", policy_grants(policy.get("Policy") or "{}", {self.account} - {None}))
+
+        encryption = self._get(bucket, "GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError")
+        if encryption is not None:
+            rules = encryption.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+            default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+            yield fact(
+                "encryption",
+                {
+                    "enabled": bool(default),
+                    "algorithm": default.get("SSEAlgorithm"),
+                    "kms_key": default.get("KMSMasterKeyID"),
+                },
+            )
+        versioning = self._get(bucket, "GetBucketVersioning")
+        if versioning is not None:
+            yield fact("versioning", versioning.get("Status") or "Disabled")
+        logging = self._get(bucket, "GetBucketLogging")
+        if logging is not None:
+            yield fact("logging", "LoggingEnabled" in logging)
+        lifecycle = self._get(bucket, "GetBucketLifecycleConfiguration", "NoSuchLifecycleConfiguration")
+        if lifecycle is not None:
+            days = [
+                r["Expiration"]["Days"]
+                for r in lifecycle.get("Rules", [])
+                if r.get("Status") == "Enabled" and "Days" in r.get("Expiration", {})
+            ]
+            yield fact("lifecycle_expiration_days", min(days) if days else None)
+        replication = self._get(bucket, "GetBucketReplication", "ReplicationConfigurationNotFoundError")
+        if replication is not None:
+            rules = replication.get("ReplicationConfiguration", {}).get("Rules", [])
+            yield fact(
+                "replication", [self._destination(r["Destination"]) for r in rules if r.get("Status") == "Enabled"]
+            )
+
+    def _destination(self, destination: dict[str, Any]) -> dict[str, str | None]:
+        """Where a replication rule sends copies: bucket, account and region, None where unknown."""
+        name = destination["Bucket"].rpartition(":")[2]
+        known = {b.name: b for b in self.buckets}.get(name)
+        account = destination.get("Account") or (self.account if known and known.owned else None)
+        region = known.region if known else self._region_of(name, record=False)
+        return {"bucket": name, "account": account, "region": region}
+
+
+def bucket_region(constraint: str | None) -> str:
+    """The region of a GetBucketLocation answer: None means us-east-1, the legacy `EU` eu-west-1.
+
+    A code regions.yaml does not know is kept as given, for the unmapped-region check to name.
+    """
+    where = legal.place(constraint or "", "aws")
+    return where.code if where else str(constraint).lower()
+
+
+def policy_grants(document: str, own_accounts: set[str]) -> list[dict[str, Any]]:
+    """Principals of other accounts allowed by a bucket policy: [{account, principal, actions}].
+
+    Public principals ("*") are left to the policy status; service principals are not accounts.
+    """
+    statements = json.loads(document).get("Statement", [])
+    found: dict[tuple[str, str], set[str]] = {}
+    for st in statements if isinstance(statements, list) else [statements]:
+        principal = st.get("Principal")
+        if st.get("Effect") != "Allow" or not isinstance(principal, dict):
+            continue
+        actions = st.get("Action", [])
+        for arn in _as_list(principal.get("AWS")):
+            account = _account_of(arn)
+            if account and account not in own_accounts:
+                found.setdefault((account, arn), set()).update(_as_list(actions))
+    return [{"account": a, "principal": p, "actions": sorted(acts)} for (a, p), acts in sorted(found.items())]
+
+
+def _account_of(principal: str) -> str | None:
+    """The account id of an AWS principal: `111122223333` or `arn:aws:iam::111122223333:role/x`."""
+    if principal.isdigit() and len(principal) == 12:
+        return principal
+    parts = principal.split(":")
+    return parts[4] if len(parts) > 4 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _is_ip_endpoint(url: str | None) -> bool:
+    try:
+        return url is not None and bool(ipaddress.ip_address(urlsplit(url).hostname or ""))
+    except ValueError:
+        return False
+
+
+def _drop_account_label(request: Any, **_: Any) -> None:
+    """S3 Control puts the account id in front of the endpoint's host name; an IP address takes no
+    such label, so for an IP endpoint (a local S3-compatible server) the label is dropped."""
+    parts = urlsplit(request.url)
+    label, _, host = parts.netloc.partition(".")
+    if label.isdigit() and _is_ip_endpoint(f"{parts.scheme}://{host}"):
+        request.url = urlunsplit(parts._replace(netloc=host))

@@ -1,0 +1,211 @@
+"""A real S3 endpoint: moto_server on a free loopback port, with IAM enforced.
+
+The scanner's credentials belong to an IAM user whose policy is the least-privilege policy
+printed in the README (plus two Deny statements that make a denied bucket and a denied
+object), so every scan in these tests also proves that policy is enough. The estate is built
+with an admin user's credentials before the test that needs it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.integration.moto import moto_server, put_large, put_many
+
+ROOT = Path(__file__).resolve().parents[2]
+AFFILIATE = "111122223333"  # declared in the inventory of the scan tests
+STRANGER = "999999999999"  # in no inventory
+EMAILS = ("alice.martin@example.org", "bob.keller@example.net")
+
+
+def scanner_policy() -> dict[str, Any]:
+    """The least-privilege IAM policy the README tells users to grant, as moto needs it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"least-privilege IAM policy for it:\s*```json\n(.*?)```", readme, re.S)
+    assert match, "README has no least-privilege IAM policy"
+    policy = json.loads(match.group(1))
+    # moto authorises the account-level call as s3:GetPublicAccessBlock, AWS as
+    # s3:GetAccountPublicAccessBlock (which the README policy grants)
+    policy["Statement"].append({"Effect": "Allow", "Action": "s3:GetPublicAccessBlock", "Resource": "*"})
+    return policy
+
+
+@dataclass(frozen=True)
+class S3Server:
+    url: str
+    admin: boto3.Session  # sets the estate up
+    scanner_keys: dict[str, str]  # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the read-only user
+
+    def client(self, service: str = "s3", region: str = "us-east-1") -> Any:
+        return self.admin.client(
+            service, endpoint_url=self.url, region_name=region, config=Config(max_pool_connections=16)
+        )
+
+
+def _post(url: str, body: bytes) -> None:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def _iam_user(iam: Any, name: str, policy: dict[str, Any]) -> dict[str, str]:
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="policy", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log_path.open("wb") as log, moto_server(log) as url, pytest.MonkeyPatch.context() as env:
+        # no real credentials, config files or instance metadata are ever consulted
+        env.setenv("AWS_CONFIG_FILE", os.devnull)
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        env.delenv("AWS_PROFILE", raising=False)
+        env.delenv("AWS_SESSION_TOKEN", raising=False)
+        # users are made before IAM is enforced; from then on every request is authorised
+        iam = boto3.client(
+            "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="boot", aws_secret_access_key="boot"
+        )
+        everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        admin = _iam_user(iam, "admin", everything)
+        policy = scanner_policy()
+        policy["Statement"] += [
+            {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::locked-us"},
+            {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media-eu/private/*"},
+        ]
+        scanner = _iam_user(iam, "scanner", policy)
+        _post(f"{url}/moto-api/reset-auth", b"0")
+        for key, value in scanner.items():
+            env.setenv(key, value)
+        yield S3Server(url, boto3.Session(admin["AWS_ACCESS_KEY_ID"], admin["AWS_SECRET_ACCESS_KEY"]), scanner)
+
+
+def _bucket(s3: Any, name: str, region: str) -> None:
+    kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **kwargs)
+
+
+def _encrypt(s3: Any, name: str) -> None:
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+
+
+def _policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _allow(principal: Any, bucket: str, action: str = "s3:GetObject") -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": f"arn:aws:s3:::{bucket}/*"}
+
+
+PERSONAL = (
+    f"Customer record: Alice Martin, email {EMAILS[0]}, phone +353 1 555 0142.\n"
+    f"Forwarded by Bob Keller <{EMAILS[1]}> on behalf of the support team.\n"
+)
+
+
+@dataclass(frozen=True)
+class Estate:
+    """Buckets of a media company in two regions, with every posture the checks look at."""
+
+    buckets: tuple[str, ...] = ("media-eu", "replica-us", "public-us", "plain-eu", "shared-eu", "locked-us", "logs-eu")
+    consented_key: str = "uploads/alice.txt"
+    denied_key: str = "private/contract.txt"
+
+
+@pytest.fixture(scope="session")
+def s3_estate(s3_server: S3Server) -> Estate:
+    estate = Estate()
+    eu, us = s3_server.client(region="eu-west-1"), s3_server.client()
+    for name in estate.buckets:
+        _bucket(us, name, "eu-west-1" if name.endswith("-eu") else "us-east-1")
+    for name in ("media-eu", "replica-us", "public-us", "shared-eu", "locked-us", "logs-eu"):
+        _encrypt(us, name)
+
+    # media-eu: encrypted, logged, versioned, replicated to us-east-1, objects expire after a year
+    for name in ("media-eu", "replica-us"):
+        us.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    eu.put_bucket_acl(Bucket="logs-eu", ACL="log-delivery-write")
+    eu.put_bucket_logging(
+        Bucket="media-eu", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "logs-eu", "TargetPrefix": "media/"}}
+    )
+    eu.put_bucket_replication(
+        Bucket="media-eu",
+        ReplicationConfiguration={
+            "Role": "arn:aws:iam::123456789012:role/replication",
+            "Rules": [
+                {"ID": "to-us", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::replica-us"}}
+            ],
+        },
+    )
+    eu.put_bucket_lifecycle_configuration(
+        Bucket="media-eu",
+        LifecycleConfiguration={
+            "Rules": [{"ID": "a-year", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 365}}]
+        },
+    )
+    eu.put_object(
+        Bucket="media-eu",
+        Key=estate.consented_key,
+        Body=PERSONAL.encode(),
+        Metadata={"consent-id": "c-20240117-0042", "uploader": "user-8812"},
+        Tagging="tenant=acme&purpose=profile",
+    )
+    eu.put_object(Bucket="media-eu", Key="uploads/readme.txt", Body=b"Thumbnails are regenerated nightly.\n")
+    eu.put_object(Bucket="media-eu", Key=estate.denied_key, Body=PERSONAL.encode())
+
+    # public-us: readable by anyone through its ACL
+    us.put_object(Bucket="public-us", Key="export.txt", Body=PERSONAL.encode())
+    us.put_bucket_acl(Bucket="public-us", ACL="public-read")
+    # plain-eu: no default encryption, no logging
+    eu.put_object(Bucket="plain-eu", Key="notes.txt", Body=PERSONAL.encode())
+    # shared-eu: a bucket policy grants the affiliate's account and an unknown one
+    eu.put_bucket_policy(
+        Bucket="shared-eu",
+        Policy=_policy(
+            _allow({"AWS": f"arn:aws:iam::{AFFILIATE}:root"}, "shared-eu"),
+            _allow({"AWS": [f"arn:aws:iam::{STRANGER}:role/partner-sync"]}, "shared-eu", "s3:*"),
+            _allow({"Service": "logging.s3.amazonaws.com"}, "shared-eu", "s3:PutObject"),
+        ),
+    )
+    eu.put_object(Bucket="shared-eu", Key="crm-export.txt", Body=PERSONAL.encode())
+    # locked-us: the scanner may not list it
+    us.put_object(Bucket="locked-us", Key="hidden.txt", Body=PERSONAL.encode())
+    return estate
+
+
+@pytest.fixture(scope="session")
+def many_objects(s3_server: S3Server) -> str:
+    """A bucket of 5,000 small objects: five pages of ListObjectsV2."""
+    s3 = s3_server.client(region="eu-west-1")
+    _bucket(s3, "many-eu", "eu-west-1")
+    put_many(s3, "many-eu", 5000)
+    return "many-eu"
+
+
+BIG_SIZE = 200_000_000
+
+
+@pytest.fixture(scope="session")
+def big_object(s3_server: S3Server) -> tuple[str, str]:
+    s3 = s3_server.client()
+    _bucket(s3, "big-us", "us-east-1")
+    put_large(s3, "big-us", "logs/huge.log", BIG_SIZE)
+    return "big-us", "logs/huge.log"
