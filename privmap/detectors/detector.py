@@ -20,7 +20,7 @@ from privmap.detectors import columns, engine
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language
 from privmap.detectors.masking import mask, normalise, value_key
-from privmap.detectors.people_places import addresses, titled_names
+from privmap.detectors.people_places import addresses, countries, street_like, titled_names
 from privmap.detectors.phones import phone_score
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
@@ -211,6 +211,8 @@ class Detector:
                 job.spans.append(Span(s, e, "PERSON", TITLE_SCORE, f"title '{title}'"))
             for s, e in addresses(job.text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
+            for s, e in countries(job.text, a, b):
+                job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "country name"))
             ner.append(_NerJob(job, a, job.text[a:b]))
 
     def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:
@@ -255,6 +257,8 @@ class Detector:
                     continue
                 for s, e, entity in found:
                     s, e = _trim(item.text, s, e)
+                    if entity == "PERSON" and street_like(item.text[s:e]):
+                        entity = "LOCATION"
                     if _plausible(entity, item.text[s:e]):
                         item.target.spans.append(
                             Span(s + item.offset, e + item.offset, entity, NER_SCORE, f"NER {model}")

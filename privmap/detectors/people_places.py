@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
+from privmap.data import load_table
 from privmap.detectors.engine import LOWER, UPPER
 
 _WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
@@ -38,6 +40,16 @@ ADDRESS = re.compile(
     rf"|(?<![\w-]){_WORD}(?:[ -]?{_WORD})?(?i:{_STREET_SUFFIX})\s*{_NUMBER}(?![\w])"
     rf"|(?<![\w-])(?:{_WORD}[ -]){{1,3}}(?i:{_STREET_SUFFIX})\s*{_NUMBER}(?![\w])"
 )
+
+
+_STREET_WORD = re.compile(
+    rf"(?<![\w])(?:{_STREET_AFTER}|Suite|Apt|(?i:{_STREET_BEFORE}))(?![\w])|(?i:{_STREET_SUFFIX})(?![\w])"
+)
+
+
+def street_like(value: str) -> bool:
+    """The value names a street ('Acheron Road', 'Rue de Tanger'): a place, whatever NER said."""
+    return bool(_STREET_WORD.search(value))
 
 
 def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
@@ -86,3 +98,20 @@ def _address_line(line: str) -> bool:
     if body.isdigit():
         return 4 <= len(body) <= 6
     return (body[0].isupper() or body[0].isdigit()) and any(c.isalpha() for c in body)
+
+
+@cache
+def _countries() -> re.Pattern[str]:
+    names = {n for ns in load_table("country_names")["names"].values() for n in ns}
+    # longest first, so 'Guinea-Bissau' wins over 'Guinea'; spacing and hyphens as people type them
+    alternation = "|".join(
+        re.escape(n).replace(r"\-", r"\s*-\s*").replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![\w])(?i:{alternation})(?![\w])")
+
+
+def countries(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Country names in the languages privmap reads, written with a capital: 'Deutschland', 'Reino Unido'."""
+    for m in _countries().finditer(text, start, len(text) if end is None else end):
+        if m.group()[0].isupper():
+            yield m.start(), m.end()
