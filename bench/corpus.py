@@ -159,7 +159,8 @@ def log(rng: random.Random) -> Doc:
         if kind < 0.6:
             d.add(ip(rng), "IP_ADDRESS").add(f' - - [{ts}] "GET /api/v2/media/{rng.randrange(10**6)}/thumb HTTP/1.1" ')
             d.add(
-                f'{rng.choice([200, 200, 304, 404])} {rng.randrange(100, 90000)} "-" "Mozilla/5.0 (X11; Linux x86_64)"\n'
+                f'{rng.choice([200, 200, 304, 404])} {rng.randrange(100, 90000)} "-" '
+                '"Mozilla/5.0 (X11; Linux x86_64)"\n'
             )
         elif kind < 0.85:
             lang = rng.choice(list(FIRST))

@@ -148,7 +148,8 @@ def main() -> None:
         speed[name] = {e: m[1] for e, m in measured.items()}
     print("\n## speed and memory (one process, one core)\n")
     print(
-        "| data set | chars | vanilla chars/s | privmap chars/s | speed-up | vanilla peak MB | privmap peak MB | memory ratio |"
+        "| data set | chars | vanilla chars/s | privmap chars/s | speed-up | vanilla peak MB | privmap peak MB "
+        "| memory ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, s in speed.items():

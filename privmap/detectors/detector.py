@@ -27,12 +27,13 @@ from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
 from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, is_test_value
 from privmap.model import Chunk, Finding, Location, iter_lines
 
-CONTEXT_BOOST = 0.35
-STRONG = 0.75  # a validated match this confident is reported whatever surrounds it  # added to a pattern's score when a context word or column name backs it
+CONTEXT_BOOST = 0.35  # added to a pattern's score when a context word or column name backs it
+STRONG = 0.75  # a validated match this confident is reported whatever surrounds it
 NER_SCORE = 0.85
 TITLE_SCORE = 0.9
 COLUMN_SCORE = 0.85
-ADDRESS_SCORE = 0.7
+ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
+COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
 _MERGE_GAP = 3  # LOCATION parts this close ('London, UK') are one place
 
@@ -55,7 +56,8 @@ class _Text:
 
     text: str
     kind: str
-    context: frozenset[str]
+    names: tuple[str, ...]  # column name or key the text came with
+    context: frozenset[str]  # their tokens
     detector: Detector
     forced_language: str | None
     spans: list[Span] = field(default_factory=list)
@@ -101,12 +103,12 @@ class Detector:
         self, texts: Sequence[tuple[str, str, tuple[str, ...]]], language: str | None = None
     ) -> list[list[Span]]:
         """Spans for each (text, kind, context); NER is batched over all of them."""
-        jobs = [_Text(t, kind, column_tokens(ctx), self, language) for t, kind, ctx in texts]
+        jobs = [_Text(t, kind, ctx, column_tokens(ctx), self, language) for t, kind, ctx in texts]
         ner: list[_NerJob] = []
         for job in jobs:
             if job.kind == "values":
                 lines = [(off, off + len(line)) for off, line in iter_lines(job.text) if line.strip()]
-                self._plan_columns(job, [columns.Column(" ".join(sorted(job.context)), lines)], ner)
+                self._plan_columns(job, [columns.Column(" ".join(job.names), lines)], ner)
             elif table := columns.split_table(job.text):
                 self._plan_columns(job, table, ner)
             else:
@@ -212,7 +214,7 @@ class Detector:
             for s, e in addresses(job.text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
             for s, e in countries(job.text, a, b):
-                job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "country name"))
+                job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
             ner.append(_NerJob(job, a, job.text[a:b]))
 
     def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:

@@ -47,24 +47,24 @@ LOWER = _chars(lambda c: c.islower() and c.isalpha())
 _CANDIDATE = re.compile(rf"(?<![\w@./:=<_-])[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*")
 # words written with a capital for grammar or habit, not because they name someone or somewhere
 _COMMON = frozenset(
-    """I I'm I'll I've I'd A An The This That These Those It Its We Our You Your He She They Their My
-    If In On At For To Of And Or But So As By From With Without Not No Yes All Any Some Each Every
-    Could Can Would Will Shall Should Might Must Do Does Did Is Are Was Were Have Has Had Let Let's Sorry
-    Ok Okay Great Good Sure However Unfortunately Regarding Attached Find See Note Many Much Most More Such
-    Only Even Still Since Until Because Although Though Anyway Besides Otherwise Meanwhile Once Again
-    Please Thanks Thank Hi Hello Hey Dear Regards Best Kind Cheers Sincerely Yours Subject Re Fwd Fw Sent
-    Here There When Where What Who Why How Which While After Before Also Just Then Now Today Tomorrow
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July
-    August September October November December Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr Jun Jul Aug Sep
-    Sept Oct Nov Dec Le La Les Un Une Des Du De Et Ou Mais Nous Vous Je Il Elle Ils Elles Ce Cette Ces Merci
-    Pouvez Pourriez Est Sont Avec Pour Dans Sur Par Donc Car Si Quand Comme On Cela Ceci Voici Voilà Bien
-    Nous Avons Vous Avez Ci-joint Bonjour Bonsoir Cordialement Madame Monsieur Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Der Die
-    Das Den Dem Des Einen Mit Für Von Zu Bei Nach Wenn Weil Dass Bitte Vielen Anbei Können Könnten Gestern
-    Heute Morgen Ein Eine Und Oder Aber Wir Ich Sie Es Danke Hallo Grüße Gruß Liebe Lieber Sehr Geehrte Geehrter
-    Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag El Los Las Una Por Para Con Hemos Puede Puedes Podría Viajo Gracias Hola
-    Saludos Estimado Estimada Lunes Martes Miércoles Jueves Viernes Sábado Domingo Lo Gli Uno Per Grazie
-    Ciao Buongiorno Cordiali Saluti Gentile Het Een Wij Ik Dat Dank Bedankt Groeten Beste Met Vriendelijke
-    Na Nie Ja Dzień Dobry Dziękuję Pozdrawiam Szanowny Szanowna""".split()
+    """I I'm I'll I've I'd A An The This That These Those It Its We Our You Your He She They Their My If In On At
+    For To Of And Or But So As By From With Without Not No Yes All Any Some Each Every Could Can Would Will
+    Shall Should Might Must Do Does Did Is Are Was Were Have Has Had Let Let's Sorry Ok Okay Great Good Sure
+    However Unfortunately Regarding Attached Find See Note Many Much Most More Such Only Even Still Since Until
+    Because Although Though Anyway Besides Otherwise Meanwhile Once Again Please Thanks Thank Hi Hello Hey Dear
+    Regards Best Kind Cheers Sincerely Yours Subject Re Fwd Fw Sent Here There When Where What Who Why How Which
+    While After Before Also Just Then Now Today Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday
+    Sunday January February March April May June July August September October November December Mon Tue Wed Thu
+    Fri Sat Sun Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Le La Les Un Une Des Du De Et Ou Mais Nous Vous
+    Je Il Elle Ils Elles Ce Cette Ces Merci Pouvez Pourriez Est Sont Avec Pour Dans Sur Par Donc Car Si Quand
+    Comme On Cela Ceci Voici Voilà Bien Nous Avons Vous Avez Ci-joint Bonjour Bonsoir Cordialement Madame
+    Monsieur Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Der Die Das Den Dem Des Einen Mit Für Von Zu
+    Bei Nach Wenn Weil Dass Bitte Vielen Anbei Können Könnten Gestern Heute Morgen Ein Eine Und Oder Aber Wir
+    Ich Sie Es Danke Hallo Grüße Gruß Liebe Lieber Sehr Geehrte Geehrter Montag Dienstag Mittwoch Donnerstag
+    Freitag Samstag Sonntag El Los Las Una Por Para Con Hemos Puede Puedes Podría Gracias Hola Saludos Estimado
+    Estimada Lunes Martes Miércoles Jueves Viernes Sábado Domingo Lo Gli Uno Per Grazie Ciao Buongiorno Cordiali
+    Saluti Gentile Het Een Wij Ik Dat Dank Bedankt Groeten Beste Met Vriendelijke Na Nie Ja Dzień Dobry Dziękuję
+    Pozdrawiam Szanowny Szanowna""".split()
 )
 
 

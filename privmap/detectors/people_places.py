@@ -36,7 +36,8 @@ _STREET_SUFFIX = (
 _CONNECT = r"(?:(?:de|del|de la|des|du|di|della|dei|d'|la|le|los|las|van|von|der)\s+)?"
 ADDRESS = re.compile(
     rf"(?<![\w-]){_NUMBER},?\s+(?:{_WORD}\s+){{1,4}}(?:{_STREET_AFTER})(?![\w])"
-    rf"|(?<![\w-])(?:{_NUMBER},?\s+)?(?i:{_STREET_BEFORE})\s+{_CONNECT}(?:{_WORD}[ -]?){{1,4}}(?:,?\s*{_NUMBER})?(?![\w])"
+    rf"|(?<![\w-])(?:{_NUMBER},?\s+)?(?i:{_STREET_BEFORE})\s+{_CONNECT}(?:{_WORD}[ -]?){{1,4}}"
+    rf"(?:,?\s*{_NUMBER})?(?![\w])"
     rf"|(?<![\w-]){_WORD}(?:[ -]?{_WORD})?(?i:{_STREET_SUFFIX})\s*{_NUMBER}(?![\w])"
     rf"|(?<![\w-])(?:{_WORD}[ -]){{1,3}}(?i:{_STREET_SUFFIX})\s*{_NUMBER}(?![\w])"
 )

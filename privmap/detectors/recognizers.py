@@ -23,13 +23,13 @@ def _words(text: str) -> frozenset[str]:
 CONTEXT: dict[str, frozenset[str]] = {
     "EMAIL_ADDRESS": _words("email e-mail mail courriel correo posta adres adresse address"),
     "PHONE_NUMBER": _words(
-        "phone telephone tel mobile cell cellphone fax call ring contact whatsapp sms number "
+        "phone telephone tel mobile cell cellphone fax call ring contact whatsapp sms "
         "telefon telefonnummer handy mobil rufnummer anrufen "
-        "téléphone telephone portable numéro appeler joindre "
-        "teléfono telefono móvil movil celular llamar número "
-        "cellulare chiamare numero "
-        "telefoon mobiel nummer bellen "
-        "telefonu komórka komorka numer zadzwoń"
+        "téléphone telephone portable appeler joindre "
+        "teléfono telefono móvil movil celular llamar "
+        "cellulare chiamare "
+        "telefoon mobiel bellen "
+        "telefonu komórka komorka zadzwoń"
     ),
     "CREDIT_CARD": _words(
         "card credit debit visa mastercard amex cc pan payment "
