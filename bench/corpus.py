@@ -123,7 +123,9 @@ def card(rng: random.Random) -> str:
 
 
 def ip(rng: random.Random) -> str:
-    return ".".join(str(rng.randrange(1, 255)) for _ in range(4))
+    """A public unicast IPv4 address (no loopback, multicast or reserved block)."""
+    first = rng.choice([n for n in range(1, 224) if n not in (10, 127)])
+    return ".".join([str(first), *(str(rng.randrange(1, 255)) for _ in range(3))])
 
 
 def mail(rng: random.Random) -> Doc:

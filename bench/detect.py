@@ -72,7 +72,7 @@ def worker(engine: str, data: Path, out: Path) -> None:
     records = [json.loads(line) for line in data.open(encoding="utf-8") if line.strip()]
     texts = [r["text"] for r in records]
     run = {"vanilla": vanilla, "privmap": privmap}[engine]()
-    run(texts[:3])  # load models and caches outside the clock, as a long-running scanner would have them
+    run(texts[:BATCH])  # load models outside the clock, as a long-running scanner has them loaded
     start = time.perf_counter()
     predictions = run(texts)
     seconds = time.perf_counter() - start
