@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test lint install install-test bench-detect clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ lint: install-test
 
 test: install-test lint /usr/bin/chromium
 	$(PY) -m pytest -n 2
+
+# vanilla Presidio vs privmap on the shared labeled sets and a generated mixed corpus (not part of `make test`)
+SHARED ?= ../shared
+bench-detect: install
+	$(PIP) install -c $(REQ) -e '.[bench]'
+	$(PY) bench/detect.py --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

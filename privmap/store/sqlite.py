@@ -15,7 +15,14 @@ from typing import Any
 
 from privmap.model import Item, ItemOutcome, Problem, StoreFact
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# statements that bring a store of version N-1 to version N
+_MIGRATIONS = {
+    2: [
+        "ALTER TABLE findings ADD COLUMN why TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE findings ADD COLUMN test_data INTEGER NOT NULL DEFAULT 0",
+    ],
+}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -32,6 +39,7 @@ CREATE TABLE IF NOT EXISTS findings (
     count INTEGER NOT NULL, distinct_values INTEGER NOT NULL, score REAL NOT NULL,
     preview TEXT NOT NULL, value_key TEXT NOT NULL,
     first_seen_run INTEGER NOT NULL, last_seen_run INTEGER NOT NULL,
+    why TEXT NOT NULL DEFAULT '', test_data INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (source, uri, part, field, entity));
 CREATE INDEX IF NOT EXISTS findings_by_run ON findings (last_seen_run);
 CREATE TABLE IF NOT EXISTS problems (
@@ -73,8 +81,23 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the schema, or bring a store written by an older privmap up to date."""
+        version = None
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else None
+        with self.transaction() as db:
+            if version is None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            for newer in range(version + 1 if version else SCHEMA_VERSION + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[newer]:
+                    db.execute(statement)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self.db.close()
@@ -156,11 +179,12 @@ class Store:
         prev_run = prev.last_run if prev else -1
         with self.transaction() as db:
             db.executemany(
-                """INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT (source, uri, part, field, entity) DO UPDATE SET
                      category = excluded.category, store = excluded.store, region = excluded.region,
                      count = excluded.count, distinct_values = excluded.distinct_values,
                      score = excluded.score, preview = excluded.preview, value_key = excluded.value_key,
+                     why = excluded.why, test_data = excluded.test_data,
                      first_seen_run = CASE WHEN findings.last_seen_run >= ? THEN findings.first_seen_run
                                            ELSE excluded.first_seen_run END,
                      last_seen_run = excluded.last_seen_run""",
@@ -181,6 +205,8 @@ class Store:
                         f.value_key,
                         run_id,
                         run_id,
+                        f.why,
+                        int(f.test_data),
                         prev_run,
                     )
                     for f in outcome.findings

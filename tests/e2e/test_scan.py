@@ -215,7 +215,8 @@ def test_detect_contract(tmp_path):
     text = lines[0]["text"]
     emails = [s for s in out[0]["spans"] if s["entity_type"] == "EMAIL_ADDRESS"]
     assert [text[s["start"] : s["end"]] for s in emails] == ["anna.byrne@mailbox.ie"]
-    assert all({"start", "end", "entity_type", "score"} == set(s) for s in out[0]["spans"])
+    assert all({"start", "end", "entity_type", "score", "why"} <= set(s) for s in out[0]["spans"])
+    assert emails[0]["why"] == "pattern EMAIL_ADDRESS"
     assert out[1]["spans"] == []
     assert "anna.byrne" not in result.stderr
 

@@ -48,3 +48,73 @@ def test_allow_list(tmp_path):
 
     allowing = Detector(DetectionConfig(allow_list=["support@pixel.example"]), b"k")
     assert not allowing.spans("Write to support@pixel.example for help.")
+
+
+def test_french_text_uses_the_french_model(detector):
+    text = "Hier, le requérant Pierre Lefèvre a rencontré son avocat à Marseille pour préparer l'audience."
+    spans = {(text[s.start : s.end], s.entity, s.why) for s in detector.spans(text)}
+    assert ("Pierre Lefèvre", "PERSON", "NER fr_core_news_sm") in spans
+    assert ("Marseille", "LOCATION", "NER fr_core_news_sm") in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Le rapport de M. Dupont a été transmis.", "Dupont"),
+        ("El informe del Sr. García fue enviado.", "García"),
+        ("Der Bericht von Frau Schäfer wurde gesendet.", "Schäfer"),
+        ("Mrs Anna Byrne called about her order.", "Anna Byrne"),
+    ],
+)
+def test_titles_mark_names_in_any_language(detector, text, name):
+    assert any(s.entity == "PERSON" and name in text[s.start : s.end] for s in detector.spans(text))
+
+
+@pytest.mark.parametrize(
+    "address", ["221B Baker Street", "12 rue de la Paix", "Hauptstraße 5", "Calle Mayor 7", "ul. Długa 7"]
+)
+def test_street_addresses(detector, address):
+    text = f"Please send it to {address} before Monday."
+    assert [text[s.start : s.end] for s in detector.spans(text) if s.entity == "LOCATION"] == [address]
+
+
+def test_test_values_are_flagged_not_dropped(detector):
+    [card] = detector.spans("Use card 4111 1111 1111 1111 in staging.")
+    assert card.entity == "CREDIT_CARD" and card.test_data
+    loc = Location("s", "file:///doc.txt")
+    chunks = [Chunk(loc, "Write to dev@example.com or anna@mailbox.ie, or test@example.org.")]
+    [finding] = detector.detect(chunks)
+    assert (finding.entity, finding.count, finding.test_data) == ("EMAIL_ADDRESS", 1, False)
+    [only_test] = detector.detect([Chunk(loc, "Write to dev@example.com.")])
+    assert only_test.test_data and only_test.why.startswith("pattern EMAIL_ADDRESS")
+
+
+def test_per_entity_thresholds():
+    from privmap.config.models import DetectionConfig
+    from privmap.detectors.detector import Detector
+
+    strict = Detector(DetectionConfig(thresholds={"PERSON": 0.99}), b"k")
+    text = "Yesterday Maria Schneider wrote to maria@mailbox.ie."
+    assert [s.entity for s in strict.spans(text)] == ["EMAIL_ADDRESS"]
+
+
+def test_log_lines_never_reach_ner(detector):
+    from privmap.detectors import engine
+
+    line = '81.2.69.160 - - [01/May/2025] "GET /a HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64)"'
+    assert list(engine.candidates(line)) == []
+    assert [s.entity for s in detector.spans(line)] == ["IP_ADDRESS"]
+
+
+def test_lower_case_prose_still_gets_ner(detector):
+    text = "they had three kids: pamela, donna and andrea."
+    assert "PERSON" in {s.entity for s in detector.spans(text)}
+
+
+def test_missing_model_is_a_clear_error():
+    from privmap.config.models import DetectionConfig
+    from privmap.detectors.detector import Detector
+    from privmap.detectors.engine import ModelMissing
+
+    with pytest.raises(ModelMissing, match="de_core_news_sm"):
+        Detector(DetectionConfig(models={"de": "de_core_news_sm"}), b"k")

@@ -63,3 +63,40 @@ def test_a_failed_item_is_retried_next_time(tmp_path):
     store.save_outcome(ItemOutcome(a, problems=[Problem(a.location, "corrupt", "ValueError")]), run1, None, None)
     assert store.item_state(a).fingerprint == ""  # never equal to a real fingerprint
     assert [p["kind"] for p in store.problems(run1)] == ["corrupt"]
+
+
+def test_explanations_and_test_data_reach_findings_json(tmp_path):
+    from dataclasses import replace
+
+    from privmap.pipeline import finding_record
+
+    store = Store(tmp_path / "state.db")
+    run = store.begin_run("h").id
+    a = item("file:///a")
+    why = "pattern EMAIL_ADDRESS; column name 'email'"
+    store.save_outcome(ItemOutcome(a, [replace(finding(a), why=why, test_data=True)]), run, None, None)
+    [row] = store.findings(run)
+    assert (finding_record(row)["why"], finding_record(row)["test_data"]) == (why, True)
+
+
+def test_a_store_of_the_first_schema_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "state.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE findings (source TEXT NOT NULL, uri TEXT NOT NULL, part TEXT NOT NULL, field TEXT NOT NULL,
+            entity TEXT NOT NULL, category TEXT NOT NULL, store TEXT NOT NULL, region TEXT,
+            count INTEGER NOT NULL, distinct_values INTEGER NOT NULL, score REAL NOT NULL,
+            preview TEXT NOT NULL, value_key TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL, last_seen_run INTEGER NOT NULL,
+            PRIMARY KEY (source, uri, part, field, entity));
+        INSERT INTO findings VALUES ('src','file:///a','','','PERSON','user.name','s',NULL,1,1,0.9,'A***','k',1,1);"""
+    )
+    old.close()
+    store = Store(path)
+    [row] = store.findings(1)
+    assert (row["entity"], row["why"], row["test_data"]) == ("PERSON", "", 0)
+    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"

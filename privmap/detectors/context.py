@@ -1,0 +1,47 @@
+"""Context words: tokens near a candidate, or in its column name, that say what it is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_TOKEN = re.compile(r"[\w#]+(?:['’.-][\w#]+)*")
+_WORD = re.compile(r"[\w#]+(?:['’.-][\w#]+)*")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+BEFORE, AFTER = 48, 24  # characters of text looked at on each side of a candidate
+
+
+def tokens(text: str) -> set[str]:
+    """Lower-case tokens, whole and split at inner punctuation and camelCase: 'Steuer-ID' gives
+    'steuer-id', 'steuer' and 'id'; 'firstName' gives 'firstname', 'first' and 'name'."""
+    out: set[str] = set()
+    for token in _TOKEN.findall(text):
+        for part in (token, *_CAMEL.split(token)):
+            low = part.lower()
+            out.add(low)
+            out.update(p for p in re.split(r"['’._-]", low) if p)
+    return out
+
+
+def column_tokens(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(t for name in names for t in tokens(name))
+
+
+def find_context(words: frozenset[str], text: str, start: int, end: int) -> tuple[str, int] | None:
+    """The nearest context word around [start, end) and its distance in characters, or None.
+    Words before the value are preferred ('IBAN: ...'), then words just after it."""
+    before = text[max(0, start - BEFORE) : start].lower()
+    best = None
+    for m in _WORD.finditer(before):
+        if _known(m.group(), words):
+            best = (m.group(), len(before) - m.end())  # later matches are nearer
+    if best:
+        return best
+    for m in _WORD.finditer(text[end : end + AFTER].lower()):
+        if _known(m.group(), words):
+            return m.group(), m.start()
+    return None
+
+
+def _known(token: str, words: frozenset[str]) -> bool:
+    return token in words or any(part in words for part in re.split(r"['’.-]", token))

@@ -1,0 +1,30 @@
+"""Per-chunk language detection, offline (py3langid ships its model in the wheel)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+_SAMPLE = 300  # characters of words looked at: enough for langid, cheap on megabytes
+_MIN_LETTERS = 24  # below this a guess is noise; the configured language stands
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@lru_cache(maxsize=8)
+def _identifier(languages: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def detect_language(text: str, languages: Iterable[str], default: str, min_probability: float = 0.9) -> str:
+    """The language of `text` among `languages`, or `default` when the text is too short or unclear."""
+    words = " ".join(_WORD.findall(text[: _SAMPLE * 4]))[:_SAMPLE]
+    candidates = tuple(sorted(set(languages) | {default}))
+    if len(words) < _MIN_LETTERS or len(candidates) == 1:
+        return default
+    language, probability = _identifier(candidates).classify(words)
+    return str(language) if probability >= min_probability else default

@@ -1,0 +1,59 @@
+"""Phone numbers: libphonenumber's rules, applied only to candidates the prefilter found."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+# Regions whose numbering plans are tried for text in a language, most likely first.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "en": ("GB", "US", "IE", "CA", "AU"),
+    "fr": ("FR", "BE", "CH", "LU"),
+    "de": ("DE", "AT", "CH"),
+    "es": ("ES", "MX", "AR"),
+    "it": ("IT", "CH"),
+    "nl": ("NL", "BE"),
+    "pl": ("PL",),
+    "pt": ("PT", "BR"),
+}
+_ELSEWHERE = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "CH", "PL", "PT", "IE", "SE", "DK", "FI", "NO")
+_DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?|\d{4}-\d{2}(?:-\d{2})?")
+_SHAPE = re.compile(r"(?:\+|00)?(?:\(?\d{1,5}\)?[ .\/-]){1,6}\d{2,6}")
+
+
+@lru_cache(maxsize=65536)
+def phone_score(value: str, language: str) -> tuple[float, str] | None:
+    """(confidence, reason) for a phone-number candidate, or None when it cannot be one.
+
+    Valid in an international form scores highest; valid in a region of the text's language
+    next; a number only valid elsewhere, or only phone-shaped, needs a context word.
+    """
+    digits = sum(c.isdigit() for c in value)
+    if not 7 <= digits <= 15 or _DATE.fullmatch(value.strip()):
+        return None
+    formatted = not value.isdigit()
+    if value.startswith(("+", "00")):
+        number = _parse("+" + value[2:] if value.startswith("00") else value, None)
+        if number is not None and phonenumbers.is_valid_number(number):
+            return 0.85, "valid international number"
+        return (0.4, "international form") if number is not None else None
+    for region in REGIONS.get(language, ()):
+        number = _parse(value, region)
+        if number is not None and phonenumbers.is_valid_number(number):
+            return (0.6 if formatted else 0.4), f"valid {region} number"
+    for region in _ELSEWHERE:
+        number = _parse(value, region)
+        if number is not None and phonenumbers.is_valid_number(number):
+            return (0.45 if formatted else 0.3), f"valid {region} number"
+    if formatted and _SHAPE.fullmatch(value):
+        return 0.3, "phone-shaped"
+    return None
+
+
+def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
