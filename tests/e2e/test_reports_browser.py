@@ -89,7 +89,7 @@ def test_audit_report_filters_sorts_and_prints(browser: Browser, demo_reports: P
 
         page.locator("#findings-table thead th", has_text="Count").get_by_role("button").click()
         counts = [int(r[4]) for r in visible_rows(page, "findings-table")]
-        assert counts == sorted(counts) and counts[-1] == 400  # numeric order, not text order
+        assert counts == sorted(counts) and counts[-1] > 100 > counts[0]  # numeric order, not text order
         page.get_by_role("search", name="Filter findings").get_by_label("Store").select_option("crm")
         assert {r[0] for r in visible_rows(page, "findings-table")} == {"crm"}
 
@@ -117,7 +117,7 @@ def test_ropa_filters_and_prints_one_record_per_page(browser: Browser, demo_repo
         billing = page.locator("section.record", has=page.get_by_role("heading", name="Billing", exact=True))
         categories = billing.locator("tr", has_text="Categories of personal data").inner_text()
         assert "DECLARED" in categories and "OBSERVED IN ADDITION" in categories
-        assert "phone number (crm: table billing, table contacts)" in categories
+        assert "phone number (crm: table contacts)" in categories
         billing.screenshot(path=ARTIFACTS / "ropa-record.png")
         processors = page.locator("h3", has_text="Processing for").all_inner_texts()
         assert processors == ["Processing for Studio Nord GmbH", "Processing for Lumen Weddings SARL"]
