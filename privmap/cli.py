@@ -78,9 +78,9 @@ _as_of_option = click.option(
     default=None,
     help="Exit 1 when a check at or above this severity fails (default: reports.fail_on).",
 )
-@click.option("--fresh", is_flag=True, help="Start a new run instead of resuming an interrupted one.")
+@click.option("--full", is_flag=True, help="Read every item again, changed or not, in a new run (no resuming).")
 @_as_of_option
-def scan(config_path: Path, out_dir: Path, fail_on: str | None, fresh: bool, as_of: dt.datetime | None) -> None:
+def scan(config_path: Path, out_dir: Path, fail_on: str | None, full: bool, as_of: dt.datetime | None) -> None:
     """Scan every source, run the checks, write the reports.
 
     Exit code 0: clean; 1: a check at or above --fail-on failed; 2: the run had errors.
@@ -89,7 +89,7 @@ def scan(config_path: Path, out_dir: Path, fail_on: str | None, fresh: bool, as_
 
     config = load_config(config_path)
     with _progress() as progress:
-        result = pipeline.run(config, out_dir, fresh=fresh, as_of=as_of and as_of.date(), progress=progress)
+        result = pipeline.run(config, out_dir, full=full, as_of=as_of and as_of.date(), progress=progress)
     r = result.report.run
     click.echo(
         f"run {r['run_id']}: {r['items_listed']} items ({r['items_scanned']} scanned, "

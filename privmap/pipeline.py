@@ -11,14 +11,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import graph, plugins
+from privmap import __version__, graph, plugins
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.detectors.detector import Detector
@@ -52,6 +52,13 @@ def config_hash(config: Config) -> str:
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
 
 
+def settings_hash(config: Config) -> str:
+    """What decides the findings of unchanged content: the privmap version and the scan and detection
+    settings. Part of every stored fingerprint, so changing any of them makes the next run read again."""
+    settings = f"{__version__}|{config.scan.model_dump_json()}|{config.detection.model_dump_json()}"
+    return hashlib.sha256(settings.encode()).hexdigest()[:12]
+
+
 def build_source(config: Config, index: int) -> Source:
     """Instantiate source `index`, turning option errors into file/line config errors."""
     spec = config.sources[index]
@@ -72,12 +79,15 @@ def build_source(config: Config, index: int) -> Source:
         raise ConfigError(issues) from None
 
 
-def scan(config: Config, *, fresh: bool = False, progress: Progress | None = None) -> tuple[Store, int, int]:
-    """Crawl every source into the store; returns (store, run id, run errors)."""
+def scan(config: Config, *, full: bool = False, progress: Progress | None = None) -> tuple[Store, int, int]:
+    """Crawl every source into the store; returns (store, run id, run errors).
+
+    `full` starts a new run (never resuming) that reads every item, changed or not."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
     store = Store(config.resolve(config.store.path))
     detector = Detector(config.detection, install_secret(config.state_dir))
-    run = store.begin_run(config_hash(config), fresh=fresh)
+    run = store.begin_run(config_hash(config), fresh=full)
+    settings = settings_hash(config)
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})
     errors = 0
     for spec, source in zip(config.sources, sources, strict=True):
@@ -85,7 +95,8 @@ def scan(config: Config, *, fresh: bool = False, progress: Progress | None = Non
         try:
             for fact in source.posture():
                 facts[(fact.store, fact.key)] = fact.value
-            todo = _changed_items(store, run.id, source.items(), facts, spec.region, progress)
+            listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
+            todo = _changed_items(store, run.id, listed, facts, spec.region, full, progress)
             work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detector.detect)
             for item, outcome in run_all(work, todo, config.scan.workers):
                 store.save_outcome(outcome, run.id, item.region or spec.region, store.item_state(item))
@@ -113,6 +124,7 @@ def _changed_items(
     items: Iterable[Item],
     facts: dict[tuple[str, str], Any],
     region: str | None,
+    full: bool,
     progress: Progress | None,
 ) -> Iterator[Item]:
     """Items that need reading; unchanged ones are carried over into the run as they pass."""
@@ -121,7 +133,8 @@ def _changed_items(
         prev = store.item_state(item)
         if prev and prev.last_run == run_id:
             continue  # done before this run was interrupted
-        if prev and prev.fingerprint == item.fingerprint and prev.status in ("scanned", "unchanged", "skipped"):
+        unchanged = prev and prev.fingerprint == item.fingerprint and prev.status in ("scanned", "unchanged", "skipped")
+        if unchanged and not full:
             store.mark_unchanged(item, run_id, prev)
             if progress:
                 progress(item, None)
@@ -218,11 +231,11 @@ def run(
     config: Config,
     out_dir: Path,
     *,
-    fresh: bool = False,
+    full: bool = False,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    store, run_id, errors = scan(config, fresh=fresh, progress=progress)
+    store, run_id, errors = scan(config, full=full, progress=progress)
     try:
         store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
         data = report_data(config, store, run_id, as_of)

@@ -83,6 +83,11 @@ def check(check_id: str) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         if check_id not in catalogue():
             raise KeyError(f"check {check_id} is not in privmap/data/checks.yaml")
+        if check_id in REGISTRY and REGISTRY[check_id] is not fn:
+            # two implementations of one check would silently hide one of them
+            raise KeyError(
+                f"check {check_id} is implemented twice: {REGISTRY[check_id].__module__} and {fn.__module__}"
+            )
         REGISTRY[check_id] = fn
         return fn
 

@@ -47,7 +47,30 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
         outcome.skipped = f"unsupported media type {exc}"
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
+    _inspect_metadata(outcome, detect)
     return outcome
+
+
+def _inspect_metadata(outcome: ItemOutcome, detect: Detect) -> None:
+    """Detect personal data in the item's metadata and keep only masked forms of what is found.
+
+    Object metadata and tags are evidence (consent ids, tenants) but also data: an uploader's
+    e-mail in `x-amz-meta-uploader` is personal data, found here even when the content itself
+    is an image no extractor reads, and never stored in the clear.
+    """
+    item = outcome.item
+    chunks = [
+        Chunk(item.location.refine(field=key), value, "values", context=(key.partition(":")[2] or key,))
+        for key, value in sorted(item.metadata.items())
+        if key != "path" and value
+    ]
+    if not chunks:
+        return
+    found = detect(chunks)
+    outcome.findings.extend(found)
+    masked = {f.location.field: f.preview for f in found}
+    if masked:
+        outcome.item = replace(item, metadata={k: masked.get(k, v) for k, v in item.metadata.items()})
 
 
 def problem_kind(exc: BaseException) -> str:

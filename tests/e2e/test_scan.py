@@ -110,6 +110,20 @@ def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
     assert all((tmp_path / "run1" / name).stat().st_size > 0 for name in OUTPUTS)
 
 
+def test_full_rereads_everything_and_new_settings_invalidate_fingerprints(estate, tmp_path):
+    out = tmp_path / "out"
+    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    first = json.loads((out / "run.json").read_text())
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--full").returncode == 0
+    full = json.loads((out / "run.json").read_text())
+    assert full["run_id"] == 2 and full["items_unchanged"] == 0
+    assert full["items_scanned"] == first["items_scanned"]
+    estate.write_text(estate.read_text().replace("version: 1\n", "version: 1\ndetection: {min_score: 0.6}\n", 1))
+    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    changed = json.loads((out / "run.json").read_text())
+    assert changed["items_unchanged"] == 0 and changed["items_scanned"] == first["items_scanned"]
+
+
 def test_fail_on_and_exit_codes(estate, tmp_path):
     # the demo still relies on the Privacy Shield: a critical transfer failure
     assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "a"), "--fail-on", "critical").returncode == 1
