@@ -55,15 +55,7 @@ _config_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The privmap YAML config.",
 )
-_run_option = click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
-_as_of_option = click.option(
-    "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date."
-)
-
-
-@main.command()
-@_config_option
-@click.option(
+_out_option = click.option(
     "-o",
     "--out",
     "out_dir",
@@ -72,6 +64,15 @@ _as_of_option = click.option(
     show_default=True,
     help="Folder for the reports.",
 )
+_run_option = click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
+_as_of_option = click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date."
+)
+
+
+@main.command()
+@_config_option
+@_out_option
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -92,10 +93,9 @@ def scan(config_path: Path, out_dir: Path, fail_on: str | None, full: bool, as_o
         result = pipeline.run(config, out_dir, full=full, as_of=as_of and as_of.date(), progress=progress)
     r = result.report.run
     click.echo(
-        f"run {r['run_id']}: {r['items_listed']} items ({r['items_scanned']} scanned, "
-        f"{r['items_unchanged']} unchanged, "
-        f"{r['items_skipped']} skipped), {r['findings']} findings, {len(result.report.failed())} failed checks, "
-        f"{r['problems']} problems"
+        f"run {r['run_id']}: {r['items_listed']} items ({r['items_scanned']} scanned, {r['items_unchanged']} "
+        f"unchanged, {r['items_skipped']} skipped), {r['findings']} findings, "
+        f"{len(result.report.failed())} failed checks, {r['problems']} problems"
     )
     click.echo(f"reports: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
     sys.exit(result.exit_code(fail_on or config.reports.fail_on))
@@ -103,14 +103,7 @@ def scan(config_path: Path, out_dir: Path, fail_on: str | None, full: bool, as_o
 
 @main.command()
 @_config_option
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("privmap-report"),
-    show_default=True,
-)
+@_out_option
 @_run_option
 @_as_of_option
 def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None) -> None:
