@@ -164,6 +164,12 @@ def finding_record(row: Any) -> dict[str, Any]:
     }
 
 
+def personal_data(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings checks and the data map judge: documentation values (test cards, example.com)
+    are reported, flagged, but are nobody's personal data."""
+    return [f for f in findings if not f["test_data"]]
+
+
 def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> ReportData:
     """Read one run back from the store, evaluate the checks, and assemble what reports need."""
     row = store.run(run_id)
@@ -172,12 +178,12 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
     findings = [finding_record(r) for r in store.findings(run_id)]
     facts = store.facts(run_id)
     as_of = as_of or dt.date.today()
-    data_map = graph.build_graph(config, findings, facts, as_of)
+    data_map = graph.build_graph(config, personal_data(findings), facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
     new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
-    evidence = Evidence(config, findings, facts, as_of, graph=data_map)
+    evidence = Evidence(config, personal_data(findings), facts, as_of, graph=data_map)
     checks = run_checks(evidence)
     store.save_checks(run_id, checks)
     items = store.items(run_id)
@@ -223,7 +229,7 @@ def render_graph(config: Config, store: Store, run_id: int, fmt: str, as_of: dt.
     if store.run(run_id) is None:
         raise LookupError(f"no run {run_id} in {store.path}")
     findings = [finding_record(r) for r in store.findings(run_id)]
-    data_map = graph.build_graph(config, findings, store.facts(run_id), as_of or dt.date.today())
+    data_map = graph.build_graph(config, personal_data(findings), store.facts(run_id), as_of or dt.date.today())
     return graph.FORMATS[fmt](data_map)
 
 

@@ -124,6 +124,23 @@ def test_full_rereads_everything_and_new_settings_invalidate_fingerprints(estate
     assert changed["items_unchanged"] == 0 and changed["items_scanned"] == first["items_scanned"]
 
 
+def test_documentation_values_are_reported_as_test_data_and_fail_no_check(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "payments-howto.txt").write_text(
+        "To try the checkout, pay with the card 4111 1111 1111 1111 and write to someone@example.com.\n"
+    )
+    config = tmp_path / "privmap.yaml"
+    config.write_text(
+        "version: 1\norganization: {name: X, country: IE}\n"
+        "sources:\n  - {name: docs, type: local, region: eu-west-1, role: controller, options: {path: docs}}\n"
+    )
+    out = tmp_path / "out"
+    assert privmap("scan", "-c", str(config), "-o", str(out), "--fail-on", "info").returncode == 0
+    findings = json.loads((out / "findings.json").read_text())
+    assert {f["entity"] for f in findings} >= {"CREDIT_CARD"} and all(f["test_data"] for f in findings)
+    assert not [c for c in json.loads((out / "checks.json").read_text()) if c["status"] == "fail"]
+
+
 def test_fail_on_and_exit_codes(estate, tmp_path):
     # the demo still relies on the Privacy Shield: a critical transfer failure
     assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "a"), "--fail-on", "critical").returncode == 1
