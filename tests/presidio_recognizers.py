@@ -40,17 +40,11 @@ class NeedsArguments(PatternRecognizer):
         super().__init__(supported_entity="X", patterns=[Pattern("x", country, 0.5)])
 
 
-class NeedsNlpEngine(EntityRecognizer):
+class NeedsNlpEngine(EverythingRecognizer):
     """Reads what Presidio's NLP engine would have produced, which privmap does not run."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["X"])
-
-    def load(self) -> None:
-        pass
-
     def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
-        return [RecognizerResult("X", 0, 1, nlp_artifacts.nlp_engine.score)]
+        return [RecognizerResult("WHOLE_TEXT", 0, 1, nlp_artifacts.nlp_engine.score)]
 
 
 class FailsOnDigits(EmployeeIdRecognizer):

@@ -326,7 +326,8 @@ class Detector:
                         target.spans.append(Span(s, e, entity, COLUMN_SCORE, why))
 
     def _finish(self, job: _Text) -> list[Span]:
-        """Threshold, resolve overlaps (best score wins, patterns before NER), merge places, filter."""
+        """Threshold, resolve overlaps (best score wins, patterns before NER, privmap's spans before
+        Presidio's), merge places, filter."""
         own = _union([s for s in job.spans if s.score >= self._threshold(s.entity) and s.entity not in self.ignored])
         own.sort(key=lambda s: (-s.score, not s.why.startswith("pattern"), s.start - s.end))
         extra = sorted(
