@@ -39,7 +39,6 @@ test: install-test lint /usr/bin/chromium
 # vanilla Presidio vs privmap on the shared labeled sets and a generated mixed corpus (not part of `make test`)
 SHARED ?= ../shared
 bench-detect: install
-	$(PIP) install -c $(REQ) -e '.[bench]'
 	$(PY) bench/detect.py --shared $(SHARED)
 
 clean:

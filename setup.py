@@ -12,9 +12,8 @@ def requirements(name: str) -> list[str]:
     return [ln.split("#")[0].strip() for ln in lines if ln.split("#")[0].strip()]
 
 
-# one extra per integration: `pip install privmap[s3]`; `test` is what the test suite needs,
-# `bench` what the benchmarks compare against
-EXTRAS = ["test", "s3", "bench"]
+# one extra per integration: `pip install privmap[s3]`; `test` is what the test suite needs
+EXTRAS = ["test", "s3"]
 
 setup(
     name="privmap",

@@ -25,14 +25,15 @@ _DETECT_BATCH = 64  # texts per detector call: NER runs batched over them
 
 
 class _ExitOnConfigError(click.Group):
-    """Bad config and missing models are user errors: one clear message, exit code 2."""
+    """Bad config, missing models and failing recognizers are user errors: one clear message, exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from privmap.detectors.engine import ModelMissing
+        from privmap.detectors.presidio import RecognizerFailed
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, LookupError) as exc:
+        except (ConfigError, ModelMissing, RecognizerFailed, LookupError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -184,9 +185,9 @@ def detect(input_file: IO[str], output_file: IO[str], language: str | None, conf
     """Detect personal data in texts; print character spans (raw values are never printed)."""
     from privmap.config.models import DetectionConfig
     from privmap.detectors.detector import Detector
+    from privmap.pipeline import build_detector
 
-    settings = load_config(config_path).detection if config_path else DetectionConfig()
-    detector = Detector(settings, secret=b"")
+    detector = build_detector(load_config(config_path), b"") if config_path else Detector(DetectionConfig(), b"")
     batch: list[tuple[Any, str]] = []
 
     def flush() -> None:

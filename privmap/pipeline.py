@@ -79,13 +79,21 @@ def build_source(config: Config, index: int) -> Source:
         raise ConfigError(issues) from None
 
 
+def build_detector(config: Config, secret: bytes) -> Detector:
+    """The detector for `config`; a recognizer that cannot be loaded is named at its line of the file."""
+    try:
+        return Detector(config.detection, secret)
+    except ConfigError as exc:
+        raise ConfigError([config.error_at(i.loc, i.message).issues[0] for i in exc.issues]) from None
+
+
 def scan(config: Config, *, full: bool = False, progress: Progress | None = None) -> tuple[Store, int, int]:
     """Crawl every source into the store; returns (store, run id, run errors).
 
     `full` starts a new run (never resuming) that reads every item, changed or not."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
     store = Store(config.resolve(config.store.path))
-    detector = Detector(config.detection, install_secret(config.state_dir))
+    detector = build_detector(config, install_secret(config.state_dir))
     run = store.begin_run(config_hash(config), fresh=full)
     settings = settings_hash(config)
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})

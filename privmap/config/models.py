@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
 from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin
 from privmap.model import Severity
@@ -109,6 +109,57 @@ class ScanConfig(Strict):
     )
 
 
+# Presidio's predefined recognizers run by default: personal identifiers privmap has no recognizer of
+# its own for (privmap's cover the EU/US/UK identifiers in detectors/recognizers.py). Business ids,
+# postcodes, plates, UUIDs and US billing numbers are one line of config away (detection.presidio).
+PRESIDIO_RECOGNIZERS = (
+    "AuMedicareRecognizer",
+    "AuTfnRecognizer",
+    "CryptoRecognizer",
+    "DeFuehrerscheinRecognizer",
+    "DeHealthInsuranceRecognizer",
+    "DeIdCardRecognizer",
+    "DePassportRecognizer",
+    "DeSocialSecurityRecognizer",
+    "EsPassportRecognizer",
+    "FiPersonalIdentityCodeRecognizer",
+    "InAadhaarRecognizer",
+    "InPanRecognizer",
+    "InPassportRecognizer",
+    "InVehicleRegistrationRecognizer",
+    "InVoterRecognizer",
+    "ItDriverLicenseRecognizer",
+    "ItIdentityCardRecognizer",
+    "ItPassportRecognizer",
+    "KrDriverLicenseRecognizer",
+    "KrFrnRecognizer",
+    "KrPassportRecognizer",
+    "KrRrnRecognizer",
+    "MacAddressRecognizer",
+    "MedicalLicenseRecognizer",
+    "SePersonnummerRecognizer",
+    "SgFinRecognizer",
+    "ThTninRecognizer",
+    "UkDrivingLicenceRecognizer",
+    "UkPassportRecognizer",
+)
+_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def _import_path(path: str) -> str:
+    if not _IMPORT_PATH.match(path):
+        raise ValueError("expected 'package.module:ClassName'")
+    return path
+
+
+class PresidioConfig(Strict):
+    """Presidio recognizers run inside privmap's detector, on the texts it analyses."""
+
+    recognizers: list[str] = list(PRESIDIO_RECOGNIZERS)  # class names in presidio_analyzer.predefined_recognizers
+    custom: list[Annotated[str, AfterValidator(_import_path)]] = []  # your own EntityRecognizer subclasses
+    context: bool = True  # score with context words near a match (else Presidio's scores as they come)
+
+
 class DetectionConfig(Strict):
     language: str = "en"  # the language assumed when detection cannot tell (or is off)
     detect_language: bool = True  # per chunk, among `languages` and the languages of `models`
@@ -122,6 +173,7 @@ class DetectionConfig(Strict):
     # Presidio entities that are not personal data on their own and would drown the rest
     ignore_entities: list[str] = ["DATE_TIME", "URL", "ORGANIZATION", "NRP"]
     allow_list: list[str] = []  # values never reported (company addresses, test accounts)
+    presidio: PresidioConfig = PresidioConfig()
 
 
 class SourceConfig(Strict):

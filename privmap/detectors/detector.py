@@ -3,20 +3,22 @@
 The fast path: one hyperscan pass proposes pattern candidates, Python confirms their boundaries,
 validators (checksums, numbering plans) and context words score them; spaCy NER runs only in
 windows around capitalised words, batched over every text of a call; columns of structured
-data are classified from their name and a sample of their values. Every span says why.
+data are classified from their name and a sample of their values. Presidio recognizers
+(detection.presidio) run behind a hyperscan gate and fill the gaps: privmap's own spans win
+where they overlap. Every span says why.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors import columns, engine
+from privmap.detectors import columns, engine, presidio
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language
 from privmap.detectors.masking import mask, normalise, value_key
@@ -28,6 +30,9 @@ from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, 
 from privmap.model import Chunk, Finding, Location, iter_lines
 
 CONTEXT_BOOST = 0.35  # added to a pattern's score when a context word or column name backs it
+# the least a Presidio match backed by a context word scores: Presidio rates bare shapes 0.01-0.1
+# (its threshold is 0), where privmap's weakest need only the boost to pass min_score
+PRESIDIO_CONTEXT_SCORE = 0.6
 STRONG = 0.75  # a validated match this confident is reported whatever surrounds it
 NER_SCORE = 0.85
 TITLE_SCORE = 0.9
@@ -61,6 +66,7 @@ class _Text:
     detector: Detector
     forced_language: str | None
     spans: list[Span] = field(default_factory=list)
+    presidio: list[Span] = field(default_factory=list)  # they fill gaps, never override `spans`
 
     @cached_property
     def language(self) -> str:
@@ -90,6 +96,8 @@ class Detector:
         self.prefilter = _prefilter(tuple(r for r in RECOGNIZERS if r.entity not in self.ignored))
         for model in set(config.models.values()):
             engine.check_installed(model)
+        plugged = [p for p in presidio.load(config.presidio) if set(p.entities) - self.ignored]
+        self.gate = presidio.Gate(plugged, self._reportable) if plugged else None
 
     # -- public API -------------------------------------------------------------------
 
@@ -158,6 +166,9 @@ class Detector:
             span = self._score(job, rec, start, end, column_of)
             if span is not None:
                 job.spans.append(span)
+        if self.gate is not None:
+            for plugged in self.gate.gated(text, job.context):
+                job.presidio.extend(self._presidio(job, plugged, column_of))
 
     def _score(self, job: _Text, rec: Recognizer, start: int, end: int, column_of: _ColumnIndex | None) -> Span | None:
         text = job.text
@@ -183,17 +194,56 @@ class Detector:
             why.append(f"{rec.validator} check")
             if rec.validator == "luhn" and not card_network(value):
                 score, why[-1] = 0.4, "luhn check, unknown card network"
-        names = column_of.tokens(start) if column_of else job.context
         # strong matches need no backing; looking for it is most of the cost in logs and tables
-        near = find_context(rec.context, text, start, end) if rec.context and score < STRONG else None
-        if names & rec.context and score < STRONG:
-            why.append(f"column name '{column_of.name(start) if column_of else min(names & rec.context)}'")
-            score = min(1.0, score + CONTEXT_BOOST)
-        elif near:
-            why.append(f"context word '{near[0]}'")
-            # the nearer word wins when two recognizers claim one value ('passport' vs 'ssn')
-            score = min(1.0, score + CONTEXT_BOOST) - near[1] / 10_000
+        backing = self._backing(job, rec.context, start, end, column_of) if score < STRONG else None
+        if backing:
+            why.append(backing[0])
+            score = min(1.0, score + CONTEXT_BOOST) - backing[1]
         return Span(start, end, rec.entity, round(score, 3), "; ".join(why), is_test_value(rec.entity, value))
+
+    def _presidio(self, job: _Text, plugged: presidio.Plugged, column_of: _ColumnIndex | None) -> Iterator[Span]:
+        """Spans of a Presidio recognizer. With `context` on, a match scores its pattern's score
+        (a validator only decides whether it counts, as privmap's do) and a context word or column
+        name lifts it; off, it keeps Presidio's score (1.0 when validated)."""
+        scored = self.config.presidio.context
+        for result in plugged.analyze(job.text):
+            if result.entity_type in self.ignored:
+                continue
+            explained = result.analysis_explanation
+            score = explained.original_score if scored and explained is not None else result.score
+            why = [f"presidio:{plugged.name}"]
+            if explained is not None and explained.validation_result:
+                why.append("validated")
+            backing = (
+                self._backing(job, plugged.context, result.start, result.end, column_of)
+                if scored and score < STRONG
+                else None
+            )
+            if backing:
+                why.append(backing[0])
+                score = max(min(1.0, score + CONTEXT_BOOST), PRESIDIO_CONTEXT_SCORE) - backing[1]
+            value = job.text[result.start : result.end]
+            yield Span(
+                result.start,
+                result.end,
+                result.entity_type,
+                round(score, 3),
+                "; ".join(why),
+                is_test_value(result.entity_type, value),
+            )
+
+    def _backing(
+        self, job: _Text, words: frozenset[str], start: int, end: int, column_of: _ColumnIndex | None
+    ) -> tuple[str, float] | None:
+        """What backs a candidate, and a penalty for its distance: its column name, or a context word near it.
+        The nearer word wins when two recognizers claim one value ('passport' vs 'ssn')."""
+        if not words:
+            return None
+        names = column_of.tokens(start) if column_of else job.context
+        if names & words:
+            return f"column name '{column_of.name(start) if column_of else min(names & words)}'", 0.0
+        near = find_context(words, job.text, start, end)
+        return (f"context word '{near[0]}'", near[1] / 10_000) if near else None
 
     def _plan_prose(self, job: _Text, lo: int, hi: int, ner: list[_NerJob]) -> None:
         """Patterns over the text, NER only in windows around candidate words."""
@@ -276,12 +326,16 @@ class Detector:
                         target.spans.append(Span(s, e, entity, COLUMN_SCORE, why))
 
     def _finish(self, job: _Text) -> list[Span]:
-        """Threshold, resolve overlaps (best score wins, patterns before NER), merge places, filter."""
-        kept = _union([s for s in job.spans if s.score >= self._threshold(s.entity) and s.entity not in self.ignored])
-        kept.sort(key=lambda s: (-s.score, not s.why.startswith("pattern"), s.start - s.end))
+        """Threshold, resolve overlaps (best score wins, patterns before NER, privmap's spans before
+        Presidio's), merge places, filter."""
+        own = _union([s for s in job.spans if s.score >= self._threshold(s.entity) and s.entity not in self.ignored])
+        own.sort(key=lambda s: (-s.score, not s.why.startswith("pattern"), s.start - s.end))
+        extra = sorted(
+            (s for s in job.presidio if s.score >= self._threshold(s.entity)), key=lambda s: (-s.score, s.start - s.end)
+        )
         chosen: list[Span] = []
         taken: list[tuple[int, int]] = []  # sorted, disjoint
-        for span in kept:
+        for span in [*own, *extra]:
             i = bisect_right(taken, (span.start, 1 << 62))
             if (i and taken[i - 1][1] > span.start) or (i < len(taken) and taken[i][0] < span.end):
                 continue
@@ -304,6 +358,10 @@ class Detector:
 
     def _threshold(self, entity: str) -> float:
         return self.config.thresholds.get(entity, self.config.min_score)
+
+    def _reportable(self, entity: str, score: float) -> bool:
+        """A Presidio pattern of this score can be reported with no context word (so the gate must run it)."""
+        return not self.config.presidio.context or score >= self._threshold(entity)
 
 
 class _ColumnIndex:

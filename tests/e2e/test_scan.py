@@ -252,6 +252,17 @@ def test_detect_contract(tmp_path):
     assert "anna.byrne" not in result.stderr
 
 
+def test_detect_names_a_bad_recognizer_at_its_line(tmp_path):
+    config = tmp_path / "privmap.yaml"
+    config.write_text(
+        "version: 1\norganization: {name: T, country: IE}\nsources: [{name: f, type: local, region: eu-west-1}]\n"
+        "detection:\n  presidio:\n    recognizers: [AuTfnRecognizer, NoSuchRecognizer]\n"
+    )
+    result = privmap("detect", "-c", str(config), input='{"id": 1, "text": "x"}\n')
+    assert result.returncode == 2
+    assert f"{config}:6: detection.presidio.recognizers[1]: 'NoSuchRecognizer' is not one of" in result.stderr
+
+
 def test_detect_rejects_bad_input():
     result = privmap("detect", input='{"id": 1}\n')
     assert result.returncode != 0 and "line 1" in result.stderr
