@@ -137,3 +137,10 @@ def test_parse_size(text, expected):
 def test_parse_size_rejects_nonsense():
     with pytest.raises(ValueError, match="not a size"):
         parse_size("ten megs")
+
+
+def test_the_readme_config_example_is_valid():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(example, Path("README.md"), {})
+    assert config.sources and config.inventory.activities
