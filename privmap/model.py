@@ -8,7 +8,7 @@ detection is done: findings carry masked previews and keyed hashes only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -78,7 +78,6 @@ class Chunk:
     text: str
     kind: Literal["prose", "values"] = "prose"
     context: tuple[str, ...] = ()
-    offset: int = 0  # character offset of `text` in the extracted whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +124,3 @@ class ItemOutcome:
     problems: list[Problem] = field(default_factory=list)
     bytes_read: int = 0
     skipped: str | None = None  # reason the content was not inspected (excluded, unsupported ...)
-
-
-def iter_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (offset, line) for each line of `text`, offsets into `text`."""
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        yield pos, line.rstrip("\r\n")
-        pos += len(line)

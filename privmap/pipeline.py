@@ -94,6 +94,8 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
     sources = [build_source(config, i) for i in range(len(config.sources))]
     store = Store(config.resolve(config.store.path))
     detector = build_detector(config, install_secret(config.state_dir))
+    if config.scan.workers > 1:
+        detector.preload()
     run = store.begin_run(config_hash(config), fresh=full)
     settings = settings_hash(config)
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -268,6 +269,15 @@ class Inventory(Strict):
     controllers: list[ControllerParty] = []
     recipients: list[Recipient] = []
     transfers: list[Transfer] = []
+
+    def mechanism(self, party: str, sources: Iterable[str] = ()) -> TransferMechanism | None:
+        """The transfer tool for data from `sources` (source names) to `party`: a declared transfer's,
+        else the party's own (its recipient entry's, else its affiliate entry's). The data map, the
+        checks and the RoPA all judge a transfer by this one rule."""
+        sources = set(sources)
+        declared = (t.mechanism for t in self.transfers if t.recipient == party and t.source in sources)
+        own = (p.transfer_mechanism for p in (*self.recipients, *self.affiliates) if p.name == party)
+        return next((m for m in (*declared, *own) if m), None)
 
 
 class ReportsConfig(Strict):

@@ -10,8 +10,8 @@ where they overlap. Every span says why.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import defaultdict
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -20,14 +20,14 @@ from privmap.config.models import DetectionConfig
 from privmap.data import category_of
 from privmap.detectors import columns, engine, presidio
 from privmap.detectors.context import column_tokens, find_context
-from privmap.detectors.language import detect_language
+from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
 from privmap.detectors.people_places import addresses, countries, street_like, titled_names
 from privmap.detectors.phones import phone_score
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
 from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, is_test_value
-from privmap.model import Chunk, Finding, Location, iter_lines
+from privmap.model import Chunk, Finding, Location
 
 CONTEXT_BOOST = 0.35  # added to a pattern's score when a context word or column name backs it
 # the least a Presidio match backed by a context word scores: Presidio rates bare shapes 0.01-0.1
@@ -99,6 +99,14 @@ class Detector:
         plugged = [p for p in presidio.load(config.presidio) if set(p.entities) - self.ignored]
         self.gate = presidio.Gate(plugged, self._reportable) if plugged else None
 
+    def preload(self) -> None:
+        """Load every NER model and the language identifier now, before scan workers fork, so each
+        worker starts with them in shared memory instead of loading its own copy."""
+        for model in {*self.config.models.values(), self.config.fallback_model} - {None}:
+            engine.pipeline(model)
+        if self.config.detect_language:
+            load_identifier(self.languages, self.config.language)
+
     # -- public API -------------------------------------------------------------------
 
     def spans(
@@ -115,12 +123,13 @@ class Detector:
         ner: list[_NerJob] = []
         for job in jobs:
             if job.kind == "values":
-                lines = [(off, off + len(line)) for off, line in iter_lines(job.text) if line.strip()]
+                lines = [(off, off + len(line)) for off, line in _lines(job.text) if line.strip()]
                 self._plan_columns(job, [columns.Column(" ".join(job.names), lines)], ner)
             elif table := columns.split_table(job.text):
                 self._plan_columns(job, table, ner)
             else:
-                self._plan_prose(job, 0, len(job.text), ner)
+                self._patterns(job)
+                self._plan_prose(job, 0, len(job.text), sorted((s.start, s.end) for s in job.spans), ner)
         self._run_ner(ner)
         return [self._finish(job) for job in jobs]
 
@@ -245,16 +254,15 @@ class Detector:
         near = find_context(words, job.text, start, end)
         return (f"context word '{near[0]}'", near[1] / 10_000) if near else None
 
-    def _plan_prose(self, job: _Text, lo: int, hi: int, ner: list[_NerJob]) -> None:
-        """Patterns over the text, NER only in windows around candidate words."""
-        if lo == 0 and hi == len(job.text):
-            self._patterns(job)
-        taken = sorted((s.start, s.end) for s in job.spans)
+    def _plan_prose(self, job: _Text, lo: int, hi: int, taken: list[tuple[int, int]], ner: list[_NerJob]) -> None:
+        """NER only in windows around candidate words of text[lo:hi]; `taken` (sorted) holds the
+        pattern spans already found, which no window needs to read again."""
         part = job.text[lo:hi]
         if engine.caseless(part):
             found = [(0, len(part))]  # capitals carry no signal here: NER reads it all
         else:
-            local = [(s - lo, e - lo) for s, e in taken if lo <= s and e <= hi]
+            inside = taken[bisect_left(taken, (lo,)) : bisect_left(taken, (hi,))]
+            local = [(s - lo, e - lo) for s, e in inside if e <= hi]
             spots = [c for c in engine.candidates(part) if not _covered(local, c[0], c[0] + 1)]
             found = engine.windows(part, spots, local)
         for wlo, whi in found:
@@ -282,8 +290,9 @@ class Detector:
                     if fits(value) and not _covered(strong, s, e):
                         job.spans.append(Span(s, e, hint, COLUMN_SCORE, why))
             elif columns.prose_like(values):
+                ordered = sorted(taken)
                 for s, e in column.cells:
-                    self._plan_prose(job, s, e, ner)
+                    self._plan_prose(job, s, e, ordered, ner)
             else:
                 sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
                 sample = [c for c in sample if c not in taken][:_SAMPLE]
@@ -296,7 +305,7 @@ class Detector:
             model = self.config.models.get(item.target.language) or self.config.fallback_model
             if model:
                 by_model[model].append(item)
-        votes: dict[tuple[int, str], list[int]] = defaultdict(list)  # (column id, entity) -> hits
+        votes: Counter[tuple[int, str]] = Counter()  # (column id, entity) -> sampled values that are one
         columns_seen: dict[int, tuple[_Text, columns.Column]] = {}
         for model, items in by_model.items():
             for item, ents in zip(items, engine.entities(model, [i.text for i in items]), strict=True):
@@ -305,7 +314,7 @@ class Detector:
                 if item.column is not None:
                     columns_seen[id(item.column)] = (item.target, item.column)
                     for entity in {entity for s, e, entity in found if (e - s) * 2 >= len(item.text)}:
-                        votes[(id(item.column), entity)].append(1)
+                        votes[(id(item.column), entity)] += 1
                     continue
                 for s, e, entity in found:
                     s, e = _trim(item.text, s, e)
@@ -315,10 +324,10 @@ class Detector:
                         item.target.spans.append(
                             Span(s + item.offset, e + item.offset, entity, NER_SCORE, f"NER {model}")
                         )
+        sampled = Counter(id(i.column) for i in ner if i.column is not None)
         for (cid, entity), hits in votes.items():
             target, column = columns_seen[cid]
-            sampled = sum(1 for i in ner if i.column is column)
-            if len(hits) * 2 >= sampled:
+            if hits * 2 >= sampled[cid]:
                 why = f"column values look like {entity} (NER on a sample)"
                 strong = _strong(target.spans)
                 for s, e in column.cells:
@@ -336,10 +345,9 @@ class Detector:
         chosen: list[Span] = []
         taken: list[tuple[int, int]] = []  # sorted, disjoint
         for span in [*own, *extra]:
-            i = bisect_right(taken, (span.start, 1 << 62))
-            if (i and taken[i - 1][1] > span.start) or (i < len(taken) and taken[i][0] < span.end):
+            if _covered(taken, span.start, span.end):
                 continue
-            taken.insert(i, (span.start, span.end))
+            insort(taken, (span.start, span.end))
             chosen.append(span)
         chosen.sort(key=lambda s: s.start)
         merged: list[Span] = []
@@ -451,3 +459,11 @@ def _plausible(entity: str, value: str) -> bool:
     if letters < 2 or "@" in value or "://" in value:
         return False
     return entity != "PERSON" or not any(c.isdigit() for c in value)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) for each line of `text`, without its line break."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        yield pos, line.rstrip("\r\n")
+        pos += len(line)

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 _SAMPLE = 300  # characters of words looked at: enough for langid, cheap on megabytes
 _MIN_LETTERS = 24  # below this a guess is noise; the configured language stands
+_MIN_PROBABILITY = 0.9  # a less certain guess leaves the configured language
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -20,11 +21,20 @@ def _identifier(languages: tuple[str, ...]):  # type: ignore[no-untyped-def]
     return identifier
 
 
-def detect_language(text: str, languages: Iterable[str], default: str, min_probability: float = 0.9) -> str:
+def _candidates(languages: Iterable[str], default: str) -> tuple[str, ...]:
+    return tuple(sorted(set(languages) | {default}))
+
+
+def load_identifier(languages: Iterable[str], default: str) -> None:
+    """Build the identifier for these languages now (it is cached per process)."""
+    _identifier(_candidates(languages, default))
+
+
+def detect_language(text: str, languages: Iterable[str], default: str) -> str:
     """The language of `text` among `languages`, or `default` when the text is too short or unclear."""
     words = " ".join(_WORD.findall(text[: _SAMPLE * 4]))[:_SAMPLE]
-    candidates = tuple(sorted(set(languages) | {default}))
+    candidates = _candidates(languages, default)
     if len(words) < _MIN_LETTERS or len(candidates) == 1:
         return default
     language, probability = _identifier(candidates).classify(words)
-    return str(language) if probability >= min_probability else default
+    return str(language) if probability >= _MIN_PROBABILITY else default

@@ -261,10 +261,7 @@ class _Builder:
 
     def _agreement(self, sources: Iterable[str], name: str) -> dict[str, Any]:
         """The mechanism covering data from `sources` to party `name`: a declared transfer's, else the party's."""
-        sources = set(sources)
-        explicit = [t.mechanism for t in self.inv.transfers if t.recipient == name and t.source in sources]
-        mechanism = next((m for m in explicit if m), None) or self.g.nodes[self._party_id(name)]["transfer_mechanism"]
-        return {"mechanism": mechanism, "party": self._party_id(name)}
+        return {"mechanism": self.inv.mechanism(name, sources), "party": self._party_id(name)}
 
     def _transfers(self) -> None:
         for t in self.inv.transfers:

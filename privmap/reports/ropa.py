@@ -148,12 +148,7 @@ class _Context:
         self.as_of = data.as_of
         self.organisation = _organisation(self.config)
 
-    def mechanism(self, recipient: str) -> str | None:
-        r = self.recipients.get(recipient) or self.affiliates.get(recipient)
-        declared = [t.mechanism for t in self.config.inventory.transfers if t.recipient == recipient and t.mechanism]
-        return (r.transfer_mechanism if r else None) or (declared[0] if declared else None)
-
-    def recipientcountry_name(self, name: str) -> tuple[str, str]:
+    def kind_and_country(self, name: str) -> tuple[str, str]:
         """(kind, country) of a recipient, or (relationship, country) of an affiliate."""
         if name in self.recipients:
             return self.recipients[name].kind.replace("_", " "), self.recipients[name].country
@@ -261,7 +256,7 @@ def _recipients(ctx: _Context, activity: Activity) -> list[Entry]:
     """CNIL's split: processors; affiliates and other bodies; plus access observed on the stores."""
     groups: dict[str, list[str]] = {}
     for name in activity.recipients:
-        kind, country = ctx.recipientcountry_name(name)
+        kind, country = ctx.kind_and_country(name)
         group = (
             "processors"
             if "processor" in kind
@@ -311,11 +306,13 @@ def place(region: str) -> tuple[str, list[str]]:
 def _transfers(ctx: _Context, activity: Activity) -> list[Entry]:
     entries: list[Entry] = []
     for name in activity.recipients:
-        country = ctx.recipientcountry_name(name)[1]
+        country = ctx.kind_and_country(name)[1]
         if is_eea(country):
             continue
         party = ctx.recipients.get(name) or ctx.affiliates[name]
-        assessed = transfer_basis(ctx.mechanism(name), country, ctx.as_of, party.dpf_certified)
+        assessed = transfer_basis(
+            ctx.config.inventory.mechanism(name, activity.stores), country, ctx.as_of, party.dpf_certified
+        )
         where = f"{name} in {country_name(country)}"
         if assessed.problem == "missing":
             entries.append(Entry("missing", f"{where}: no transfer tool recorded"))

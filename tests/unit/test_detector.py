@@ -118,3 +118,9 @@ def test_missing_model_is_a_clear_error():
 
     with pytest.raises(ModelMissing, match="de_core_news_sm"):
         Detector(DetectionConfig(models={"de": "de_core_news_sm"}), b"k")
+
+
+def test_why_names_the_context_word_never_the_token_around_it(detector):
+    text = "write to anna.kowalska-phone 06 12 34 56 78 tonight"
+    spans = detector.spans(text, language="en")
+    assert spans and all("kowalska" not in s.why and "anna" not in s.why for s in spans)

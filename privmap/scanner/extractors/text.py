@@ -20,8 +20,8 @@ def decode(data: bytes) -> str:
         return data.decode(best.encoding if best else "latin-1", errors="replace")
 
 
-def windows(text: str, size: int) -> Iterator[tuple[int, str]]:
-    """(offset, window) pairs covering `text`, each at most `size` characters.
+def windows(text: str, size: int) -> Iterator[str]:
+    """Windows covering `text` in order, each at most `size` characters.
 
     Cuts fall on the last newline (or else space) inside the window, so a value is never
     split in two and counted twice or missed.
@@ -35,11 +35,11 @@ def windows(text: str, size: int) -> Iterator[tuple[int, str]]:
                 cut = text.rfind(" ", start + size // 2, end)
             if cut != -1:
                 end = cut + 1
-        yield start, text[start:end]
+        yield text[start:end]
         start = end
 
 
 def extract_text(blob: Blob, chunk_chars: int) -> Iterator[Chunk]:
-    for offset, window in windows(decode(blob.data), chunk_chars):
+    for window in windows(decode(blob.data), chunk_chars):
         if window.strip():
-            yield Chunk(blob.location, window, "prose", offset=offset)
+            yield Chunk(blob.location, window, "prose")
