@@ -30,10 +30,11 @@ class _ExitOnConfigError(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
+        from privmap.pipeline import RunNotFound
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, RecognizerFailed, LookupError) as exc:
+        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -140,6 +141,7 @@ def graph_command(
 @contextmanager
 def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config, Store, int]]:
     """The config, its store and the id of the run asked for (default: the last finished one)."""
+    from privmap.pipeline import RunNotFound
     from privmap.store import Store
 
     config = load_config(config_path)
@@ -147,7 +149,8 @@ def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config,
     try:
         row = store.run(run_id)
         if row is None:
-            raise LookupError("no finished run in the store yet: run `privmap scan` first")
+            what = f"no run {run_id}" if run_id is not None else "no finished run"
+            raise RunNotFound(f"{what} in the store yet: run `privmap scan` first")
         yield config, store, row["id"]
     finally:
         store.close()

@@ -24,6 +24,7 @@ from privmap.config import Config, ConfigError
 from privmap.detectors.detector import Detector
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
+from privmap.reports.data import personal_data
 from privmap.scanner.crawl import describe, problem_kind, scan_item
 from privmap.scanner.executor import run_all
 from privmap.scanner.sources.base import Source
@@ -174,28 +175,29 @@ def finding_record(row: Any) -> dict[str, Any]:
     }
 
 
-def personal_data(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The findings checks and the data map judge: documentation values (test cards, example.com)
-    are reported, flagged, but are nobody's personal data."""
-    return [f for f in findings if not f["test_data"]]
+class RunNotFound(Exception):
+    """The store holds no such run (or no finished run yet)."""
+
+
+def _stored_findings(store: Store, run_id: int) -> list[dict[str, Any]]:
+    if store.run(run_id) is None:
+        raise RunNotFound(f"no run {run_id} in {store.path}")
+    return [finding_record(r) for r in store.findings(run_id)]
 
 
 def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> ReportData:
     """Read one run back from the store, evaluate the checks, and assemble what reports need."""
+    findings = _stored_findings(store, run_id)
     row = store.run(run_id)
-    if row is None:
-        raise LookupError(f"no run {run_id} in {store.path}")
-    findings = [finding_record(r) for r in store.findings(run_id)]
+    personal = personal_data(findings)
     facts = store.facts(run_id)
     as_of = as_of or dt.date.today()
-    data_map = graph.build_graph(config, personal_data(findings), facts, as_of)
+    data_map = graph.build_graph(config, personal, facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
     new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
-    evidence = Evidence(config, personal_data(findings), facts, as_of, graph=data_map)
-    checks = run_checks(evidence)
-    store.save_checks(run_id, checks)
+    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map))
     items = store.items(run_id)
     summary = (row["summary"] and json.loads(row["summary"])) or {}
     run = {
@@ -236,10 +238,8 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
 
 def render_graph(config: Config, store: Store, run_id: int, fmt: str, as_of: dt.date | None = None) -> str:
     """The data map of a stored run in one format (svg, dot, graphml, json), without scanning."""
-    if store.run(run_id) is None:
-        raise LookupError(f"no run {run_id} in {store.path}")
-    findings = [finding_record(r) for r in store.findings(run_id)]
-    data_map = graph.build_graph(config, personal_data(findings), store.facts(run_id), as_of or dt.date.today())
+    personal = personal_data(_stored_findings(store, run_id))
+    data_map = graph.build_graph(config, personal, store.facts(run_id), as_of or dt.date.today())
     return graph.FORMATS[fmt](data_map)
 
 
@@ -255,6 +255,8 @@ def run(
     try:
         store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
         data = report_data(config, store, run_id, as_of)
+        # the run's own verdict, which the next run compares with (re-rendering never replaces it)
+        store.save_checks(run_id, data.checks)
         outputs = write_reports(data, out_dir)
     finally:
         store.close()

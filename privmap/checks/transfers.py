@@ -184,15 +184,10 @@ def unrecorded_remote_access(ev: Evidence) -> Iterator[Outcome]:
         if party["kind"] not in ("affiliate", "recipient") or party["zone"] == "EEA":
             continue  # unknown accounts: SEC-008; EEA entities: not a transfer
         reached = f"{party['label']} ({party['country']}) reaches {g.nodes[u]['label']} by {', '.join(d['via'])}"
-        if d["declared"] or _declared_via_activity(g, u, v):
+        if d["declared"]:  # the map counts an activity's recipients as declared
             yield Outcome(subject(ev, u, v), "pass", f"{reached}, recorded as a transfer")
         else:
             yield Outcome(subject(ev, u, v), "fail", f"{reached}, not recorded as a transfer or activity recipient")
-
-
-def _declared_via_activity(g: nx.DiGraph, store: str, party: str) -> bool:
-    """An activity that uses the store discloses to the party."""
-    return any(g.nodes[a]["kind"] == "activity" and g.has_edge(a, party) for a in g.successors(store))
 
 
 @check("TRF-010")

@@ -72,9 +72,17 @@ def _reference_problems(config: Config) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     inv = config.inventory
     sources = [s.name for s in config.sources]
-    for i, name in enumerate(sources):
-        if name in sources[:i]:
-            problems.append((("sources", i, "name"), f"duplicate source name {name!r}"))
+    # names are how everything refers to everything: a second entry would silently shadow the first
+    for where, what, names in (
+        (("sources",), "source", sources),
+        (("inventory", "activities"), "activity", [a.name for a in inv.activities]),
+        (("inventory", "recipients"), "recipient", [r.name for r in inv.recipients]),
+        (("inventory", "affiliates"), "affiliate", [a.name for a in inv.affiliates]),
+        (("inventory", "controllers"), "controller", [c.name for c in inv.controllers]),
+    ):
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                problems.append(((*where, i, "name"), f"duplicate {what} name {name!r}"))
     recipients = {r.name for r in inv.recipients} | {a.name for a in inv.affiliates}
     for i, activity in enumerate(inv.activities):
         for j, name in enumerate(activity.recipients):

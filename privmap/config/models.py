@@ -87,7 +87,6 @@ class Organization(Strict):
     dpo: Contact | None = None
     eu_representative: Contact | None = None
     joint_controllers: list[Contact] = []
-    employees: int | None = None
     accounts: list[str] = []  # cloud account ids / projects of the organisation itself
 
 
@@ -217,7 +216,6 @@ class Transfer(Strict):
     recipient: str
     data_categories: list[str] = []
     mechanism: TransferMechanism | None = None
-    description: str | None = None
 
 
 class Activity(Strict):
@@ -281,9 +279,7 @@ class Inventory(Strict):
 
 
 class ReportsConfig(Strict):
-    formats: list[Literal["html", "json", "csv"]] = ["html", "json", "csv"]
     fail_on: Severity | None = None
-    title: str | None = None
 
 
 class AlertConfig(Strict):

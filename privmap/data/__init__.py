@@ -43,7 +43,7 @@ def category_entry(category: str) -> dict[str, Any]:
         key = key.rpartition(".")[0]
     entry = table.get(key, {})
     return {
-        "label": entry["label"] if key == category else category,  # a parent's label would hide detail
+        "label": entry.get("label", category) if key == category else category,  # a parent's label would hide detail
         "group": entry.get("group", "other"),
         "special": bool(entry.get("special")),
     }

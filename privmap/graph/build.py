@@ -277,7 +277,7 @@ class _Builder:
                     declared=True,
                     categories=[c for c in found if not t.data_categories or covered(c, t.data_categories)],
                     declared_categories=t.data_categories,
-                    mechanism=t.mechanism or self.g.nodes[party]["transfer_mechanism"],
+                    mechanism=self.inv.mechanism(t.recipient, [t.source]),
                     party=party,
                     exporter_role=(spec.role if spec else None) or "controller",
                 )
@@ -300,7 +300,7 @@ class _Builder:
         for t in self.inv.transfers:
             party = self._party_id(t.recipient)
             if t.source == source and self.g.nodes[party]["country"] in countries:
-                return {"mechanism": t.mechanism or self.g.nodes[party]["transfer_mechanism"], "party": party}
+                return {"mechanism": self.inv.mechanism(t.recipient, [source]), "party": party}
         return {"mechanism": None, "party": None}
 
     def _onward(self) -> None:

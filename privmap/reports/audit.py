@@ -13,7 +13,7 @@ from privmap.reports.ropa import category_label, place
 def store_rows(data: ReportData) -> list[dict[str, Any]]:
     """One row per configured store: where it is, what it holds, which activities use it, who receives."""
     activities = data.config.inventory.activities
-    by_store = data.findings_by_store()
+    by_store = data.findings_by_store(personal=True)
     rows = []
     for spec in data.config.sources:
         uses = [a for a in activities if spec.name in a.stores]

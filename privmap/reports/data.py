@@ -24,6 +24,12 @@ def _failing(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, An
     return {(c["id"], c["subject"]): c for c in checks if c["status"] != "pass"}
 
 
+def personal_data(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings checks, the data map and the RoPA judge: documentation values (test cards,
+    example.com) are reported, flagged, but are nobody's personal data."""
+    return [f for f in findings if not f.get("test_data")]
+
+
 @dataclass(frozen=True)
 class ReportData:
     config: Config
@@ -72,9 +78,9 @@ class ReportData:
         now = _failing(self.checks)
         return [c for k, c in _failing(self.previous_checks).items() if k not in now]
 
-    def findings_by_store(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
-        """source -> category -> findings, in a stable order."""
+    def findings_by_store(self, personal: bool = False) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """source -> category -> findings, in a stable order; `personal` leaves test data out."""
         out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for f in self.findings:
+        for f in personal_data(self.findings) if personal else self.findings:
             out.setdefault(f["source"], {}).setdefault(f["category"], []).append(f)
         return {s: dict(sorted(cats.items())) for s, cats in sorted(out.items())}

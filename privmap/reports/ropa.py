@@ -20,7 +20,7 @@ from privmap.config.models import Activity, Config, ControllerParty, Recipient
 from privmap.data import category_entry, covered, flags_of, load_table
 from privmap.data.legal import country_name, is_eea, transfer_basis
 from privmap.data.legal import place as region_place
-from privmap.reports.data import ReportData
+from privmap.reports.data import ReportData, personal_data
 from privmap.reports.record import Basis, Column, Entry, Record
 
 # one row per activity in ropa.csv and ropa.xlsx: the Art. 30 content, then the ICO and CNIL columns
@@ -138,7 +138,7 @@ class _Context:
         self.affiliates = {a.name: a for a in inv.affiliates}
         self.sources = {s.name: s for s in self.config.sources}
         self.findings: dict[str, list[dict[str, Any]]] = {}
-        for f in data.findings:
+        for f in personal_data(data.findings):
             self.findings.setdefault(f["source"], []).append(f)
         # source -> store (bucket, folder, database) -> key -> value
         self.facts: dict[str, dict[str, dict[str, Any]]] = {}

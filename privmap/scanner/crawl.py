@@ -47,7 +47,11 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
         outcome.skipped = f"unsupported media type {exc}"
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
-    _inspect_metadata(outcome, detect)
+    try:
+        _inspect_metadata(outcome, detect)
+    except Exception as exc:
+        outcome.item = item  # the metadata as listed: never values read but not inspected
+        outcome.problems.append(Problem(item.location.refine(field="metadata"), problem_kind(exc), describe(exc)))
     return outcome
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -24,21 +25,26 @@ def _call(arg: Any) -> Any:
 
 
 def run_all(fn: Callable[[T], R], args: Iterable[T], workers: int) -> Iterator[tuple[T, R]]:
-    """(arg, fn(arg)) for each arg, in order, with at most 2 x workers tasks in flight."""
+    """(arg, fn(arg)) for each arg, in order, with at most 2 x workers tasks in flight.
+
+    A worker that dies (killed for memory, a crash in a native parser) raises BrokenProcessPool
+    here instead of leaving the scan waiting forever; the pipeline records it on the source."""
     global _work
     if workers <= 1:
         for arg in args:
             yield arg, fn(arg)
         return
     _work = fn
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pending: deque[tuple[T, Any]] = deque()
-        for arg in args:
-            pending.append((arg, pool.apply_async(_call, (arg,))))
-            if len(pending) >= 2 * workers:
-                done, result = pending.popleft()
-                yield done, result.get()
-        while pending:
-            done, result = pending.popleft()
-            yield done, result.get()
-    _work = None
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending: deque[tuple[T, Future[Any]]] = deque()
+            for arg in args:
+                pending.append((arg, pool.submit(_call, arg)))
+                if len(pending) >= 2 * workers:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+    finally:
+        _work = None

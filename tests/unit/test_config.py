@@ -38,10 +38,10 @@ def test_missing_env_var_is_named_with_its_line():
 
 
 def test_env_vars_and_defaults_are_interpolated():
-    text = BASE.replace("path: data", 'path: "${DATA_DIR}/x"') + 'reports: {title: "${TITLE:-Audit}"}\n'
+    text = BASE.replace("path: data", 'path: "${DATA_DIR}/x"') + 'reports: {fail_on: "${FAIL_ON:-high}"}\n'
     config = parse_config(text, Path("c.yaml"), {"DATA_DIR": "/srv"})
     assert config.sources[0].options["path"] == "/srv/x"
-    assert config.reports.title == "Audit"
+    assert config.reports.fail_on == "high"
 
 
 def test_bad_enum_value_lists_allowed_values():
@@ -144,3 +144,16 @@ def test_the_readme_config_example_is_valid():
     example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
     config = parse_config(example, Path("README.md"), {})
     assert config.sources and config.inventory.activities
+
+
+def test_duplicate_activity_names():
+    text = (
+        BASE
+        + """\
+inventory:
+  activities:
+    - {name: Billing, purposes: [billing]}
+    - {name: Billing, purposes: [marketing]}
+"""
+    )
+    assert "inventory.activities[1].name: duplicate activity name 'Billing'" in errors(text)

@@ -255,12 +255,13 @@ class S3Source(SourceBase):
             return {}
         try:
             config = self._client("s3control").get_public_access_block(AccountId=self.account)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "NoSuchPublicAccessBlockConfiguration":
+        except (ClientError, BotoCoreError) as exc:
+            absent = isinstance(exc, ClientError) and (
+                exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration"
+            )
+            if not absent:
                 error = classify("GetAccountPublicAccessBlock", exc)
                 self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
-            return {}
-        except BotoCoreError:
             return {}
         return dict(config["PublicAccessBlockConfiguration"])
 
@@ -274,12 +275,14 @@ class S3Source(SourceBase):
             yield fact("account", self.account)
 
         pab = self._get(bucket, "GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration")
-        bucket_pab = (pab or {}).get("PublicAccessBlockConfiguration", {})
-        blocks = {flag: bool(bucket_pab.get(flag) or account_pab.get(flag)) for flag in _PAB_FLAGS}
-        yield fact("public_access_block", blocks)
         status = self._get(bucket, "GetBucketPolicyStatus", "NoSuchBucketPolicy")
         acl = self._get(bucket, "GetBucketAcl")
-        if status is not None and acl is not None:
+        # a setting that could not be read is a recorded gap, never a guess that it is off
+        if pab is not None:
+            bucket_pab = pab.get("PublicAccessBlockConfiguration", {})
+            blocks = {flag: bool(bucket_pab.get(flag) or account_pab.get(flag)) for flag in _PAB_FLAGS}
+            yield fact("public_access_block", blocks)
+        if pab is not None and status is not None and acl is not None:
             reasons = []
             if status.get("PolicyStatus", {}).get("IsPublic") and not blocks["RestrictPublicBuckets"]:
                 reasons.append("bucket policy is public")
