@@ -7,7 +7,7 @@ from typing import Any
 from privmap.data.legal import is_eea
 from privmap.model import SEVERITIES
 from privmap.reports.data import ReportData
-from privmap.reports.ropa import category_label, place
+from privmap.reports.ropa import category_label, place_text
 
 
 def store_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -17,7 +17,7 @@ def store_rows(data: ReportData) -> list[dict[str, Any]]:
     rows = []
     for spec in data.config.sources:
         uses = [a for a in activities if spec.name in a.stores]
-        text, countries = place(spec.region) if spec.region else ("not declared", [])
+        text, countries = place_text(spec.region) if spec.region else ("not declared", [])
         counts = {c: sum(f["count"] for f in fs) for c, fs in by_store.get(spec.name, {}).items()}
         rows.append(
             {

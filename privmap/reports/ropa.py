@@ -24,14 +24,18 @@ from privmap.reports.data import ReportData, personal_data
 from privmap.reports.record import Basis, Column, Entry, Record
 
 # one row per activity in ropa.csv and ropa.xlsx: the Art. 30 content, then the ICO and CNIL columns
+# Art. 30(1)(a) contacts, in both the activity rows and the organisation's own
+_DPO = Column("dpo", "Data protection officer", "Art. 30(1)(a), Art. 37", True)
+_REPRESENTATIVE = Column("representative", "Representative in the EU", "Art. 30(1)(a), Art. 27", True)
+
 COLUMNS: list[Column] = [
     Column("activity", "Processing activity", "CNIL", True, marked=False),
     Column("role", "Role", "Art. 30(1), 30(2)", True, marked=False),
     Column("business_function", "Business function", "ICO"),
     Column("controller", "Controller: name and contact details", "Art. 30(1)(a), 30(2)(a)", True),
     Column("joint_controller", "Joint controller", "Art. 30(1)(a)", True),
-    Column("representative", "Representative in the EU", "Art. 30(1)(a), Art. 27", True),
-    Column("dpo", "Data protection officer", "Art. 30(1)(a), Art. 37", True),
+    _REPRESENTATIVE,
+    _DPO,
     Column("purposes", "Purposes of the processing", "Art. 30(1)(b), 30(2)(b)", True),
     Column("data_subjects", "Categories of data subjects", "Art. 30(1)(c)", True),
     Column("data_categories", "Categories of personal data", "Art. 30(1)(c)", True),
@@ -58,8 +62,8 @@ COLUMNS: list[Column] = [
 ORGANISATION_COLUMNS: list[Column] = [
     Column("name", "Name and contact details", "Art. 30(1)(a)", True),
     Column("country", "Country of the main establishment", "Art. 3, Art. 56"),
-    Column("dpo", "Data protection officer", "Art. 30(1)(a), Art. 37", True),
-    Column("representative", "Representative in the EU", "Art. 30(1)(a), Art. 27", True),
+    _DPO,
+    _REPRESENTATIVE,
     Column("joint_controllers", "Joint controllers (organisation-wide)", "Art. 30(1)(a), Art. 26"),
 ]
 
@@ -295,7 +299,7 @@ def _contracts(ctx: _Context, activity: Activity) -> list[Entry]:
     return entries or [Entry("n/a", "no processor among the recipients")]
 
 
-def place(region: str) -> tuple[str, list[str]]:
+def place_text(region: str) -> tuple[str, list[str]]:
     """'us-east-1 (United States)' and the countries of a region code."""
     where = region_place(region)
     countries = list(where.countries) if where else []
@@ -323,12 +327,12 @@ def _transfers(ctx: _Context, activity: Activity) -> list[Entry]:
     for source in activity.stores:
         basis: Basis = "observed" if source in declared_from else "undeclared"
         for region in ctx.regions(source):
-            text, countries = place(region)
+            text, countries = place_text(region)
             if not countries or _outside_eea(countries):
                 entries.append(Entry(basis, f"{source} stores data in {text}"))
         for _, store, facts in ctx.store_facts([source]):
             for target in facts.get("replication") or []:
-                text, countries = place(str(target.get("region")))
+                text, countries = place_text(str(target.get("region")))
                 if not countries or _outside_eea(countries):
                     entries.append(Entry(basis, f"{store} ({source}) replicates to {target.get('bucket')} in {text}"))
     return entries or [Entry("derived", "none: every recipient and store of the activity is in the EEA")]
@@ -388,7 +392,7 @@ def _location(ctx: _Context, activity: Activity) -> list[Entry]:
         declared = ctx.sources[name].region
         for region in ctx.regions(name) or ([declared] if declared else []):
             basis: Basis = "declared" if region == declared else "observed"
-            entries.append(Entry(basis, f"{name}: {place(region)[0]}"))
+            entries.append(Entry(basis, f"{name}: {place_text(region)[0]}"))
         if not declared and not ctx.regions(name):
             entries.append(Entry("missing", f"{name}: region unknown"))
     return entries or [Entry("missing", "no store declared")]

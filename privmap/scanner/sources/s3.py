@@ -157,10 +157,15 @@ class S3Source(SourceBase):
 
     @cached_property
     def account(self) -> str | None:
-        """The account the credentials belong to; None where the endpoint has no STS."""
+        """The account the credentials belong to, or None when it cannot be asked."""
         try:
             return str(self._client("sts").get_caller_identity()["Account"])
-        except (ClientError, BotoCoreError):
+        except (ClientError, BotoCoreError) as exc:
+            # without it, ownership and account-wide public-access blocks are unknown: a gap to
+            # report on AWS; S3-compatible endpoints (endpoint_url) often have no STS at all
+            if not self.options.endpoint_url:
+                error = classify("GetCallerIdentity", exc)
+                self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
             return None
 
     @cached_property
