@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from pydantic import Field
+
 from privmap.model import Blob, Item, Location
 from privmap.scanner.sources.base import Options, SourceBase, read_sampled
 
 
 class LocalOptions(Options):
-    path: str
+    path: str = Field(min_length=1)  # an empty path would mean the config's own folder
 
 
 class LocalSource(SourceBase):
