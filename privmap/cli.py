@@ -25,16 +25,19 @@ _DETECT_BATCH = 64  # texts per detector call: NER runs batched over them
 
 
 class _ExitOnConfigError(click.Group):
-    """Bad config, missing models and failing recognizers are user errors: one clear message, exit code 2."""
+    """Bad config, missing models, failing recognizers, unwritable outputs and a damaged install key are
+    user errors: one clear message, exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
+        from privmap.files import OutputError
         from privmap.pipeline import RunNotFound
+        from privmap.store.keyfile import KeyFileError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound) as exc:
+        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound, OutputError, KeyFileError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 

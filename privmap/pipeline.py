@@ -22,6 +22,7 @@ from privmap import __version__, graph, plugins
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.detectors.detector import Detector
+from privmap.files import check_writable
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
@@ -251,6 +252,7 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
+    check_writable(out_dir)  # an unwritable --out fails now, not after the whole scan
     store, run_id, errors = scan(config, full=full, progress=progress)
     try:
         store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
