@@ -13,7 +13,7 @@ from dataclasses import replace
 from privmap.config.models import ScanConfig, SourceConfig
 from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Problem
 from privmap.scanner.extractors import Unsupported, extract
-from privmap.scanner.sources.base import Source, SourceError
+from privmap.scanner.sources.base import NotRead, Source, SourceError
 
 Detect = Callable[[Iterable[Chunk]], list[Finding]]
 
@@ -45,6 +45,8 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
         outcome.findings = detect(extract(opened, scan.chunk_chars))
     except Unsupported as exc:
         outcome.skipped = f"unsupported media type {exc}"
+    except NotRead as exc:
+        outcome.skipped = f"not read: {exc}"
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
     try:

@@ -25,6 +25,11 @@ class SourceError(Exception):
         self.kind = kind
 
 
+class NotRead(Exception):
+    """The item exists but is deliberately not read (a link, a pipe, a device): the scan records it as
+    skipped with this reason, so it shows in coverage instead of vanishing."""
+
+
 class Source(Protocol):
     name: str
     # coverage gaps met while listing or reading posture (a bucket that cannot be listed);
