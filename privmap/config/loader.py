@@ -110,7 +110,8 @@ def _explain(error: Any, hidden: set[Loc]) -> str:
 
 
 def _state_inside_sources(config: Config) -> list[tuple[Loc, str]]:
-    """The state folder must not lie in what is scanned: privmap would read its own store and key."""
+    """A source must not be privmap's own state: the store file (a SQLite source), the state folder or a
+    folder inside it. (A local source that merely contains the state folder skips it when listing.)"""
     state, store = config.state_dir.resolve(), config.resolve(config.store.path).resolve()
     problems: list[tuple[Loc, str]] = []
     for source in config.sources:
@@ -118,12 +119,12 @@ def _state_inside_sources(config: Config) -> list[tuple[Loc, str]]:
         if not isinstance(path, str) or not path:
             continue
         scanned = config.resolve(path).resolve()
-        if scanned in (state, store) or scanned in state.parents:
+        if scanned in (state, store) or state in scanned.parents:
             problems.append(
                 (
                     ("store", "path"),
-                    f"the state folder {state} lies inside source {source.name!r}, which would scan "
-                    "privmap's own store and key: move store.path outside it",
+                    f"source {source.name!r} would scan privmap's own state ({store}): "
+                    "move store.path or the source elsewhere",
                 )
             )
     return problems

@@ -55,8 +55,8 @@ def error_of(text: str, env: dict[str, str] | None = None) -> str:
         (BASE.replace("version: 1", "version: true"), "version: expected the number 1"),
         (BASE + "? [a, b]\n: 1\n", "keys must be plain words"),
         (BASE.replace("path: data", 'path: ""'), None),  # checked when the source is built
-        (BASE + "store: {path: data/state.db}\n", "lies inside source 'files'"),
-        (BASE + "store: {path: state.db}\n".replace("state.db", "data/x/state.db"), "lies inside source 'files'"),
+        (BASE.replace("path: data", "path: .privmap"), "would scan privmap's own state"),
+        (BASE.replace("path: data", "path: .privmap/x"), "would scan privmap's own state"),
     ],
 )
 def test_hostile_configs_are_clear_errors(text, expected):
@@ -70,7 +70,18 @@ def test_hostile_configs_are_clear_errors(text, expected):
 
 def test_store_inside_a_scanned_sqlite_file_is_refused():
     text = BASE.replace("type: local", "type: sqlite").replace("path: data", "path: crm.sqlite")
-    assert "lies inside source 'files'" in error_of(text + "store: {path: crm.sqlite}\n")
+    assert "source 'files' would scan privmap's own state" in error_of(text + "store: {path: crm.sqlite}\n")
+
+
+def test_a_local_source_around_the_state_folder_never_lists_it(tmp_path):
+    from privmap.scanner.sources.local import LocalSource
+
+    (tmp_path / "data" / "state").mkdir(parents=True)
+    (tmp_path / "data" / "state" / "secret.key").write_text("ab" * 32)
+    (tmp_path / "data" / "a.txt").write_text("a")
+    (tmp_path / "privmap.yaml").write_text(BASE + "store: {path: data/state/state.db}\n")
+    config = load_config(tmp_path / "privmap.yaml")
+    assert [i.metadata["path"] for i in LocalSource(config.sources[0], config).items()] == ["a.txt"]
 
 
 def test_alias_bomb_stays_small_in_memory(tmp_path):

@@ -62,8 +62,11 @@ class LocalSource(SourceBase):
                 Problem(Location(self.name, where.as_uri()), "denied", f"folder not listed: {exc.strerror}")
             )
 
+        state = self.config.state_dir.resolve()
         for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
             dirnames.sort()
+            if state.parent == Path(dirpath) and state.name in dirnames:
+                dirnames.remove(state.name)  # privmap's own store and key are never scanned
             # a link to a folder is listed by os.walk among the folders: report it like a linked file
             links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
             dirnames[:] = [d for d in dirnames if d not in links]
