@@ -31,7 +31,13 @@ def test_any_input_line_is_a_request_an_error_or_blank(raw, line):
 @given(
     st.dictionaries(
         st.sampled_from(["id", "text", "x"]),
-        st.one_of(st.none(), st.integers(), texts, st.floats(allow_nan=False), st.lists(st.integers(), max_size=2)),
+        st.one_of(
+            st.none(),
+            st.integers(),
+            texts,
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.lists(st.integers(), max_size=2),
+        ),
     )
 )
 def test_json_objects_of_any_shape(record):
