@@ -138,7 +138,7 @@ def test_posture_facts_of_an_emulated_bucket(tmp_path, gcs_estate: GCSEstate):
     source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]}))
     facts = {f.key: f.value for f in source.posture()}
     assert facts["region"] == "eu" and facts["account"] == GCP_PROJECT
-    assert facts["encryption"] == {"enabled": True, "algorithm": "Google-managed", "kms_key": None}
+    assert facts["encryption"] == {"enabled": True, "algorithm": "Google-managed keys", "kms_key": None}
     assert facts["logging"] is False and facts["versioning"] == "Disabled"
     assert facts["public_access_prevention"] == "inherited" and "public" not in facts  # never guessed
     gaps = sorted((p.location.uri, p.kind, p.message) for p in source.problems)

@@ -7,6 +7,7 @@ import pytest
 from google.api_core import exceptions as api_exceptions
 from requests import ConnectionError, ReadTimeout
 
+from privmap.checks import run_checks
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
 from privmap.model import StoreFact
@@ -250,3 +251,16 @@ def test_grants_to_unknown_domains_and_projects_are_flagged_and_known_ones_mappe
         "transfer:media->account gmail.com": "fail",
         "transfer:media->account 555566667777": "fail",
     }
+
+
+def test_gcs_checks_speak_of_usage_logs_and_customer_managed_keys():
+    google = {"enabled": True, "algorithm": "Google-managed keys", "kms_key": None}
+    facts = [gcs_fact("region", "eu"), gcs_fact("logging", False), gcs_fact("encryption", google)]
+    health = [finding("media", "UK_NHS", store="gs://media-eu")]
+    got = {
+        (r["id"], r["subject"]): r for r in run_checks(evidence(config(), health, facts)) if r["id"].startswith("SEC")
+    }
+    sec7, sec4 = got[("SEC-007", "store:gs://media-eu")], got[("SEC-004", "store:gs://media-eu")]
+    assert sec7["status"] == "fail" and sec7["evidence"].startswith("no usage logging")
+    assert sec4["status"] == "fail" and sec4["severity"] == "high"
+    assert "Google-managed keys but no customer-managed key" in sec4["evidence"]

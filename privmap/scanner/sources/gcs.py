@@ -307,7 +307,9 @@ class GCSSource(SourceBase):
 
         key = (r.get("encryption") or {}).get("defaultKmsKeyName")
         # GCS always encrypts at rest; the question is whose key
-        yield fact("encryption", {"enabled": True, "algorithm": "CMEK" if key else "Google-managed", "kms_key": key})
+        yield fact(
+            "encryption", {"enabled": True, "algorithm": "CMEK" if key else "Google-managed keys", "kms_key": key}
+        )
         yield fact("versioning", "Enabled" if (r.get("versioning") or {}).get("enabled") else "Disabled")
         yield fact("logging", bool((r.get("logging") or {}).get("logBucket")))
         yield fact("lifecycle_expiration_days", lifecycle_delete_age(r.get("lifecycle") or {}))
