@@ -24,7 +24,7 @@ def guard(detector):
 )
 def test_identifiers_in_names_are_masked_with_a_stable_key(guard, uri, raw, entity):
     safe, found = guard.uri(uri)
-    assert raw not in safe and "~" in safe and "***" in safe or "*" in safe
+    assert raw not in safe and "~" in safe
     assert [f[0] for f in found] == [entity]
     assert guard.uri(uri)[0] == safe  # the same every run: an unchanged object is recognised
     other = NameGuard(guard.analyze, b"x" * 32, category_of)
