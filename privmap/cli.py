@@ -225,6 +225,38 @@ def list_plugins() -> None:
         click.echo(f"{info.kind:7} {info.name:10} {state}")
 
 
+@main.command("alerts")
+@_config_option
+@click.option("--pending", is_flag=True, help="Only alerts some sink has not taken yet.")
+@click.option("--deliver", is_flag=True, help="Try the pending deliveries now, without scanning.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per alert per line.")
+def list_alerts(config_path: Path, pending: bool, deliver: bool, as_json: bool) -> None:
+    """List the alerts raised by past runs and their delivery to each sink.
+
+    Exit code 0; with --deliver, 2 when a sink still could not take its alerts.
+    """
+    from privmap import alerts
+    from privmap.store import Store
+
+    config = load_config(config_path)
+    store = Store(config.resolve(config.store.path))
+    try:
+        kept = alerts.AlertStore(store)
+        failed = [d for d in alerts.deliver(config, kept) if d.error] if deliver else []
+        for a in kept.listing(pending_only=pending):
+            if as_json:
+                click.echo(json.dumps(a, sort_keys=True))
+                continue
+            state = "cleared" if a["cleared_run"] else "pending" if a["pending"] else "delivered"
+            sinks = ", ".join(f"{s['sink']}:{'ok' if s['delivered'] else s['error'] or 'waiting'}" for s in a["sinks"])
+            click.echo(f"#{a['id']} {a['severity']:8} {a['rule']} {a['subject']}  [{state}] {sinks}".rstrip())
+    finally:
+        store.close()
+    for d in failed:
+        click.echo(f"warning: sink {d.sink} is down ({d.error}); {d.pending} alerts stay pending", err=True)
+    sys.exit(EXIT_ERROR if failed else 0)
+
+
 @contextmanager
 def _progress() -> Iterator[Any]:
     """A live counter on a terminal; nothing otherwise (logs carry the progress there)."""

@@ -208,7 +208,7 @@ class S3Source(SourceBase):
                             fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
                             size=obj["Size"],
                             region=bucket.region,
-                            metadata={"path": key},
+                            metadata={"path": key, "modified": obj["LastModified"].isoformat()},
                         )
             except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
                 self._gap(bucket.name, "ListObjectsV2", exc)
@@ -235,6 +235,19 @@ class S3Source(SourceBase):
         except (ClientError, BotoCoreError) as exc:
             raise classify("GetObject", exc) from exc
         return Blob(item.location, data, truncated, metadata)
+
+    def metadata(self, item: Item) -> dict[str, str]:
+        """User metadata (`meta:`) and tags (`tag:`) as they are now, without reading content: a consent
+        tag added after the upload is seen on the next run (HeadObject and GetObjectTagging)."""
+        bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
+        s3 = self._client("s3", item.region)
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+            found = {f"meta:{k}": v for k, v in head.get("Metadata", {}).items()}
+            tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("HeadObject", exc) from exc
+        return found | {f"tag:{t['Key']}": t["Value"] for t in tags}
 
     # -- posture --------------------------------------------------------------------------
 
