@@ -80,7 +80,7 @@ class SinkBase:
         o = self.options
         retry = Retrying(
             stop=stop_after_attempt(o.max_attempts),
-            wait=wait_exponential_jitter(initial=o.backoff, max=60, jitter=o.backoff / 2),
+            wait=wait_exponential_jitter(multiplier=o.backoff, max=60, jitter=o.backoff / 2),
             retry=retry_if_exception(lambda e: isinstance(e, DeliveryFailed) and e.transient),
             reraise=True,
         )

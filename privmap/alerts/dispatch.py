@@ -118,8 +118,8 @@ def deliver(config: Config, alerts: AlertStore, at: dt.datetime | None = None) -
     """Hand every sink its pending alerts.
 
     Up to `max_messages` alerts go out one message each; more, or any number for a digest-only
-    sink (e-mail), go out as one digest. A sink with `min_interval` that sent less than that many
-    seconds ago is skipped: its alerts wait and leave together, as a digest, on a later call.
+    sink (e-mail), go out as one digest. A sink with `min_interval` gets at most one message per
+    that many seconds: alerts raised meanwhile wait and leave together, as one digest.
     A failed delivery leaves the alerts pending, to be tried on the next call.
     """
     at = at or now()
@@ -131,7 +131,7 @@ def deliver(config: Config, alerts: AlertStore, at: dt.datetime | None = None) -
         if not pending or (spec.min_interval and last and (at - last).total_seconds() < spec.min_interval):
             report.append(Delivery(name, 0, 0, len(pending)))
             continue
-        if sink.digest_only or len(pending) > spec.max_messages:
+        if sink.digest_only or spec.min_interval or len(pending) > spec.max_messages:
             batches = [pending[i : i + _MAX_DIGEST] for i in range(0, len(pending), _MAX_DIGEST)]
         else:
             batches = [[a] for a in pending]

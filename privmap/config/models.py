@@ -328,7 +328,7 @@ class AlertConfig(Strict):
     name: str | None = None  # deliveries are tracked per name (default: the type)
     min_severity: Severity = "high"  # newly failing checks at or above this alert (consent rules always)
     max_messages: int = Field(5, ge=1)  # more pending alerts than this go out as one digest
-    min_interval: int = Field(0, ge=0)  # seconds between messages; alerts raised meanwhile wait for a digest
+    min_interval: int = Field(0, ge=0)  # at most one message per this many seconds; meanwhile alerts wait for a digest
     options: dict[str, Any] = {}
 
 
