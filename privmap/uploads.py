@@ -143,14 +143,18 @@ def _consent(
     at = dt.datetime.now(dt.UTC)
     for uri, item in sorted(items.items()):
         metadata = json.loads(item["metadata"] or "{}")
-        prev = previous.get(uri)
-        if item["status"] == "unchanged" and not (prev and prev.status == "valid"):
-            # the content did not change, but its evidence may have: a consent tag added since
-            try:
-                metadata |= source.metadata(_as_item(item))
-            except Exception as exc:  # the evidence could not be re-read: judged on what was stored
-                log.warning("upload metadata unreadable", extra={"source": spec.name, "detail": type(exc).__name__})
         consent_id = evidence_id(metadata, config.consent.key)
+        prev = previous.get(uri)
+        if item["status"] == "unchanged":
+            if prev and prev.status == "valid":
+                consent_id = prev.consent_id  # still looked up: a consent may be withdrawn since
+            else:
+                # the content did not change, but its evidence may have: a consent tag added since
+                try:
+                    consent_id = evidence_id(metadata | source.metadata(_as_item(item)), config.consent.key)
+                except Exception as exc:  # the evidence could not be re-read: judged on what was stored
+                    kind = type(exc).__name__
+                    log.warning("upload metadata unreadable", extra={"source": spec.name, "detail": kind})
         uploaded = timestamp(metadata.get("modified"))
         region = item["region"]
         if consent_id is None:
