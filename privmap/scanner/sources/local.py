@@ -31,30 +31,31 @@ class LocalSource(SourceBase):
         root = self.root
         if not root.is_dir():
             raise FileNotFoundError(f"folder {root} does not exist or is not a folder")
-        store = root.as_uri()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
             for name in sorted(filenames):
-                if self.options.sidecar and name.endswith(self.options.sidecar):
-                    continue
-                path = Path(dirpath) / name
-                try:
-                    st = path.lstat()
-                except OSError:
-                    continue  # vanished between listing and stat
-                if not path.is_file() or path.is_symlink():
-                    continue
-                yield Item(
-                    location=Location(self.name, path.as_uri()),
-                    store=store,
-                    fingerprint=f"{st.st_size}:{st.st_mtime_ns}",
-                    size=st.st_size,
-                    metadata={
-                        "path": str(path.relative_to(root)),
-                        "modified": _iso(st.st_mtime),
-                        **self.evidence(path),
-                    },
-                )
+                item = self.item(Path(dirpath) / name, root)
+                if item is not None:
+                    yield item
+
+    def item(self, path: Path, root: Path | None = None) -> Item | None:
+        """The item of one file below the root; None for a sidecar, a link, a non-file or a vanished file."""
+        root = root or self.root
+        if self.options.sidecar and path.name.endswith(self.options.sidecar):
+            return None
+        try:
+            st = path.lstat()
+        except OSError:
+            return None  # vanished between listing and stat
+        if not path.is_file() or path.is_symlink() or not path.is_relative_to(root):
+            return None
+        return Item(
+            location=Location(self.name, path.as_uri()),
+            store=root.as_uri(),
+            fingerprint=f"{st.st_size}:{st.st_mtime_ns}",
+            size=st.st_size,
+            metadata={"path": str(path.relative_to(root)), "modified": _iso(st.st_mtime), **self.evidence(path)},
+        )
 
     def evidence(self, path: Path) -> dict[str, str]:
         """Metadata kept beside the file: extended attributes in the `user.` namespace
