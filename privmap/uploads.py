@@ -36,7 +36,7 @@ class Verdict:
     """One upload's standing in one run.
 
     role controller: status valid | missing | unknown | purpose | withdrawn | late | ledger-error
-    role processor: status within | no-tenant | region
+    role processor: status within | no-tenant | region | undeclared (no customer declares prefixes)
     """
 
     source: str
@@ -185,7 +185,11 @@ def tenant_of(controllers: list[ControllerParty], path: str) -> ControllerParty 
 def _instructions(config: Config, spec: SourceConfig, item: Any) -> Verdict:
     path = json.loads(item["metadata"] or "{}").get("path") or item["uri"]
     region = item["region"] or spec.region
-    tenant = tenant_of(config.inventory.controllers, path)
+    controllers = config.inventory.controllers
+    tenant = tenant_of(controllers, path)
+    if tenant is None and not any(c.prefixes for c in controllers):
+        # no customer's uploads are located by prefix: the instructions say nothing to judge by
+        return Verdict(spec.name, item["uri"], "processor", "undeclared", "no customer declares upload prefixes")
     if tenant is None:
         return Verdict(
             spec.name, item["uri"], "processor", "no-tenant", "under no customer's upload prefix", region=region

@@ -88,5 +88,5 @@ def processor_upload_sensitive(ev: Evidence) -> Iterator[Outcome]:
 @check("CNS-005")
 def processor_upload_instructions(ev: Evidence) -> Iterator[Outcome]:
     for v in _verdicts(ev, "processor"):
-        status = "pass" if v["status"] == "within" else "fail"
-        yield Outcome(f"object:{v['uri']}", status, v["detail"])
+        if v["status"] != "undeclared":  # judged once customers declare where their uploads go
+            yield Outcome(f"object:{v['uri']}", "pass" if v["status"] == "within" else "fail", v["detail"])
