@@ -18,8 +18,8 @@ from privmap.config.models import AlertConfig
 from privmap.model import SEVERITIES
 
 log = logging.getLogger("privmap")
-# consent violations alert whatever a sink's min_severity: each is an upload to act on (Art. 7(1), 28(3)(a))
-ALWAYS = frozenset({"CNS-001", "CNS-004"})
+# upload violations alert whatever a sink's min_severity: each is an upload to act on (Art. 7(1), 28(3)(a))
+ALWAYS = frozenset({"CNS-001", "CNS-004", "CNS-005"})
 _MAX_DIGEST = 500  # alerts in one digest message; more go out in the next
 
 
@@ -67,11 +67,13 @@ def raise_alerts(
     """Record an alert for every failing check result that alerts and has no open alert yet, and
     clear open alerts whose condition no longer holds; returns the number of new alerts.
 
-    A result alerts when its rule is a consent rule (ALWAYS) or its severity reaches the lowest
-    `min_severity` of the configured sinks (`high` when none is configured). A full run clears
-    alerts whose (rule, subject) no longer fails; a `partial` run looked at some subjects only
-    and clears only those it saw passing.
+    A result alerts when its rule is an upload rule (ALWAYS) or its severity reaches the lowest
+    `min_severity` of the configured sinks (`high` when none is configured). A complete run clears
+    alerts whose (rule, subject) no longer fails. A `partial` run (the upload watch) looked at some
+    uploads only: it raises and clears upload-rule alerts only, and clears only what it saw passing.
     """
+    if partial:
+        checks = [r for r in checks if r["id"] in ALWAYS]
     threshold = min((SEVERITIES.index(s.min_severity) for s in config.alerts), default=SEVERITIES.index("high"))
     open_keys = alerts.open_keys()
     failing = {(r["id"], r["subject"]) for r in checks if r["status"] == "fail"}

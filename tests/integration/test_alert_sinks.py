@@ -180,11 +180,12 @@ def test_severity_threshold_consent_rules_always_and_clearing(setup, tmp_path) -
     everything = [json.loads(x) for x in (tmp_path / "out/all.jsonl").read_text().splitlines()]
     assert [a["rule"] for a in critical_only] == ["CNS-004"]  # consent rules reach every sink
     assert [a["rule"] for a in everything] == ["SEC-001", "CNS-004"]
-    # a partial run that saw only u1 passing clears u1's alert, and keeps u2's
-    alerts.raise_alerts(config, kept, 2, [result(1, status="pass")], [], partial=True)
-    open_ = {a["subject"] for a in kept.listing() if a["cleared_run"] is None}
-    assert open_ == {"object:s3://media/u2.jpg"}
-    # a full run in which u2 no longer fails clears it; failing again later alerts again
+    # a partial run (the upload watch) judges uploads only: it clears u2's upload alert it saw passing,
+    # and neither clears u1's SEC-001 alert nor raises a new one for u4
+    alerts.raise_alerts(config, kept, 2, [result(2, "CNS-004", "medium", "pass"), result(4)], [], partial=True)
+    open_ = {(a["rule"], a["subject"]) for a in kept.listing() if a["cleared_run"] is None}
+    assert open_ == {("SEC-001", "object:s3://media/u1.jpg")}
+    # a complete run in which u1 no longer fails clears it; failing again later alerts again
     alerts.raise_alerts(config, kept, 3, [], [])
     assert all(a["cleared_run"] for a in kept.listing())
     assert alerts.raise_alerts(config, kept, 4, [result(2, "CNS-004", "medium")], []) == 1
