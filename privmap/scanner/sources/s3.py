@@ -269,7 +269,7 @@ class S3Source(SourceBase):
         s3 = self._client("s3", item.region)
         try:
             head = s3.head_object(Bucket=bucket, Key=key)
-            found = {f"meta:{k}": v for k, v in head.get("Metadata", {}).items()}
+            found = object_metadata(head.get("Metadata"))
             tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
         except (ClientError, BotoCoreError) as exc:
             raise classify("HeadObject", exc) from exc
