@@ -7,6 +7,8 @@ reading can neither lead the read outside the configured folder nor hang it.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -32,6 +34,9 @@ _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_C
 
 class LocalOptions(Options):
     path: str = Field(min_length=1)  # an empty path would mean the config's own folder
+    # evidence sidecars: `<file><sidecar>` holds a JSON object of metadata about <file> (e.g. its
+    # consent id); sidecars are evidence, never listed as items themselves
+    sidecar: str | None = None
 
 
 class LocalSource(SourceBase):
@@ -54,7 +59,6 @@ class LocalSource(SourceBase):
             raise SourceError("missing", f"{root} is not a folder") from None
         except PermissionError:
             raise SourceError("denied", f"folder {root} cannot be read (permission denied)") from None
-        store = root.as_uri()
 
         def unreadable(exc: OSError) -> None:
             where = Path(exc.filename) if exc.filename else root
@@ -71,19 +75,60 @@ class LocalSource(SourceBase):
             links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
             dirnames[:] = [d for d in dirnames if d not in links]
             for name in sorted((*filenames, *links)):
-                path = Path(dirpath) / name
-                try:
-                    st = path.lstat()
-                except OSError:
-                    continue  # vanished between listing and stat
-                regular = stat.S_ISREG(st.st_mode)
-                yield Item(
-                    location=Location(self.name, path.as_uri()),
-                    store=store,
-                    fingerprint=f"{st.st_size}:{st.st_mtime_ns}" if regular else f"{stat.S_IFMT(st.st_mode)}",
-                    size=st.st_size if regular else None,
-                    metadata={"path": str(path.relative_to(root))},
-                )
+                item = self.item(Path(dirpath) / name, root)
+                if item is not None:
+                    yield item
+
+    def item(self, path: Path, root: Path | None = None) -> Item | None:
+        """The item of one entry below the root (a link, pipe or device too: the scan records it as not
+        read); None for a sidecar, an entry outside the root or one that vanished."""
+        root = root or self.root
+        if self.options.sidecar and path.name.endswith(self.options.sidecar):
+            return None
+        try:
+            st = path.lstat()
+        except OSError:
+            return None  # vanished between listing and stat
+        if not path.is_relative_to(root):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return Item(
+                location=Location(self.name, path.as_uri()),
+                store=root.as_uri(),
+                fingerprint=str(stat.S_IFMT(st.st_mode)),
+                metadata={"path": str(path.relative_to(root))},
+            )
+        return Item(
+            location=Location(self.name, path.as_uri()),
+            store=root.as_uri(),
+            fingerprint=f"{st.st_size}:{st.st_mtime_ns}",
+            size=st.st_size,
+            metadata={"path": str(path.relative_to(root)), "modified": _iso(st.st_mtime), **self.evidence(path)},
+        )
+
+    def evidence(self, path: Path) -> dict[str, str]:
+        """Metadata kept beside the file: extended attributes in the `user.` namespace
+        (`xattr:user.consent-id`) and the keys of its sidecar (`sidecar:consent-id`).
+        Unreadable or malformed evidence counts as absent: the consent check then fails, never passes."""
+        found: dict[str, str] = {}
+        try:
+            for attr in os.listxattr(path, follow_symlinks=False):
+                if attr.startswith("user."):
+                    found[f"xattr:{attr}"] = os.getxattr(path, attr, follow_symlinks=False).decode("utf-8", "replace")
+        except (OSError, AttributeError):  # no xattr support on this file system or platform
+            pass
+        if self.options.sidecar:
+            try:
+                data = json.loads(Path(f"{path}{self.options.sidecar}").read_text(encoding="utf-8"))
+                if isinstance(data, dict):
+                    found |= {f"sidecar:{k}": str(v) for k, v in data.items() if isinstance(v, str | int)}
+            except (OSError, ValueError):
+                pass
+        return found
+
+    def metadata(self, item: Item) -> dict[str, str]:
+        """The item's evidence as it is now (re-read each run for uploads whose consent did not hold)."""
+        return self.evidence(path_of(item.location.uri))
 
     def open(self, item: Item) -> Blob:
         """Read a listed file within the byte budget. Raises NotRead for anything but a regular file
@@ -131,6 +176,10 @@ class LocalSource(SourceBase):
             os.close(file_fd)
             raise NotRead(_KINDS.get(stat.S_IFMT(mode), "not a regular file"))
         return file_fd
+
+
+def _iso(mtime: float) -> str:
+    return dt.datetime.fromtimestamp(mtime, dt.UTC).isoformat(timespec="seconds")
 
 
 def path_of(uri: str) -> Path:
