@@ -10,6 +10,7 @@ where they overlap. Every span says why.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,8 +23,18 @@ from privmap.detectors import columns, engine, presidio
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
-from privmap.detectors.people_places import addresses, countries, street_like, titled_names
-from privmap.detectors.phones import phone_score
+from privmap.detectors.names import (
+    extend_name,
+    given_names,
+    given_names_found,
+    is_role,
+    is_title,
+    particle,
+    recase,
+    titled_names,
+)
+from privmap.detectors.people_places import addresses, countries, street_like
+from privmap.detectors.phones import letter_label, phone_score
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
 from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, is_test_value
@@ -35,12 +46,18 @@ CONTEXT_BOOST = 0.35  # added to a pattern's score when a context word or column
 PRESIDIO_CONTEXT_SCORE = 0.6
 STRONG = 0.75  # a validated match this confident is reported whatever surrounds it
 NER_SCORE = 0.85
+# the fallback model reading a language it was not trained on (the English model on Polish): a
+# weaker signal than a model of the language, and than a title or a known given name
+FALLBACK_NER_SCORE = 0.75
 TITLE_SCORE = 0.9
+GIVEN_NAME_SCORE = 0.8  # a known given name and a surname: below NER, which may know it is a company
 COLUMN_SCORE = 0.85
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
 _MERGE_GAP = 3  # LOCATION parts this close ('London, UK') are one place
+_IDENTIFIER = re.compile(r"(?<![^\W\d_])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{4,}")  # letters and digits mixed
+_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]*$")  # a URL's scheme and user info, up to '@'
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +84,11 @@ class _Text:
     forced_language: str | None
     spans: list[Span] = field(default_factory=list)
     presidio: list[Span] = field(default_factory=list)  # they fill gaps, never override `spans`
+
+    @cached_property
+    def cased(self) -> str:
+        """The text with names typed in capitals re-cased (same offsets): what name cues and NER read."""
+        return recase(self.text)
 
     @cached_property
     def language(self) -> str:
@@ -106,6 +128,7 @@ class Detector:
             engine.pipeline(model)
         if self.config.detect_language:
             load_identifier(self.languages, self.config.language)
+        given_names()
 
     # -- public API -------------------------------------------------------------------
 
@@ -203,8 +226,12 @@ class Detector:
             why.append(f"{rec.validator} check")
             if rec.validator == "luhn" and not card_network(value):
                 score, why[-1] = 0.4, "luhn check, unknown card network"
+        elif rec.entity == "EMAIL_ADDRESS" and _USERINFO.search(text, max(0, start - 256), start):
+            return None  # 'ftp://user:password@host': credentials in a URL, not an address
         # strong matches need no backing; looking for it is most of the cost in logs and tables
         backing = self._backing(job, rec.context, start, end, column_of) if score < STRONG else None
+        if backing is None and rec.validator == "phone" and score < STRONG and (label := letter_label(text, start)):
+            backing = (f"label '{label}:'", 0.0)
         if backing:
             why.append(backing[0])
             score = min(1.0, score + CONTEXT_BOOST) - backing[1]
@@ -215,14 +242,18 @@ class Detector:
         (a validator only decides whether it counts, as privmap's do) and a context word or column
         name lifts it; off, it keeps Presidio's score (1.0 when validated)."""
         scored = self.config.presidio.context
-        for result in plugged.analyze(job.text):
-            if result.entity_type in self.ignored:
+        text = job.text
+        for result in plugged.analyze(text):
+            if result.entity_type in self.ignored or _fragment(text, result.start, result.end):
                 continue
             explained = result.analysis_explanation
             score = explained.original_score if scored and explained is not None else result.score
             why = [f"presidio:{plugged.name}"]
-            if explained is not None and explained.validation_result:
+            validated = explained is not None and bool(explained.validation_result)
+            if validated:
                 why.append("validated")
+            elif scored and _doubtful(result.entity_type, text[result.start : result.end]):
+                score = min(score, self._threshold(result.entity_type) - CONTEXT_BOOST / 2)
             backing = (
                 self._backing(job, plugged.context, result.start, result.end, column_of)
                 if scored and score < STRONG
@@ -231,7 +262,9 @@ class Detector:
             if backing:
                 why.append(backing[0])
                 score = max(min(1.0, score + CONTEXT_BOOST), PRESIDIO_CONTEXT_SCORE) - backing[1]
-            value = job.text[result.start : result.end]
+            elif scored and not validated and score <= self._threshold(result.entity_type):
+                continue  # a bare shape at the bar (IN_VEHICLE_REGISTRATION on every hash) needs context
+            value = text[result.start : result.end]
             yield Span(
                 result.start,
                 result.end,
@@ -257,7 +290,8 @@ class Detector:
     def _plan_prose(self, job: _Text, lo: int, hi: int, taken: list[tuple[int, int]], ner: list[_NerJob]) -> None:
         """NER only in windows around candidate words of text[lo:hi]; `taken` (sorted) holds the
         pattern spans already found, which no window needs to read again."""
-        part = job.text[lo:hi]
+        text = job.cased
+        part = text[lo:hi]
         if engine.caseless(part):
             found = [(0, len(part))]  # capitals carry no signal here: NER reads it all
         else:
@@ -267,20 +301,23 @@ class Detector:
             found = engine.windows(part, spots, local)
         for wlo, whi in found:
             a, b = wlo + lo, whi + lo
-            for s, e, title in titled_names(job.text, a, b):
+            for s, e, title in titled_names(text, a, b):
                 job.spans.append(Span(s, e, "PERSON", TITLE_SCORE, f"title '{title}'"))
-            for s, e in addresses(job.text, a, b):
+            for s, e, _given in given_names_found(text, a, b):
+                if not street_like(text[s:e]):
+                    job.spans.append(Span(s, e, "PERSON", GIVEN_NAME_SCORE, "given name and surname"))
+            for s, e in addresses(text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
-            for s, e in countries(job.text, a, b):
+            for s, e in countries(text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
-            ner.append(_NerJob(job, a, job.text[a:b]))
+            ner.append(_NerJob(job, a, text[a:b]))
 
     def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:
         index = _ColumnIndex(table)
         self._patterns(job, index)
         taken = {(s.start, s.end) for s in job.spans}
         for column in table:
-            values = [job.text[s:e] for s, e in column.cells]
+            values = [job.cased[s:e] for s, e in column.cells]
             hint = columns.header_entity(column_tokens([column.name]))
             if hint:
                 fits = columns.name_like if hint == "PERSON" else columns.place_like
@@ -297,7 +334,7 @@ class Detector:
                 sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
                 sample = [c for c in sample if c not in taken][:_SAMPLE]
                 if len(sample) >= max(1, 0.6 * min(len(values), _SAMPLE)):
-                    ner.extend(_NerJob(job, s, job.text[s:e], column) for s, e in sample)
+                    ner.extend(_NerJob(job, s, job.cased[s:e], column) for s, e in sample)
 
     def _run_ner(self, ner: list[_NerJob]) -> None:
         by_model: dict[str, list[_NerJob]] = defaultdict(list)
@@ -316,14 +353,18 @@ class Detector:
                     for entity in {entity for s, e, entity in found if (e - s) * 2 >= len(item.text)}:
                         votes[(id(item.column), entity)] += 1
                     continue
+                native = model == self.config.models.get(item.target.language)
                 for s, e, entity in found:
                     s, e = _trim(item.text, s, e)
                     if entity == "PERSON" and street_like(item.text[s:e]):
                         entity = "LOCATION"
+                    elif entity == "PERSON":
+                        s, e = _name_start(item.text, s, e), extend_name(item.text, s, e)
+                        if item.text[s:e].islower() and not item.text.islower():
+                            continue  # names are capitalised wherever anything is
                     if _plausible(entity, item.text[s:e]):
-                        item.target.spans.append(
-                            Span(s + item.offset, e + item.offset, entity, NER_SCORE, f"NER {model}")
-                        )
+                        score = NER_SCORE if native else FALLBACK_NER_SCORE
+                        item.target.spans.append(Span(s + item.offset, e + item.offset, entity, score, f"NER {model}"))
         sampled = Counter(id(i.column) for i in ner if i.column is not None)
         for (cid, entity), hits in votes.items():
             target, column = columns_seen[cid]
@@ -331,7 +372,7 @@ class Detector:
                 why = f"column values look like {entity} (NER on a sample)"
                 strong = _strong(target.spans)
                 for s, e in column.cells:
-                    if columns.name_like(target.text[s:e]) and not _covered(strong, s, e):
+                    if columns.name_like(target.cased[s:e]) and not _covered(strong, s, e):
                         target.spans.append(Span(s, e, entity, COLUMN_SCORE, why))
 
     def _finish(self, job: _Text) -> list[Span]:
@@ -440,6 +481,21 @@ def _covered(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return bool((i and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end))
 
 
+def _fragment(text: str, start: int, end: int) -> bool:
+    """The match is a piece of a longer token: 'fa4c7744' of a UUID, the middle of a hash or path.
+    privmap's own patterns hold these boundaries; Presidio's use \\b, which a hyphen satisfies."""
+    before = text[start - 2 : start] if start >= 2 else " " + text[:start]
+    after = text[end : end + 2]
+    joined = before[-1:].isalnum() or (before[-1:] in "-._/" and before[:1].isalnum())
+    return joined or after[:1].isalnum() or (after[:1] in "-._/" and after[1:2].isalnum())
+
+
+def _doubtful(entity: str, value: str) -> bool:
+    """A shape that is rarely what the recognizer claims unless a context word says so: a MAC
+    address of decimal digits only ('2023.0415.0001' is a reference number)."""
+    return entity == "MAC_ADDRESS" and not any(c in "abcdefABCDEF" for c in value)
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Entity offsets without a trailing possessive or surrounding punctuation."""
     value = text[start:end]
@@ -453,12 +509,34 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _name_start(text: str, start: int, end: int) -> int:
+    """Where a name NER found begins, past the words it took along that are no part of a name:
+    lower-case ones that are not surname particles ('paciente Andrés Moreno', read by the English
+    model), titles ('Pan Krzysztof Nowak') and words capitalised for grammar ('Il')."""
+    words = text[start:end].split()
+    titled = [i for i, w in enumerate(words[:-1]) if is_title(w)]
+    pos, skip = start, titled[-1] + 1 if titled else 0  # 'Antrag von Frau Marlene': the name follows the title
+    for i, word in enumerate(words):
+        if i >= skip and (word[:1].isupper() or particle(word)) and not is_title(word) and word not in engine.COMMON:
+            break
+        pos = text.index(word, pos) + len(word)
+        while pos < end and text[pos].isspace():
+            pos += 1
+    return pos if pos < end else start
+
+
 def _plausible(entity: str, value: str) -> bool:
-    """NER output that cannot be what it claims: digits in a name, a single letter, an address."""
+    """NER output that cannot be what it claims: digits in a name, a single letter, an address,
+    an identifier ('Fc12a9', a UUID), a short lower-case word of a log line ('req'), an office
+    ('Madam President')."""
     letters = sum(c.isalpha() for c in value)
-    if letters < 2 or "@" in value or "://" in value:
+    if letters < 2 or "@" in value or "://" in value or _IDENTIFIER.search(value):
         return False
-    return entity != "PERSON" or not any(c.isdigit() for c in value)
+    if len(value) < 4 and value.islower():
+        return False
+    if entity == "PERSON":
+        return not any(c.isdigit() for c in value) and not is_role(value)
+    return True
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

@@ -1,5 +1,5 @@
-"""Names after a title and street addresses: cues that hold in every language privmap reads,
-and that NER models (trained on news) often miss."""
+"""Street addresses and country names: cues that hold in every language privmap reads, and that
+NER models (trained on news) tag only in fragments, if at all."""
 
 from __future__ import annotations
 
@@ -11,16 +11,6 @@ from privmap.data import load_table
 from privmap.detectors.engine import LOWER, UPPER
 
 _WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
-_INITIAL = rf"[{UPPER}]\."
-_NAME = rf"(?:{_INITIAL}\s?)*{_WORD}(?:\s(?:{_INITIAL}\s?)*{_WORD}){{0,2}}|(?:{_INITIAL}\s?)+"
-TITLES = (
-    "Mr Mrs Ms Miss Mx Dr Prof Sir Dame Lady Lord Madam M Mme Mlle Me Herr Frau Hr Fr Sr Sra Srta Dña Don Doña "
-    "Sig Sig.ra Dott Dott.ssa Avv Ing Dhr Mevr Mw Pan Pani"
-).split()
-_TITLE = re.compile(
-    rf"(?<![\w.])(?P<title>{'|'.join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))})"
-    rf"(?:\.\s?|\s)(?P<name>{_NAME})"
-)
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4})?"
 _STREET_AFTER = (
     r"Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?|Court|Ct\.?|Place|Pl\.?|"
@@ -51,12 +41,6 @@ _STREET_WORD = re.compile(
 def street_like(value: str) -> bool:
     """The value names a street ('Acheron Road', 'Rue de Tanger'): a place, whatever NER said."""
     return bool(_STREET_WORD.search(value))
-
-
-def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
-    """(start, end, title) of names written after a title: 'Mrs Anna Byrne', 'M. Dupont', 'Sra. Ruiz'."""
-    for m in _TITLE.finditer(text, start, len(text) if end is None else end):
-        yield m.start("name"), m.end("name"), m.group("title")
 
 
 _UNIT = re.compile(
