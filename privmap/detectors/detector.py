@@ -29,8 +29,10 @@ from privmap.detectors.names import (
     given_names_found,
     is_role,
     is_title,
+    known_name,
     particle,
     recase,
+    recase_value,
     titled_names,
 )
 from privmap.detectors.people_places import addresses, countries, street_like
@@ -55,7 +57,8 @@ COLUMN_SCORE = 0.85
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
-_MERGE_GAP = 3  # LOCATION parts this close ('London, UK') are one place
+_ADDRESS_REACH = 48  # characters before an NER window that a street address may start in
+_MERGE_GAP = 3  # LOCATION parts this close on one line ('London, UK') are one place
 _IDENTIFIER = re.compile(r"(?<![^\W\d_])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{4,}")  # letters and digits mixed
 _USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]*$")  # a URL's scheme and user info, up to '@'
 
@@ -84,6 +87,7 @@ class _Text:
     forced_language: str | None
     spans: list[Span] = field(default_factory=list)
     presidio: list[Span] = field(default_factory=list)  # they fill gaps, never override `spans`
+    tabular: bool = False  # a column of values or a table: each cell is a value of its own
 
     @cached_property
     def cased(self) -> str:
@@ -146,9 +150,11 @@ class Detector:
         ner: list[_NerJob] = []
         for job in jobs:
             if job.kind == "values":
+                job.tabular = True
                 lines = [(off, off + len(line)) for off, line in _lines(job.text) if line.strip()]
                 self._plan_columns(job, [columns.Column(" ".join(job.names), lines)], ner)
             elif table := columns.split_table(job.text):
+                job.tabular = True
                 self._plan_columns(job, table, ner)
             else:
                 self._patterns(job)
@@ -306,7 +312,8 @@ class Detector:
             for s, e, _given in given_names_found(text, a, b):
                 if not street_like(text[s:e]):
                     job.spans.append(Span(s, e, "PERSON", GIVEN_NAME_SCORE, "given name and surname"))
-            for s, e in addresses(text, a, b):
+            # from the start of the line: a house number may sit in a span a pattern took ('17151 2450 Crown St')
+            for s, e in addresses(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
             for s, e in countries(text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
@@ -317,8 +324,9 @@ class Detector:
         self._patterns(job, index)
         taken = {(s.start, s.end) for s in job.spans}
         for column in table:
-            values = [job.cased[s:e] for s, e in column.cells]
-            hint = columns.header_entity(column_tokens([column.name]))
+            values = [recase_value(job.text[s:e]) for s, e in column.cells]
+            tokens = column_tokens([column.name])
+            hint = columns.header_entity(tokens)
             if hint:
                 fits = columns.name_like if hint == "PERSON" else columns.place_like
                 why = f"column name '{column.name}'"
@@ -330,11 +338,25 @@ class Detector:
                 ordered = sorted(taken)
                 for s, e in column.cells:
                     self._plan_prose(job, s, e, ordered, ner)
-            else:
+            elif self._address_column(job, column, values):
+                continue
+            elif not columns.not_person(tokens):  # a 'company' column of business names is not people
                 sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
                 sample = [c for c in sample if c not in taken][:_SAMPLE]
                 if len(sample) >= max(1, 0.6 * min(len(values), _SAMPLE)):
-                    ner.extend(_NerJob(job, s, job.cased[s:e], column) for s, e in sample)
+                    ner.extend(_NerJob(job, s, recase_value(job.text[s:e]), column) for s, e in sample)
+
+    def _address_column(self, job: _Text, column: columns.Column, values: list[str]) -> bool:
+        """Mark the cells of a column whose sampled values are street addresses, whatever its name
+        ('line1', 'ship_to'); True when it is such a column."""
+        sample = [v for v in values[:_SAMPLE] if v.strip()]
+        if not sample or sum(bool(next(addresses(v), None)) for v in sample) * 2 < len(sample):
+            return False
+        why = "column values are street addresses"
+        for (s, e), value in zip(column.cells, values, strict=True):
+            if next(addresses(value), None):
+                job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, why))
+        return True
 
     def _run_ner(self, ner: list[_NerJob]) -> None:
         by_model: dict[str, list[_NerJob]] = defaultdict(list)
@@ -358,10 +380,14 @@ class Detector:
                     s, e = _trim(item.text, s, e)
                     if entity == "PERSON" and street_like(item.text[s:e]):
                         entity = "LOCATION"
+                    elif entity == "LOCATION" and _given_name_led(item.text[s:e]):
+                        entity = "PERSON"  # 'Zuzana', 'Maurice Okafor': CNN models call rare names places
                     elif entity == "PERSON":
                         s, e = _name_start(item.text, s, e), extend_name(item.text, s, e)
                         if item.text[s:e].islower() and not item.text.islower():
                             continue  # names are capitalised wherever anything is
+                    if not native and not _corroborated(entity, item.text, s, e):
+                        continue
                     if _plausible(entity, item.text[s:e]):
                         score = NER_SCORE if native else FALLBACK_NER_SCORE
                         item.target.spans.append(Span(s + item.offset, e + item.offset, entity, score, f"NER {model}"))
@@ -372,7 +398,7 @@ class Detector:
                 why = f"column values look like {entity} (NER on a sample)"
                 strong = _strong(target.spans)
                 for s, e in column.cells:
-                    if columns.name_like(target.cased[s:e]) and not _covered(strong, s, e):
+                    if columns.name_like(recase_value(target.text[s:e])) and not _covered(strong, s, e):
                         target.spans.append(Span(s, e, entity, COLUMN_SCORE, why))
 
     def _finish(self, job: _Text) -> list[Span]:
@@ -396,9 +422,10 @@ class Detector:
             prev = merged[-1] if merged else None
             if (
                 prev
+                and not job.tabular  # cells are values of their own, never one place
                 and prev.entity == span.entity == "LOCATION"
                 and span.start - prev.end <= _MERGE_GAP
-                and not job.text[prev.end : span.start].strip(" ,\n\t")
+                and not job.text[prev.end : span.start].strip(" ,\t")
             ):
                 merged[-1] = replace(prev, end=span.end, score=max(prev.score, span.score))
             else:
@@ -507,6 +534,36 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and not text[start].isalnum():
         start += 1
     return start, end
+
+
+# prepositions that put a place after them, in the languages read with the fallback model
+_LOCATIVE = re.compile(
+    r"(?i)(?:^|\s)(?:in|en|à|a|nach|aus|w|we|em|no|na|naar|uit|te|bei|desde|hasta|para|per|verso)\s+$"
+)
+
+
+def _corroborated(entity: str, text: str, start: int, end: int) -> bool:
+    """A name or place the fallback model found in a language it was not trained on, and that
+    something else backs: a known given name or surname in it, or a preposition of place before
+    it ('en Madrid', 'nach Kassel'), or a country name. The English model reads most capitalised
+    nouns of Spanish or German legal text as names otherwise ('Convenio Europeo', 'Gobierno')."""
+    value = text[start:end]
+    if entity == "PERSON":
+        return known_name(value)
+    if entity == "LOCATION":
+        return bool(_LOCATIVE.search(text, max(0, start - 8), start)) or any(countries(value))
+    return True
+
+
+def _given_name_led(value: str) -> bool:
+    """One to three capitalised words led by a known given name, and not a country: a person."""
+    words = value.split()
+    return (
+        len(words) <= 3
+        and words[0] in given_names()
+        and all(w[:1].isupper() for w in words)
+        and not any(countries(value))
+    )
 
 
 def _name_start(text: str, start: int, end: int) -> int:

@@ -73,7 +73,11 @@ _NOT_SURNAME = frozenset(
     Church Bank Foundation Stiftung Group Company Ltd Inc GmbH AG SA SL SpA BV Srl Center Centre Zentrum
     Hospital Hôpital Hospitale Ospedale Ziekenhuis Szpital Universität Universidad Università Universiteit""".split()
 )
-_CAPS_RUN = re.compile(rf"[{UPPER}][{UPPER}'’-]+(?:,?[ \t]+[{UPPER}][{UPPER}'’-]+)+")
+# two or more words in capitals, or one long enough not to be an acronym ('KAJAANI', not 'IBAN')
+_CAPS_RUN = re.compile(
+    rf"(?<![\w.@/-])(?:[{UPPER}][{UPPER}'’-]+(?:,?[ \t]+[{UPPER}][{UPPER}'’-]+)+|[{UPPER}]{{5,}})(?![\w@/])"
+)
+_CAPS_TEXT = 400  # letters from which a text in capitals is a legacy letter or export, not a heading
 _CAPS_WORD = re.compile(rf"[{UPPER}][{UPPER}'’-]+")
 _LOCALES = ("en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "pt_BR")
 
@@ -83,6 +87,8 @@ def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[
     'Dr. Kees van den Broekhuis'. Offices ('Mr President') are skipped, and lead words that are
     offices dropped ('Mr Commissioner Hahn' gives 'Hahn')."""
     for m in _TITLE.finditer(text, start, len(text) if end is None else end):
+        if len(m.group("title")) == 1 and text[m.end("title")] != ".":
+            continue  # 'M. Dupont' is a title; 'Stephan M Urner' a middle initial
         s, e = m.start("name"), m.end("name")
         for word in _NAME_WORD.finditer(text, s, e):
             if word.group() not in ROLES:
@@ -118,15 +124,31 @@ def extend_name(text: str, start: int, end: int) -> int:
 
 
 def recase(text: str) -> str:
-    """`text` with runs of two or more words in capitals written as names are ('BERNADETTE
-    KOWALCZYK' -> 'Bernadette Kowalczyk'), and the whole text so when it is mostly capitals.
+    """`text` with words in capitals written as names are ('BERNADETTE KOWALCZYK' -> 'Bernadette
+    Kowalczyk', 'KAJAANI' -> 'Kajaani'), and the whole text so when it is mostly capitals.
     Same length, so offsets hold; a word whose case change would change its length is kept."""
     if not _CAPS_RUN.search(text):
         return text
     letters = [c for c in text[:4000] if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) * 5 >= len(letters) * 4:
+    if len(letters) >= _CAPS_TEXT and sum(c.isupper() for c in letters) * 5 >= len(letters) * 4:
         return _CAPS_WORD.sub(_title_case, text)
-    return _CAPS_RUN.sub(lambda m: _CAPS_WORD.sub(_title_case, m.group()), text)
+    return _CAPS_RUN.sub(
+        lambda m: _CAPS_WORD.sub(_title_case, m.group()) if _in_mixed_line(text, m) else m.group(), text
+    )
+
+
+def recase_value(value: str) -> str:
+    """A cell value in capitals written as a name is ('FENNIMORE, ORLA' -> 'Fennimore, Orla')."""
+    return _CAPS_WORD.sub(_title_case, value) if value.isupper() else value
+
+
+def _in_mixed_line(text: str, m: re.Match[str]) -> bool:
+    """The capitals sit in a line that also has lower case: a name in a sentence, not a heading
+    ('LOS HECHOS', 'I. THE CIRCUMSTANCES OF THE CASE')."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.end())
+    line = text[start : len(text) if end == -1 else end]
+    return any(c.islower() for c in line)
 
 
 def _title_case(m: re.Match[str]) -> str:
@@ -149,6 +171,21 @@ def is_title(word: str) -> bool:
 
 def particle(word: str) -> bool:
     return word in _PARTICLE_WORDS
+
+
+def known_name(value: str) -> bool:
+    """A word of `value` is a known given name or surname ('Sánchez', 'Wójcik')."""
+    given, family = given_names(), surnames()
+    return any(w in given or w in family for w in re.findall(r"[^\W\d_]+", value))
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Surnames of the locales privmap reads (Faker's person providers)."""
+    out: set[str] = set()
+    for locale in _LOCALES:
+        out.update(getattr(import_module(f"faker.providers.person.{locale}").Provider, "last_names", None) or ())
+    return frozenset(n for n in out if n not in COMMON and n not in ROLES)
 
 
 @cache

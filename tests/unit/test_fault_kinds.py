@@ -219,3 +219,57 @@ def test_other_dates_are_not_dates_of_birth(detector, text):
 def test_birth_date_columns(detector, header):
     text = f"id,{header},city\n1,17/03/1984,Leeds\n2,1990-10-12,York\n3,05.06.1972,Hull\n"
     assert entity_values(detector, text, "DATE_OF_BIRTH") == ["17/03/1984", "1990-10-12", "05.06.1972"]
+
+
+# --- 9. columns -------------------------------------------------------------------------------------
+def column_values(detector, values, header, entity):
+    text = "\n".join(values)
+    return [v for v, e in spans(detector, text, context=(header,), kind="values") if e == entity]
+
+
+@pytest.mark.parametrize("header", ["fname", "lname", "fn", "ln", "given_nm", "family_nm", "cust_nm", "LName"])
+def test_abbreviated_name_headers(detector, header):
+    values = ["Orla", "Tadhg", "Saoirse", "Cathal"]
+    assert column_values(detector, values, header, "PERSON") == values
+
+
+@pytest.mark.parametrize("header", ["line1", "address_line_1", "ship_to", "BillTo", "street1", "c7"])
+def test_street_addresses_in_columns(detector, header):
+    values = ["14 Larkfield Road", "221B Baker Street", "Hauptstraße 12", "8 rue des Lilas"]
+    assert column_values(detector, values, header, "LOCATION") == values
+
+
+def test_place_column_gives_one_finding_per_value_and_masks_each(detector):
+    from privmap.model import Chunk, Location
+
+    values = ["Cork", "Galway", "Sligo", "Cork"]
+    chunk = Chunk(Location("s", "db://t", field="city"), "\n".join(values), "values", ("city",))
+    [finding] = [f for f in detector.detect([chunk]) if f.entity == "LOCATION"]
+    assert (finding.count, finding.distinct) == (4, 3)
+    assert finding.preview == "C***" and "\n" not in finding.preview
+
+
+def test_place_cells_of_one_row_stay_apart(detector):
+    text = "id,city,country\n1,Cork,Ireland\n2,Lyon,France\n3,Graz,Austria\n"
+    assert [v for v, e in spans(detector, text) if e == "LOCATION"] == [
+        "Cork", "Ireland", "Lyon", "France", "Graz", "Austria"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "entity"),
+    [
+        ("last_name", ["O'Brien", "McAllister", "D'Arcy", "Ní Bhriain"], "PERSON"),
+        ("SURNAME", ["O'BRIEN", "FENNIMORE", "MACLEOD", "KOWALCZYK"], "PERSON"),
+        ("name", ["FENNIMORE, ORLA", "WERNHAM, TOBIAS", "ROSSBACH, KONSTANTIN"], "PERSON"),
+        ("email", ["anna.müller@beispiel.de", "jürgen.groß@post.at", "łukasz.wójcik@poczta.pl"], "EMAIL_ADDRESS"),
+    ],
+)
+def test_column_values_people_write(detector, header, values, entity):
+    assert column_values(detector, values, header, entity) == values
+
+
+@pytest.mark.parametrize("header", ["company", "employer", "firma", "empresa", "business_name"])
+def test_company_columns_are_not_people(detector, header):
+    values = ["Harlow Dunne", "Brightwater Analytics", "Kessler Logistik", "Ferreira Irmãos", "Moreau Conseil"]
+    assert column_values(detector, values, header, "PERSON") == []
