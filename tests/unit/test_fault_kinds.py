@@ -273,3 +273,75 @@ def test_column_values_people_write(detector, header, values, entity):
 def test_company_columns_are_not_people(detector, header):
     values = ["Harlow Dunne", "Brightwater Analytics", "Kessler Logistik", "Ferreira Irmãos", "Moreau Conseil"]
     assert column_values(detector, values, header, "PERSON") == []
+
+
+# --- 11. special categories (GDPR Art. 9) -------------------------------------------------------------
+SPECIAL = [
+    ("HEALTH_DATA", "She was diagnosed with type 2 diabetes in March.", "type 2 diabetes"),
+    ("HEALTH_DATA", "Patient is HIV positive and on treatment.", "HIV positive"),
+    ("HEALTH_DATA", "Dx: J45.9, his inhaler was renewed.", "J45.9"),
+    ("HEALTH_DATA", "Bei der Patientin wurde Epilepsie festgestellt.", "Epilepsie"),
+    ("HEALTH_DATA", "Il est en arrêt maladie pour une dépression.", "dépression"),
+    ("HEALTH_DATA", "La paciente está embarazada de tres meses.", "embarazada"),
+    ("HEALTH_DATA", "Mijn zoon heeft astma sinds zijn vierde.", "astma"),
+    ("HEALTH_DATA", "He suffers from Cystic fibrosis since birth.", "Cystic fibrosis"),  # an ICD-10 category name
+    ("GENETIC_DATA", "Her BRCA1 result came back positive.", "BRCA1"),
+    ("BIOMETRIC_DATA", "Sein Fingerabdruck ist im Zutrittssystem gespeichert.", "Fingerabdruck"),
+    ("TRADE_UNION", "Er ist Mitglied der Gewerkschaft und zahlt Beitrag.", "Gewerkschaft"),
+    ("TRADE_UNION", "Elle est déléguée syndicale depuis 2019.", "déléguée syndicale"),
+    ("RELIGIOUS_BELIEF", "La paciente es musulmana practicante.", "musulmana"),
+    ("RELIGIOUS_BELIEF", "He is a practising Catholic.", "Catholic"),
+    ("POLITICAL_OPINION", "She voted for the Labour Party and campaigns for it.", "Labour Party"),
+    ("SEXUAL_ORIENTATION", "Mój kolega jest gejem? No: on jest biseksualny.", "biseksualny"),
+    ("SEXUAL_ORIENTATION", "Her same-sex partner collected the keys.", "same-sex partner"),
+    ("ETHNIC_ORIGIN", "Applicant ethnicity: Black Caribbean.", "Black Caribbean"),
+]
+
+
+@pytest.mark.parametrize(("entity", "text", "value"), SPECIAL, ids=[f"{c[0]}-{c[2]}" for c in SPECIAL])
+def test_special_categories_about_a_person(detector, entity, text, value):
+    assert value in entity_values(detector, text, entity), spans(detector, text)
+
+
+NOT_ABOUT_ANYONE = [
+    "The St. Anne Diabetes Clinic is at 4 Mill Road.",
+    "Our HIV Foundation funds research into vaccines.",
+    "Die Klinik für Epilepsie liegt in der Hauptstraße.",
+    "The office is on Union Street, next to the Catholic Church.",
+    "Diabetes is a chronic condition affecting millions.",
+    "Call the Labour Party office for the agenda.",
+    "Order ref A12.3 shipped on Monday.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_ABOUT_ANYONE)
+def test_special_category_terms_that_are_not_about_a_person(detector, text):
+    found = {e for _, e in spans(detector, text)}
+    assert not found & {e for e, *_ in SPECIAL}, spans(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("header", "entity"),
+    [("diagnosis", "HEALTH_DATA"), ("Religion", "RELIGIOUS_BELIEF"), ("union_member", "TRADE_UNION"),
+     ("ethnicity", "ETHNIC_ORIGIN"), ("Konfession", "RELIGIOUS_BELIEF"), ("diagnóstico", "HEALTH_DATA")],
+)  # fmt: skip
+def test_special_category_columns(detector, header, entity):
+    values = ["Asthma", "none", "Migraine", "Otitis media"]
+    assert column_values(detector, values, header, entity) == values
+
+
+@pytest.mark.parametrize("entity", sorted({e for e, *_ in SPECIAL}))
+def test_special_category_entities_map_to_fideslang_and_fail_spc_001(entity):
+    from privmap.checks import run_checks
+    from privmap.data import category_of, flags_of, load_table
+    from tests.mapping import config, evidence, finding
+
+    category = category_of(entity)
+    fideslang = {"user.health_and_medical", "user.health_and_medical.genetic", "user.biometric"} | {
+        f"user.demographic.{k}"
+        for k in ("political_opinion", "religious_belief", "sexual_orientation", "race_ethnicity")
+    }
+    additions = set(load_table("fideslang_additions")["categories"])
+    assert category in fideslang | additions and "special" in flags_of(entity)
+    [spc] = [r for r in run_checks(evidence(config(), [finding("eu", entity)])) if r["id"] == "SPC-001"]
+    assert spc["status"] == "fail" and category in spc["evidence"]
