@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from privmap.data import load_table
-from privmap.detectors.engine import LOWER, UPPER
+from privmap.detectors.engine import COMMON, LOWER, UPPER
 
 _WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
 _CAPS = rf"[{UPPER}]{{2,}}(?:[-'’][{UPPER}]+)*"  # 'SEINÄJOKI', 'HYVINKÄÄ'
@@ -42,8 +42,8 @@ ADDRESS = re.compile(
     rf"|(?<![\w-]){_LEAD}{_WORD}(?:[ -]?{_WORD})?(?i:{_STREET_SUFFIX})\s*{_NUMBER}\.?(?![\w])"
     rf"|(?<![\w-]){_LEAD}(?:{_WORD}[ -]){{1,3}}(?i:{_STREET_SUFFIX})\s*{_NUMBER}\.?(?![\w])"
     # 'Harjukuja 54' after a house number: a number, one to four words, a number
-    rf"|(?<![\w-])\d{{1,6}}\s+(?:{_WORD}|{_CAPS})(?:[ -](?:{_WORD}|{_CAPS}|{_CONNECT.strip('?')})){{0,3}}\s+"
-    r"\d{1,5}(?:[A-Za-rt-z]|[-/]\d{1,4})?\.?"  # not '70s'
+    rf"|(?<![\w-])(?P<bare>\d{{1,6}}\s+(?:{_WORD}|{_CAPS})(?:[ -](?:{_WORD}|{_CAPS}|{_CONNECT.strip('?')})){{0,3}}\s+"
+    r"\d{1,5}(?:[A-Za-rt-z]|[-/]\d{1,4})?\.?)"  # not '70s'
     rf"(?![\w])"
 )
 _LINE_END = re.compile(_TAIL)
@@ -72,6 +72,8 @@ def addresses(text: str, start: int = 0, end: int | None = None) -> Iterator[tup
     postal block below it (unit, town, postcode, country) as a span of its own."""
     stop = len(text) if end is None else end
     for m in ADDRESS.finditer(text, start, stop):
+        if m.group("bare") and any(w in COMMON for w in m.group().split()):
+            continue  # '24 May 2025', 'Tue 3 Monday 5': a date, not a street
         line_end = _LINE_END.match(text, m.end()).end()
         yield m.start(), line_end
         yield from _block(text, line_end)
