@@ -7,13 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from privmap.model import Blob, Chunk
+from privmap.model import Blob, Chunk, Location
 from privmap.scanner.extractors.tabular import _text
 from privmap.scanner.extractors.text import decode
 
 
 def extract_json(blob: Blob) -> Iterator[Chunk]:
-    yield from _chunks(blob, [json.loads(decode(blob.data))])
+    yield from path_chunks(blob.location, [json.loads(decode(blob.data))])
 
 
 def extract_jsonl(blob: Blob) -> Iterator[Chunk]:
@@ -24,16 +24,17 @@ def extract_jsonl(blob: Blob) -> Iterator[Chunk]:
                 docs.append(json.loads(line))
             except ValueError:
                 continue  # a sampled window can cut a line; the rest still counts
-    yield from _chunks(blob, docs)
+    yield from path_chunks(blob.location, docs)
 
 
-def _chunks(blob: Blob, docs: list[Any]) -> Iterator[Chunk]:
+def path_chunks(location: Location, docs: list[Any], prefix: str = "") -> Iterator[Chunk]:
+    """One values chunk per key path over `docs`; `prefix` (a column name) leads every path."""
     paths: dict[str, list[str]] = defaultdict(list)
     for doc in docs:
-        _flatten(doc, "", paths)
+        _flatten(doc, prefix, paths)
     for path, values in paths.items():
         key = path.rsplit(".", 1)[-1].replace("[]", "")
-        yield Chunk(blob.location.refine(field=path), "\n".join(values), "values", context=(key,) if key else ())
+        yield Chunk(location.refine(field=path), "\n".join(values), "values", context=(key,) if key else ())
 
 
 def _flatten(value: Any, path: str, out: dict[str, list[str]]) -> None:

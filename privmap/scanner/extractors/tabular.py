@@ -33,16 +33,33 @@ def extract_csv(blob: Blob, delimiter: str | None = None) -> Iterator[Chunk]:
     yield from column_chunks(blob.location, header, body)
 
 
-def extract_table(table: Table) -> Iterator[Chunk]:
-    yield from column_chunks(table.location, table.columns, table.rows)
+def extract_table(table: Table) -> Iterator[Chunk | Blob]:
+    """One chunk per column of plain values; JSON cells (dicts and lists, as the SQL sources parse
+    them) flattened into key paths under the column (`profile.address.city`); binary cells as
+    Blobs for the extractors (a PDF in a BLOB column is read as a document)."""
+    from privmap.scanner.extractors.structured import path_chunks  # structured reads cells with _text below
+
+    for i, name in enumerate(table.columns):
+        cells = [row[i] for row in table.rows if i < len(row)]
+        plain = [c for c in cells if not isinstance(c, (dict, list, bytes))]
+        yield from _column_chunk(table.location, str(name), plain)
+        docs = [c for c in cells if isinstance(c, (dict, list))]
+        if docs:
+            yield from path_chunks(table.location, docs, prefix=str(name))
+        for cell in cells:
+            if isinstance(cell, bytes) and cell:
+                yield Blob(table.location.refine(field=str(name)), cell)
 
 
 def column_chunks(location: Location, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Iterator[Chunk]:
     for i, name in enumerate(header):
-        values = [_text(row[i]) for row in rows if i < len(row)]
-        values = [v for v in values if v]
-        if values:
-            yield Chunk(location.refine(field=str(name)), "\n".join(values), "values", context=(str(name),))
+        yield from _column_chunk(location, str(name), [row[i] for row in rows if i < len(row)])
+
+
+def _column_chunk(location: Location, name: str, cells: Sequence[Any]) -> Iterator[Chunk]:
+    values = [v for v in map(_text, cells) if v]
+    if values:
+        yield Chunk(location.refine(field=name), "\n".join(values), "values", context=(name,))
 
 
 def _text(value: Any) -> str:
