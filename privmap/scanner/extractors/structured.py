@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from privmap.model import Blob, Chunk, Location
@@ -13,7 +13,11 @@ from privmap.scanner.extractors.text import decode
 
 
 def extract_json(blob: Blob) -> Iterator[Chunk]:
-    yield from path_chunks(blob.location, [json.loads(decode(blob.data))])
+    doc = json.loads(decode(blob.data))
+    # a top-level array is a list of records, each its own row (privmap locate links values by row)
+    yield from path_chunks(
+        blob.location, doc if isinstance(doc, list) else [doc], "[]" if isinstance(doc, list) else ""
+    )
 
 
 def extract_jsonl(blob: Blob) -> Iterator[Chunk]:
@@ -27,24 +31,32 @@ def extract_jsonl(blob: Blob) -> Iterator[Chunk]:
     yield from path_chunks(blob.location, docs)
 
 
-def path_chunks(location: Location, docs: list[Any], prefix: str = "") -> Iterator[Chunk]:
-    """One values chunk per key path over `docs`; `prefix` (a column name) leads every path."""
-    paths: dict[str, list[str]] = defaultdict(list)
-    for doc in docs:
-        _flatten(doc, prefix, paths)
+def path_chunks(location: Location, docs: Sequence[Any], prefix: str = "", rows: Sequence[int] = ()) -> Iterator[Chunk]:
+    """One values chunk per key path over `docs`; `prefix` (a column name) leads every path, and
+    `rows` gives the row each doc came from (default: its position)."""
+    paths: dict[str, list[tuple[int, str]]] = defaultdict(list)  # key path -> (record, value)
+    for n, doc in zip(rows or range(len(docs)), docs, strict=True):
+        _flatten(doc, prefix, paths, n)
     for path, values in paths.items():
         key = path.rsplit(".", 1)[-1].replace("[]", "")
-        yield Chunk(location.refine(field=path), "\n".join(values), "values", context=(key,) if key else ())
+        yield Chunk(
+            location.refine(field=path),
+            "\n".join(v for _, v in values),
+            "values",
+            context=(key,) if key else (),
+            rows=tuple(n for n, _ in values),
+        )
 
 
-def _flatten(value: Any, path: str, out: dict[str, list[str]]) -> None:
+def _flatten(value: Any, path: str, out: dict[str, list[tuple[int, str]]], record: int) -> None:
     if isinstance(value, dict):
         for key, child in value.items():
-            _flatten(child, f"{path}.{key}" if path else str(key), out)
+            _flatten(child, f"{path}.{key}" if path else str(key), out, record)
     elif isinstance(value, list):
+        # values inside a nested list belong to one of its elements, not to the whole record: unlinked
         for child in value:
-            _flatten(child, f"{path}[]", out)
+            _flatten(child, f"{path}[]", out, -1)
     else:
         text = _text(value)
         if text:
-            out[path].append(text)
+            out[path].append((record, text))

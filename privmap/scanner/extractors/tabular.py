@@ -40,26 +40,37 @@ def extract_table(table: Table) -> Iterator[Chunk | Blob]:
     from privmap.scanner.extractors.structured import path_chunks  # structured reads cells with _text below
 
     for i, name in enumerate(table.columns):
-        cells = [row[i] for row in table.rows if i < len(row)]
-        plain = [c for c in cells if not isinstance(c, (dict, list, bytes))]
-        yield from _column_chunk(table.location, str(name), plain)
-        docs = [c for c in cells if isinstance(c, (dict, list))]
+        cells = [(n, row[i]) for n, row in enumerate(table.rows) if i < len(row)]
+        yield from _column_chunk(table.location, str(name), [(n, c) for n, c in cells if not _typed(c)])
+        docs = [(n, c) for n, c in cells if isinstance(c, (dict, list))]
         if docs:
-            yield from path_chunks(table.location, docs, prefix=str(name))
-        for cell in cells:
+            yield from path_chunks(table.location, [c for _, c in docs], str(name), [n for n, _ in docs])
+        for _, cell in cells:
             if isinstance(cell, bytes) and cell:
                 yield Blob(table.location.refine(field=str(name)), cell)
 
 
 def column_chunks(location: Location, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Iterator[Chunk]:
     for i, name in enumerate(header):
-        yield from _column_chunk(location, str(name), [row[i] for row in rows if i < len(row)])
+        yield from _column_chunk(location, str(name), [(n, row[i]) for n, row in enumerate(rows) if i < len(row)])
 
 
-def _column_chunk(location: Location, name: str, cells: Sequence[Any]) -> Iterator[Chunk]:
-    values = [v for v in map(_text, cells) if v]
+def _column_chunk(location: Location, name: str, cells: Sequence[tuple[int, Any]]) -> Iterator[Chunk]:
+    """The values chunk of one column from its (row, cell) pairs."""
+    values = [(n, v) for n, v in ((n, _text(c)) for n, c in cells) if v]
     if values:
-        yield Chunk(location.refine(field=name), "\n".join(values), "values", context=(name,))
+        yield Chunk(
+            location.refine(field=name),
+            "\n".join(v for _, v in values),
+            "values",
+            context=(name,),
+            rows=tuple(n for n, _ in values),
+        )
+
+
+def _typed(cell: Any) -> bool:
+    """A JSON document or binary cell, read by its own extractor rather than as a value."""
+    return isinstance(cell, (dict, list, bytes))
 
 
 def _text(value: Any) -> str:
