@@ -294,3 +294,29 @@ def test_unreachable_server_fails_the_source_without_credentials(db, tmp_path, w
 def test_source_options_are_strict(db, tmp_path, write_config):
     with pytest.raises(ConfigError, match="unknown option"):
         source_of(db, write_config, rows=3)
+
+
+def test_a_scan_of_a_database_reports_findings_checks_and_posture_without_credentials(
+    server, tmp_path, write_config, caplog
+):
+    from privmap.pipeline import run
+
+    crm(server)
+    source, config = source_of(server, write_config)
+    result = run(config, tmp_path / "out")
+    assert result.run_errors == 0
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text())
+    emails = [f for f in findings if f["field"] == "email" and f["entity"] == "EMAIL_ADDRESS"]
+    assert emails and emails[0]["uri"] == f"{source.store(server.name)}#{server.schema}.customers"
+    checks = {(c["id"], c["subject"]): c["status"] for c in json.loads((tmp_path / "out" / "checks.json").read_text())}
+    store = f"store:{source.store(server.name)}"
+    assert checks[("SEC-009", store)] == "fail"  # the plaintext password column
+    assert checks[("SPC-005", store)] == "fail"  # full card numbers
+    assert checks[("SEC-005", store)] == "fail"  # the test server accepts connections without TLS
+    assert checks[("SEC-010", store)] == "pass"  # the README's grants are read-only
+    secret = f"pw-{server.tag}"
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert secret not in text and "Summer2021" not in text, path.name
+    assert secret not in caplog.text
