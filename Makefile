@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test bench-detect clean
+.PHONY: demo test lint install install-test bench-detect bench-databases clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: install-test lint /usr/bin/chromium
 SHARED ?= ../shared
 bench-detect: install
 	$(PY) bench/detect.py --shared $(SHARED)
+
+# database scan time vs number of tables and vs rows per table, on the local PostgreSQL/MariaDB and SQLite
+bench-databases: install-test
+	$(PY) -m bench.databases
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -21,7 +21,7 @@ class Location:
     """Where a piece of data lives; refined (archive member, column) but never mutated."""
 
     source: str  # configured source name
-    uri: str  # file:///..., sqlite:///db#table, s3://bucket/key
+    uri: str  # file:///..., postgres://host:5432/db#schema.table, s3://bucket/key
     part: str = ""  # archive member, page, sheet
     field: str = ""  # column, JSON key path, EXIF tag
 

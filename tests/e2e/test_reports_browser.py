@@ -117,7 +117,7 @@ def test_ropa_filters_and_prints_one_record_per_page(browser: Browser, demo_repo
         billing = page.locator("section.record", has=page.get_by_role("heading", name="Billing", exact=True))
         categories = billing.locator("tr", has_text="Categories of personal data").inner_text()
         assert "DECLARED" in categories and "OBSERVED IN ADDITION" in categories
-        assert "phone number (crm: table contacts)" in categories
+        assert "phone number (crm: table main.contacts)" in categories
         billing.screenshot(path=ARTIFACTS / "ropa-record.png")
         processors = page.locator("h3", has_text="Processing for").all_inner_texts()
         assert processors == ["Processing for Studio Nord GmbH", "Processing for Lumen Weddings SARL"]

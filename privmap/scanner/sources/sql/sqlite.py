@@ -113,7 +113,11 @@ class SqliteSource(SqlSource):
         if alias is None or table.view:
             return None
         try:
-            lo, hi = conn.execute(f"SELECT min({alias}), max({alias}) FROM {self.quote(table.name)}").fetchone()
+            source = self.quote(table.name)
+            # one aggregate per SELECT: SQLite answers a lone min() or max() from the b-tree, both at once by a scan
+            lo, hi = conn.execute(
+                f"SELECT (SELECT min({alias}) FROM {source}), (SELECT max({alias}) FROM {source})"
+            ).fetchone()
         except sqlite3.OperationalError as exc:
             if "no such column" in str(exc):
                 return None  # WITHOUT ROWID
