@@ -185,6 +185,6 @@ def test_hostile_names_render_as_text_and_run_nothing(browser: Browser, tmp_path
     with (out / "ropa.csv").open(newline="", encoding="utf-8") as fh:
         row = list(csv.reader(fh))[1]
     assert row[0] == "<img src=x onerror=alert(4)>"
-    assert "table <script>window.pwned=1</script>" in " ".join(row)
+    assert "table main.<script>window.pwned=1</script>" in " ".join(row)
     sheet = load_workbook(out / "ropa.xlsx")["Activities (Art. 30)"]
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
