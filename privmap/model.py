@@ -8,7 +8,7 @@ detection is done: findings carry masked previews and keyed hashes only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -63,6 +63,7 @@ class Table:
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     total_rows: int | None = None
+    comments: Mapping[str, str] = field(default_factory=dict)  # column -> the schema's comment: context words
 
 
 @dataclass(frozen=True, slots=True)

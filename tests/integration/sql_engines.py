@@ -81,6 +81,14 @@ class Database:
                 what = "INSERT" if name == table else "SELECT"  # INSERT alone: listed, not readable
                 self.execute(f"GRANT {what} ON {self.q(self.name)}.{self.q(name)} TO '{self.role}'@'%%'")
 
+    def comment(self, table: str, column: str, text: str) -> None:
+        """A column comment (SQLite has none); `column` must be of the generic type text."""
+        if self.engine == "postgres":
+            literal = "'" + text.replace("'", "''") + "'"  # COMMENT takes no parameters
+            self.execute(f"COMMENT ON COLUMN {self.q(table)}.{self.q(column)} IS {literal}")
+        elif self.engine == "mysql":
+            self.execute(f"ALTER TABLE {self.q(table)} MODIFY {self.q(column)} TEXT COMMENT %s", (text,))
+
     def grant_write(self, table: str) -> None:
         if self.engine == "postgres":
             self.execute(f'GRANT INSERT, UPDATE, DELETE ON {self.q(table)} TO "{self.role}"')

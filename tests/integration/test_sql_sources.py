@@ -122,6 +122,18 @@ def test_hostile_names_are_quoted_and_located(db, tmp_path, write_config, detect
     assert {(f.location.field, f.entity) for f in outcome.findings} == {(HOSTILE_COLUMN, "EMAIL_ADDRESS")}
 
 
+def test_column_comments_are_context_for_detection(server, tmp_path, write_config, detector):
+    server.table("kunden", [("id", "key"), ("f7", "text")])
+    server.insert("kunden", ["id", "f7"], [(i, n) for i, n in enumerate(["Byrne", "Walsh", "Murphy", "Kelly"])])
+    server.comment("kunden", "f7", "Nachname des Kunden")
+    server.grant_read()
+    source, config = source_of(server, write_config)
+    [item] = source.items()
+    outcome = scan_item(source, item, config.sources[0], config.scan, detector.detect)
+    [found] = outcome.findings
+    assert (found.location.field, found.entity) == ("f7", "PERSON") and "Nachname" in found.why
+
+
 def test_a_million_rows_are_sampled_not_read(db, tmp_path, write_config):
     db.numbers("events", 1_000_000)
     db.grant_read()

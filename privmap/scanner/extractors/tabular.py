@@ -41,7 +41,9 @@ def extract_table(table: Table) -> Iterator[Chunk | Blob]:
 
     for i, name in enumerate(table.columns):
         cells = [(n, row[i]) for n, row in enumerate(table.rows) if i < len(row)]
-        yield from _column_chunk(table.location, str(name), [(n, c) for n, c in cells if not _typed(c)])
+        comment = table.comments.get(name, "")
+        plain = [(n, c) for n, c in cells if not _typed(c)]
+        yield from _column_chunk(table.location, str(name), plain, (comment,) if comment else ())
         docs = [(n, c) for n, c in cells if isinstance(c, (dict, list))]
         if docs:
             yield from path_chunks(table.location, [c for _, c in docs], str(name), [n for n, _ in docs])
@@ -55,15 +57,18 @@ def column_chunks(location: Location, header: Sequence[str], rows: Sequence[Sequ
         yield from _column_chunk(location, str(name), [(n, row[i]) for n, row in enumerate(rows) if i < len(row)])
 
 
-def _column_chunk(location: Location, name: str, cells: Sequence[tuple[int, Any]]) -> Iterator[Chunk]:
-    """The values chunk of one column from its (row, cell) pairs."""
+def _column_chunk(
+    location: Location, name: str, cells: Sequence[tuple[int, Any]], comment: tuple[str, ...] = ()
+) -> Iterator[Chunk]:
+    """The values chunk of one column from its (row, cell) pairs; the column's comment, if any,
+    adds context words ('Kunden-E-Mail', 'numéro de sécurité sociale')."""
     values = [(n, v) for n, v in ((n, _text(c)) for n, c in cells) if v]
     if values:
         yield Chunk(
             location.refine(field=name),
             "\n".join(v for _, v in values),
             "values",
-            context=(name,),
+            context=(name, *comment),
             rows=tuple(n for n, _ in values),
         )
 

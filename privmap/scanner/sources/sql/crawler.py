@@ -291,7 +291,8 @@ class SqlSource(SourceBase):
             with suppress(Exception):  # a dead connection cannot roll back; it is dropped instead
                 self.finish(conn)
             raise self._classified(exc) from None
-        return Table(item.location, [c.name for c in table.columns], rows, table.rows)
+        comments = {c.name: c.comment for c in table.columns if c.comment}
+        return Table(item.location, [c.name for c in table.columns], rows, table.rows, comments)
 
     def _classified(self, exc: Exception) -> Exception:
         return exc if isinstance(exc, (SourceError, Disconnected)) else self.fail(exc)
