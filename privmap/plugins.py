@@ -23,6 +23,7 @@ BUILTINS: dict[Kind, dict[str, tuple[str, str | None]]] = {
         "postgres": ("privmap.scanner.sources.sql.postgres:PostgresSource", "postgres"),
         "mysql": ("privmap.scanner.sources.sql.mysql:MysqlSource", "mysql"),
         "s3": ("privmap.scanner.sources.s3:S3Source", "s3"),
+        "gcs": ("privmap.scanner.sources.gcs:GCSSource", "gcs"),
     },
     "alert": {},
 }
