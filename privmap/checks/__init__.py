@@ -8,6 +8,7 @@ from privmap.checks import (  # noqa: F401  (registers the checks)
     special,
     stored_data,
     transfers,
+    uploads,
 )
 from privmap.checks.base import Evidence, Outcome, check, run_checks
 
