@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from privmap import identifiers
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors import columns, engine, presidio, special
+from privmap.detectors import columns, credentials, engine, presidio, special
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
@@ -349,6 +349,10 @@ class Detector:
         for column in table:
             values = [recase_value(job.text[s:e]) for s, e in column.cells]
             tokens = column_tokens([column.name])
+            if credentials.password_column(tokens):
+                for s, e, entity, why in credentials.classify(job.text, column.name, column.cells):
+                    job.spans.append(Span(s, e, entity, credentials.SCORE, why))
+                continue
             hint = columns.header_entity(tokens)
             if category := special.column_entity(tokens):  # 'diagnosis', 'religion': every value is one
                 why = f"column name '{column.name}'"
