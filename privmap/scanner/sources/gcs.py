@@ -38,6 +38,7 @@ from privmap.scanner.sources.base import Options, SourceBase, SourceError, objec
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")  # IAM members and ACL entities meaning "anyone"
 _PROJECT_ROLES = ("projectOwner:", "projectEditor:", "projectViewer:")  # IAM convenience members name a project id
 # listing asks only for what an Item needs: a smaller answer per page of 1,000 objects
+_HOLDS = (("temporary", "temporaryHold"), ("event-based", "eventBasedHold"))  # object holds, kept as evidence
 PAGE_SIZE = 1000  # objects per objects.list answer: the most GCS sends
 _LIST_FIELDS = "items(name,size,generation,metageneration,temporaryHold,eventBasedHold),nextPageToken"
 
@@ -207,23 +208,31 @@ class GCSSource(SourceBase):
                 page_size=PAGE_SIZE,
                 **self._call(),
             )
+            store, region = bucket.store, bucket.region
             try:
-                for blob in blobs:
-                    yield self._item(bucket, blob._properties)
+                # each page's JSON as sent: an Item needs no client-side Blob object per listed object
+                for page in blobs.pages:
+                    for obj in page.raw_page.get("items", ()):
+                        yield self._item(store, region, obj)
             except ERRORS as exc:  # a coverage gap; the other buckets go on
-                self.gap(bucket.store, classify("objects.list", exc))
+                self.gap(store, classify("objects.list", exc))
 
-    def _item(self, bucket: Bucket, obj: dict[str, Any]) -> Item:
+    def _item(self, store: str, region: str | None, obj: dict[str, Any]) -> Item:
         name, size = obj["name"], int(obj.get("size") or 0)
-        holds = [h for h, key in (("temporary", "temporaryHold"), ("event-based", "eventBasedHold")) if obj.get(key)]
+        metadata = {"path": name}
+        if obj.get("temporaryHold") or obj.get("eventBasedHold"):
+            holds = [
+                h for h, key in (("temporary", "temporaryHold"), ("event-based", "eventBasedHold")) if obj.get(key)
+            ]
+            metadata["hold"] = ",".join(holds)
         return Item(
-            location=Location(self.name, f"{bucket.store}/{name}"),
-            store=bucket.store,
+            location=Location(self.name, f"{store}/{name}"),
+            store=store,
             # metageneration: a metadata-only change (a withdrawn consent id) must be re-read too
             fingerprint=f"{obj.get('generation')}|{obj.get('metageneration')}|{size}",
             size=size,
-            region=bucket.region,
-            metadata={"path": name, **({"hold": ",".join(holds)} if holds else {})},
+            region=region,
+            metadata=metadata,
         )
 
     def open(self, item: Item) -> Blob:
