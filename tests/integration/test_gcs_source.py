@@ -192,6 +192,16 @@ def test_retries_end_after_max_attempts(tmp_path, gcs_estate: GCSEstate):
     assert seen["error"] == 2
 
 
+def test_a_hung_read_times_out_after_bounded_tries(tmp_path, gcs_estate: GCSEstate):
+    with proxy(gcs_estate.us, lambda m, p, q: "hang" if p.startswith("/download/") else None) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"us": url}, {"timeout": 0.5, "max_attempts": 2}))
+        [item] = source.items()
+        with pytest.raises(SourceError) as error:
+            source.open(item)
+    assert error.value.kind == "timeout" and str(error.value) == "objects.get: ReadTimeout"
+    assert seen["hang"] == 2  # max_attempts, then the item's problem
+
+
 def permission_of(path: str) -> str:
     """The IAM permission a JSON API request needs (cloud.google.com/storage/docs/json_api permissions)."""
     parts = path.removeprefix("/download").removeprefix("/storage/v1/").split("/")
