@@ -75,8 +75,9 @@ def test_buckets_are_found_at_their_location(tmp_path, gcs_estate: GCSEstate):
     assert all(b.owned for b in eu.buckets) and eu.own_account == GCP_PROJECT
 
     items = list(source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]})).items())
-    assert [i.metadata["path"] for i in items] == [gcs_estate.big_name, "uploads/alice.txt", "uploads/readme.txt"]
-    assert all(i.region == "eu" and i.size for i in items)
+    names = [gcs_estate.big_name, "uploads/alice.txt", "uploads/empty.txt", "uploads/readme.txt"]
+    assert [i.metadata["path"] for i in items] == names
+    assert all(i.region == "eu" for i in items) and [i.size == 0 for i in items] == [False, False, True, False]
     generation, metageneration, size = items[1].fingerprint.split("|")
     assert generation.isdigit() and metageneration == "1" and int(size) == len(PERSONAL.encode())
 
@@ -112,6 +113,14 @@ def test_object_metadata_is_kept_as_evidence(tmp_path, gcs_estate: GCSEstate):
     blob = source.open(item)
     assert blob.metadata == {"meta:consent-id": "c-20240117-0042", "meta:uploader": "user-8812"}
     assert blob.data == PERSONAL.encode() and not blob.truncated
+
+
+def test_an_empty_object_is_read_without_a_range(tmp_path, gcs_estate: GCSEstate, requests_sent):
+    source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]}))
+    [item] = [i for i in source.items() if i.metadata["path"] == "uploads/empty.txt"]
+    blob = source.open(item)
+    assert blob.data == b"" and not blob.truncated and blob.metadata == {}
+    assert not [p for _, p, _ in requests_sent if p.startswith("/download/")]  # GCS answers 416 to one
 
 
 def test_a_metadata_only_change_is_read_again(tmp_path):
@@ -226,7 +235,7 @@ def test_only_get_requests_in_a_full_scan(tmp_path, gcs_estate: GCSEstate, reque
     and each needs a permission of the README's least-privilege role."""
     config = gcs_config(tmp_path, {"eu": gcs_estate.eu, "us": gcs_estate.us}, {"buckets": ["media-eu", "exports-us"]})
     result = run(config, tmp_path / "out")
-    assert result.report.run["items_scanned"] == 4
+    assert result.report.run["items_scanned"] == 5
     assert {m for m, _, _ in requests_sent} == {"GET"}, Counter(m for m, _, _ in requests_sent)
     needed = {permission_of(p) for _, p, _ in requests_sent}
     assert needed == readme_permissions()  # every permission used, none more

@@ -235,23 +235,17 @@ class GCSSource(SourceBase):
             metadata=metadata,
         )
 
-    def open(self, item: Item) -> Blob:
+    def reader(self, item: Item) -> ObjectReader:
+        """Random access to the object as listed (its generation), by ranged downloads."""
         bucket, _, name = item.location.uri.removeprefix("gs://").partition("/")
         generation = item.fingerprint.partition("|")[0]
-        # pinned to the listed generation: every range, and the metadata, come from one version
         blob = self.client.bucket(bucket).blob(name, generation=int(generation) if generation.isdigit() else None)
+        return ObjectReader(blob, item.size or 0, self._call())
 
-        def read(start: int, end: int) -> bytes:
-            # the client's `end` is inclusive; read_sampled's is exclusive
-            return blob.download_as_bytes(start=start, end=end - 1, **self._call())
-
-        try:
-            data, truncated = read_sampled(read, item.size or 0, self.config.scan.max_bytes_per_object)
-            # after the reads: a reloaded blob would download from its mediaLink, not through `endpoint`
-            blob.reload(**self._call())
-        except ERRORS as exc:
-            raise classify("objects.get", exc) from exc
-        return Blob(item.location, data, truncated, object_metadata(blob.metadata))
+    def open(self, item: Item) -> Blob:
+        reader = self.reader(item)
+        data, truncated = read_sampled(reader.read, reader.size, self.config.scan.max_bytes_per_object)
+        return Blob(item.location, data, truncated, reader.metadata)
 
     # -- posture --------------------------------------------------------------------------
 
@@ -331,6 +325,45 @@ class GCSSource(SourceBase):
         )
         yield fact("default_event_based_hold", bool(r.get("defaultEventBasedHold")))
         yield fact("labels", dict(r.get("labels") or {}))
+
+
+class ObjectReader:
+    """Random access to one GCS object by ranged downloads pinned to one generation, so every range
+    and the metadata come from the version that was listed.
+
+    `read` takes [start, end) like every privmap reader and asks the client for [start, end - 1]
+    (its `end` is inclusive). The first read also fetches the object's resource (objects.get):
+    its custom metadata becomes `meta:` evidence.
+    """
+
+    def __init__(self, blob: storage.Blob, size: int, call: dict[str, Any]) -> None:
+        self._blob, self._call = blob, call
+        self.size = size
+        self.metadata: dict[str, str] = {}
+        self.bytes_read = 0
+        self._described = False
+
+    def read(self, start: int, end: int) -> bytes:
+        end = min(end, self.size)
+        try:
+            # an empty range is no request: GCS answers 416 to a range of an empty object
+            data = self._blob.download_as_bytes(start=start, end=end - 1, **self._call) if start < end else b""
+            if not self._described:
+                self._describe()
+        except ERRORS as exc:
+            raise classify("objects.get", exc) from exc
+        self.bytes_read += len(data)
+        return data
+
+    def _describe(self) -> None:
+        # a blob of its own: a reloaded one would download from its mediaLink, not through `endpoint`
+        described = self._blob.bucket.blob(self._blob.name, generation=self._blob.generation)
+        described.reload(**self._call)
+        self.metadata = object_metadata(described.metadata)
+        self._described = True
+
+    def close(self) -> None:
+        pass
 
 
 def data_locations(resource: dict[str, Any]) -> list[str]:
