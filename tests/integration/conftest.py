@@ -255,3 +255,10 @@ def gcs_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GCSEstate]:
         exports = gcs.admin_client(us, GCP_PROJECT).create_bucket("exports-us")
         exports.blob("crm/export.txt").upload_from_string(PERSONAL.encode())
         yield estate
+
+
+@pytest.fixture(scope="session")
+def gcs_stub() -> Iterator[str]:
+    """gcp-storage-emulator: keeps metagenerations, project numbers and patched bucket settings."""
+    with gcs.storage_emulator() as url:
+        yield url

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import google.auth
 import requests
 from google.api_core import exceptions as api_exceptions
 from google.api_core.retry import Retry
@@ -35,11 +36,12 @@ from privmap.data import legal
 from privmap.model import Blob, Item, Location, StoreFact
 from privmap.scanner.sources.base import Options, SourceBase, SourceError, object_metadata, read_sampled, status_kind
 
+READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"  # the token can read, nothing more
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")  # IAM members and ACL entities meaning "anyone"
 _PROJECT_ROLES = ("projectOwner:", "projectEditor:", "projectViewer:")  # IAM convenience members name a project id
-# listing asks only for what an Item needs: a smaller answer per page of 1,000 objects
 _HOLDS = (("temporary", "temporaryHold"), ("event-based", "eventBasedHold"))  # object holds, kept as evidence
 PAGE_SIZE = 1000  # objects per objects.list answer: the most GCS sends
+# listing asks only for what an Item needs: a smaller answer per page
 _LIST_FIELDS = "items(name,size,generation,metageneration,temporaryHold,eventBasedHold),nextPageToken"
 
 
@@ -141,14 +143,12 @@ class GCSSource(SourceBase):
         o = self.options
         options = {"api_endpoint": o.endpoint} if o.endpoint else None
         if o.credentials_file:
-            path = self.config.resolve(o.credentials_file)
-            credentials = service_account.Credentials.from_service_account_file(
-                str(path), scopes=["https://www.googleapis.com/auth/devstorage.read_only"]
-            )
+            path = str(self.config.resolve(o.credentials_file))
+            credentials = service_account.Credentials.from_service_account_file(path, scopes=[READ_ONLY_SCOPE])
         elif o.endpoint:
             credentials = AnonymousCredentials()  # an emulator: Application Default Credentials are never sent
         else:
-            credentials = None  # Application Default Credentials
+            credentials, _ = google.auth.default(scopes=[READ_ONLY_SCOPE])  # Application Default Credentials
         return storage.Client(project=o.project, credentials=credentials, client_options=options)
 
     def _call(self) -> dict[str, Any]:
@@ -159,8 +159,8 @@ class GCSSource(SourceBase):
     @cached_property
     def buckets(self) -> list[Bucket]:
         try:
-            pages = self.client.list_buckets(project=self.options.project, **self._call())
-            listed = {b.name: b._properties for b in pages}
+            answer = self.client.list_buckets(project=self.options.project, **self._call())
+            listed = {b.name: b._properties for b in answer}
         except ERRORS as exc:
             if not self.options.buckets:
                 raise classify("buckets.list", exc) from exc
@@ -220,10 +220,7 @@ class GCSSource(SourceBase):
     def _item(self, store: str, region: str | None, obj: dict[str, Any]) -> Item:
         name, size = obj["name"], int(obj.get("size") or 0)
         metadata = {"path": name}
-        if obj.get("temporaryHold") or obj.get("eventBasedHold"):
-            holds = [
-                h for h, key in (("temporary", "temporaryHold"), ("event-based", "eventBasedHold")) if obj.get(key)
-            ]
+        if holds := [hold for hold, key in _HOLDS if obj.get(key)]:
             metadata["hold"] = ",".join(holds)
         return Item(
             location=Location(self.name, f"{store}/{name}"),
@@ -305,8 +302,7 @@ class GCSSource(SourceBase):
             yield fact("public_reasons", reasons)
         if policy is not None and acl is not None:
             own = {self.options.project, *([self.project_number] if self.project_number else [])}
-            found = grants(policy, acl, own)
-            yield fact("grants", [{**g, "account": self.account_of(g["account"])} for g in found])
+            yield fact("grants", grants(policy, acl, own))
 
         key = (r.get("encryption") or {}).get("defaultKmsKeyName")
         # GCS always encrypts at rest; the question is whose key
