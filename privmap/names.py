@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import quote, unquote
 
+from privmap.data import category_of
+from privmap.detectors.detector import Detector
 from privmap.detectors.masking import mask, value_key
 from privmap.identifiers import kind_of
 from privmap.model import Finding, Item, ItemOutcome, Location
@@ -33,6 +35,11 @@ class NameGuard:
     def __init__(self, analyze: Analyze, secret: bytes, category_of: Callable[[str], str]) -> None:
         self.analyze, self.secret, self.category_of = analyze, secret, category_of
         self._cache: dict[str, tuple[str, list[tuple[str, str, float, str]]]] = {}
+
+    @classmethod
+    def of(cls, detector: Detector) -> NameGuard:
+        """The guard that reads names with `detector` and keys them with its install secret."""
+        return cls(lambda texts: detector.analyze(texts, None), detector.secret, category_of)
 
     def name(self, text: str) -> tuple[str, list[tuple[str, str, float, str]]]:
         """(`text` with every identifier replaced by its pseudonym, [(entity, value, score, why)])."""

@@ -26,6 +26,7 @@ from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
+from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
 from privmap.scanner.crawl import describe, problem_kind, scan_item
@@ -113,7 +114,7 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
             listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
             todo = _changed_items(store, run.id, listed, facts, spec.region, full, progress)
             detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
-            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect)
+            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
             for item, outcome in run_all(work, todo, config.scan.workers):
                 store.save_outcome(outcome, run.id, item.region or spec.region, store.item_state(item))
                 for p in outcome.problems:

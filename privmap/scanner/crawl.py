@@ -13,6 +13,7 @@ from dataclasses import replace
 from privmap.config.models import ScanConfig, SourceConfig
 from privmap.logs import redact
 from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Problem
+from privmap.names import NameGuard
 from privmap.scanner.extractors import Unsupported, extract
 from privmap.scanner.sources.base import NotRead, Source, SourceError
 
@@ -32,7 +33,16 @@ def skip_reason(item: Item, spec: SourceConfig, scan: ScanConfig) -> str | None:
     return None
 
 
-def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, detect: Detect) -> ItemOutcome:
+def scan_item(
+    source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, detect: Detect, guard: NameGuard | None = None
+) -> ItemOutcome:
+    """Read, extract and detect one item; every failure is recorded on it. With a `guard`, the outcome
+    leaves with its names pseudonymised (and findings for identifiers in the item's own name)."""
+    outcome = _scan(source, item, spec, scan, detect)
+    return guard.outcome(outcome) if guard else outcome
+
+
+def _scan(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, detect: Detect) -> ItemOutcome:
     outcome = ItemOutcome(item)
     reason = skip_reason(item, spec, scan)
     if reason:

@@ -80,3 +80,30 @@ def test_bidi_file_names_reach_the_report_visible(tmp_path):
     privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
     html = (tmp_path / "out" / "report.html").read_text()
     assert "\u202e" not in html and "invoice-&lt;U+202E&gt;gnp.exe.txt" in html
+
+
+@pytest.mark.slow
+def test_personal_data_in_names_never_reaches_outputs_logs_or_the_store(tmp_path):
+    data = tmp_path / "data" / "users" / "anna.byrne@mailbox.ie"
+    data.mkdir(parents=True)
+    (data / "CV_anna.byrne@mailbox.ie.txt").write_text("Phone: +353 86 123 4567\n")
+    (tmp_path / "data" / "contacts.json").write_text('{"bo.lind@mailbox.se": {"phone": "+46 70 123 45 67"}}')
+    (tmp_path / "data" / "payout NL39RABO0347123456.csv").write_text("amount\n12\n")
+    config = tmp_path / "privmap.yaml"
+    config.write_text(
+        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
+        "sources: [{name: f, type: local, region: eu-west-1, role: controller, options: {path: data}}]\n"
+        "reports: {fail_on: null}\n"
+    )
+    for out in ("out1", "out2"):
+        result = privmap("-v", "scan", "-c", str(config), "--out", str(tmp_path / out))
+        assert result.returncode == 0, result.stderr
+        everything = result.stdout + result.stderr + _everything(tmp_path / out) + _everything(tmp_path / "state")
+        for raw in ("anna.byrne", "bo.lind", "NL39RABO0347123456", "anna.byrne%40"):
+            assert raw not in everything, (raw, out)
+    import json
+
+    findings = json.loads((tmp_path / "out2" / "findings.json").read_text())
+    named = {(f["entity"], f["field"]) for f in findings if f["field"] == "(name)"}
+    assert ("EMAIL_ADDRESS", "(name)") in named and ("IBAN_CODE", "(name)") in named
+    assert json.loads((tmp_path / "out2" / "run.json").read_text()).get("findings") == len(findings)
