@@ -31,10 +31,11 @@ class _ExitOnConfigError(click.Group):
         from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
         from privmap.pipeline import RunNotFound
+        from privmap.store import StoreBusy
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound) as exc:
+        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound, StoreBusy) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -69,6 +70,11 @@ _out_option = click.option(
 _run_option = click.option("--run", "run_id", type=int, default=None, help="Run id (default: the last finished run).")
 _as_of_option = click.option(
     "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date."
+)
+_rejudge_option = click.option(
+    "--rejudge",
+    is_flag=True,
+    help="Judge the run again with the current config and today's legal tables (default: as the run judged it).",
 )
 
 
@@ -108,13 +114,15 @@ def scan(config_path: Path, out_dir: Path, fail_on: str | None, full: bool, as_o
 @_out_option
 @_run_option
 @_as_of_option
-def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None) -> None:
-    """Re-render the reports of a past run from the store, without rescanning."""
+@_rejudge_option
+def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None, rejudge: bool) -> None:
+    """Re-render the reports of a past run from the store, without rescanning: its findings, coverage
+    and check results as the run judged them, unless --rejudge or --as-of asks to judge it again."""
     from privmap import pipeline
     from privmap.reports import write_reports
 
     with _stored_run(config_path, run_id) as (config, store, run):
-        write_reports(pipeline.report_data(config, store, run, as_of and as_of.date()), out_dir)
+        write_reports(pipeline.report_data(config, store, run, as_of and as_of.date(), rejudge=rejudge), out_dir)
     click.echo(f"reports of run {run}: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
 
 
@@ -128,14 +136,15 @@ def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datet
     "-o", "--output", "output_file", type=click.File("w", encoding="utf-8"), default="-", help="Default: stdout."
 )
 @_as_of_option
+@_rejudge_option
 def graph_command(
-    config_path: Path, run_id: int | None, fmt: str, output_file: IO[str], as_of: dt.datetime | None
+    config_path: Path, run_id: int | None, fmt: str, output_file: IO[str], as_of: dt.datetime | None, rejudge: bool
 ) -> None:
     """Draw or export the data map of a past run from the store, without rescanning."""
     from privmap import pipeline
 
     with _stored_run(config_path, run_id) as (config, store, run):
-        output_file.write(pipeline.render_graph(config, store, run, fmt, as_of and as_of.date()))
+        output_file.write(pipeline.render_graph(config, store, run, fmt, as_of and as_of.date(), rejudge=rejudge))
 
 
 @contextmanager

@@ -10,10 +10,14 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +25,7 @@ from pydantic import ValidationError
 from privmap import __version__, graph, plugins
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
+from privmap.config.models import SourceConfig
 from privmap.detectors.detector import Detector
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
@@ -28,7 +33,7 @@ from privmap.reports.data import personal_data
 from privmap.scanner.crawl import describe, problem_kind, scan_item
 from privmap.scanner.executor import run_all
 from privmap.scanner.sources.base import Source
-from privmap.store import Store, install_secret
+from privmap.store import BATCH, Run, Store, install_secret
 
 log = logging.getLogger("privmap")
 Progress = Callable[[Item, ItemOutcome | None], None]
@@ -50,13 +55,56 @@ class RunResult:
 
 
 def config_hash(config: Config) -> str:
+    """The exact configuration: an interrupted run is resumed only by the same one."""
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
 
 
-def settings_hash(config: Config) -> str:
-    """What decides the findings of unchanged content: the privmap version and the scan and detection
-    settings. Part of every stored fingerprint, so changing any of them makes the next run read again."""
-    settings = f"{__version__}|{config.scan.model_dump_json()}|{config.detection.model_dump_json()}"
+def config_id(config: Config) -> str:
+    """The configuration's identity: the names and types of its sources (what it scans, not how).
+    Runs compare ("new", "resolved", "fixed") only with earlier runs of the same identity, so
+    configurations sharing one store never mix; editing options, detection or the inventory keeps it."""
+    names = sorted(f"{s.name}\t{s.type}" for s in config.sources)
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+
+
+def extractors_id() -> str:
+    """What decides how items are read: the media types extractors read, their code, and the versions
+    of the libraries they call (the package version alone never changes between commits)."""
+    from importlib import metadata
+
+    from privmap.scanner import extractors
+
+    digest = hashlib.sha256(",".join(sorted(extractors.EXTRACTORS)).encode())
+    package = Path(extractors.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.read_bytes())
+    libraries = {
+        (getattr(v, "__name__", "") if isinstance(v, ModuleType) else getattr(v, "__module__", "") or "").split(".")[0]
+        for module in list(sys.modules.values())
+        if getattr(module, "__name__", "").startswith(extractors.__name__)
+        for v in vars(module).values()
+    }
+    distributions = metadata.packages_distributions()
+    for name in sorted(libraries - {"", "privmap", "builtins"}):
+        for dist in sorted(distributions.get(name, [])):
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+    return digest.hexdigest()[:12]
+
+
+def settings_hash(config: Config, spec: SourceConfig) -> str:
+    """What decides the outcome of unchanged content: the privmap version, the scan and detection
+    settings, the source's own include/exclude globs and the extractors. Part of every stored
+    fingerprint, so changing any of them makes the next run look at the source's items again,
+    skipped ones included."""
+    settings = "|".join(
+        (
+            __version__,
+            config.scan.model_dump_json(),
+            config.detection.model_dump_json(),
+            json.dumps([spec.include, spec.exclude]),
+            extractors_id(),
+        )
+    )
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
@@ -88,29 +136,27 @@ def build_detector(config: Config, secret: bytes) -> Detector:
         raise ConfigError([config.error_at(i.loc, i.message).issues[0] for i in exc.issues]) from None
 
 
-def scan(config: Config, *, full: bool = False, progress: Progress | None = None) -> tuple[Store, int, int]:
-    """Crawl every source into the store; returns (store, run id, run errors).
+def scan(config: Config, store: Store, run: Run, progress: Progress | None = None) -> int:
+    """Crawl every source into `run`; returns the number of sources that failed outright.
 
-    `full` starts a new run (never resuming) that reads every item, changed or not."""
+    A `full` run reads every item, changed or not; others read only new, changed and failed ones."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
-    store = Store(config.resolve(config.store.path))
     detector = build_detector(config, install_secret(config.state_dir))
     if config.scan.workers > 1:
         detector.preload()
-    run = store.begin_run(config_hash(config), fresh=full)
-    settings = settings_hash(config)
-    log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})
+    log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
     for spec, source in zip(config.sources, sources, strict=True):
         facts: dict[tuple[str, str], Any] = {}
+        settings = settings_hash(config, spec)
         try:
             for fact in source.posture():
                 facts[(fact.store, fact.key)] = fact.value
             listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-            todo = _changed_items(store, run.id, listed, facts, spec.region, full, progress)
+            todo = _changed_items(store, run, listed, facts, spec.region, progress)
             work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detector.detect)
             for item, outcome in run_all(work, todo, config.scan.workers):
-                store.save_outcome(outcome, run.id, item.region or spec.region, store.item_state(item))
+                store.save_outcome(outcome, run.id, item.region or spec.region)
                 for p in outcome.problems:
                     log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
                 if progress:
@@ -126,34 +172,33 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
         # a source's declared region stands for its stores; a discovered one overrides it
         store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
         store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
-    return store, run.id, errors
+    return errors
 
 
 def _changed_items(
     store: Store,
-    run_id: int,
+    run: Run,
     items: Iterable[Item],
     facts: dict[tuple[str, str], Any],
     region: str | None,
-    full: bool,
     progress: Progress | None,
 ) -> Iterator[Item]:
-    """Items that need reading; unchanged ones are carried over into the run as they pass."""
-    for item in items:
-        facts.setdefault((item.store, "region"), item.region or region)
-        prev = store.item_state(item)
-        if prev and prev.last_run == run_id:
-            continue  # done before this run was interrupted
-        unchanged = prev and prev.fingerprint == item.fingerprint and prev.status in ("scanned", "unchanged", "skipped")
-        if unchanged and not full:
-            store.mark_unchanged(item, run_id, prev)
-            if progress:
-                progress(item, None)
-            continue
-        yield item
+    """Items that need reading; the others join the run's snapshot a batch at a time as they pass."""
+    listed = iter(items)
+    while batch := list(islice(listed, BATCH)):
+        for item in batch:
+            facts.setdefault((item.store, "region"), item.region or region)
+        todo = store.carry_over(run.id, batch, reread=run.kind == "full")
+        if progress:
+            reading = {id(i) for i in todo}
+            for item in batch:
+                if id(item) not in reading:
+                    progress(item, None)
+        yield from todo
 
 
 def finding_record(row: Any) -> dict[str, Any]:
+    """A findings.json record from a `Store.findings` row."""
     return {
         "source": row["source"],
         "store": row["store"],
@@ -172,11 +217,36 @@ def finding_record(row: Any) -> dict[str, Any]:
         "region": row["region"],
         "first_seen_run": row["first_seen_run"],
         "last_seen_run": row["last_seen_run"],
+        # false when this run could not read the item again and kept what an earlier read found
+        "verified": bool(row["verified"]),
     }
 
 
 class RunNotFound(Exception):
     """The store holds no such run (or no finished run yet)."""
+
+
+_SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
+_USERINFO = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
+
+
+def _redacted(value: Any, key: str = "") -> Any:
+    """Source options with secrets masked: a password in a DSN, a key or token given inline."""
+    if isinstance(value, dict):
+        return {k: _redacted(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, key) for v in value]
+    if isinstance(value, str):
+        return "***" if _SECRET_KEY.search(key) and value else _USERINFO.sub(r"\1:***@", value)
+    return value
+
+
+def stored_config(config: Config) -> str:
+    """The configuration a run is judged with, kept in the store to reproduce its reports (secrets masked)."""
+    data = config.model_dump(mode="json")
+    data["sources"] = [{**s, "options": _redacted(s["options"])} for s in data["sources"]]
+    data["alerts"] = [{**a, "options": _redacted(a["options"])} for a in data["alerts"]]
+    return json.dumps(data, sort_keys=True)
 
 
 def _stored_findings(store: Store, run_id: int) -> list[dict[str, Any]]:
@@ -185,23 +255,53 @@ def _stored_findings(store: Store, run_id: int) -> list[dict[str, Any]]:
     return [finding_record(r) for r in store.findings(run_id)]
 
 
-def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> ReportData:
-    """Read one run back from the store, evaluate the checks, and assemble what reports need."""
+def _judged_with(
+    config: Config, store: Store, run_id: int, as_of: dt.date | None, rejudge: bool
+) -> tuple[Config, dt.date, list[dict[str, Any]] | None]:
+    """The configuration, legal date and check results to report run `run_id` with: its own, as
+    stored when it ran, unless `rejudge` (or an explicit `as_of`) asks for today's."""
+    row = store.run(run_id)
+    if row is None:
+        raise RunNotFound(f"no run {run_id} in {store.path}")
+    if rejudge or as_of is not None:
+        return config, as_of or dt.date.today(), None
+    judged = config
+    if row["config"]:
+        try:
+            judged = Config.model_validate_json(row["config"])
+        except ValidationError:  # written by a privmap whose config schema differs: today's stands in
+            log.warning("stored config no longer valid; reporting with the current one", extra={"run_id": run_id})
+    date = dt.date.fromisoformat(row["as_of"]) if row["as_of"] else dt.date.today()
+    return judged, date, store.checks(run_id) or None
+
+
+def report_data(
+    config: Config, store: Store, run_id: int, as_of: dt.date | None = None, *, rejudge: bool = False
+) -> ReportData:
+    """Read one run back from the store and assemble what reports need: by default exactly as the
+    run judged it (its stored configuration, legal date and check results); with `rejudge` or an
+    `as_of` date, the checks are evaluated again with `config` on that date (default today)."""
+    config, as_of, stored_checks = _judged_with(config, store, run_id, as_of, rejudge)
     findings = _stored_findings(store, run_id)
     row = store.run(run_id)
     personal = personal_data(findings)
     facts = store.facts(run_id)
-    as_of = as_of or dt.date.today()
     data_map = graph.build_graph(config, personal, facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
-    new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
+    before = {_key(f) for f in _stored_findings(store, previous)} if previous is not None else set()
+    new = [f for f in findings if previous is not None and _key(f) not in before]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
-    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map))
+    checks = (
+        stored_checks
+        if stored_checks is not None
+        else run_checks(Evidence(config, personal, facts, as_of, graph=data_map))
+    )
     items = store.items(run_id)
     summary = (row["summary"] and json.loads(row["summary"])) or {}
     run = {
         "run_id": run_id,
+        "kind": row["kind"],
         "started": row["started"],
         "finished": row["finished"],
         "status": row["status"],
@@ -213,7 +313,9 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         },
         **summary,
     }
-    skipped = [{"source": i["source"], "uri": i["uri"], "reason": i["skipped"]} for i in items if i["skipped"]]
+    skipped = [
+        {"source": i["source"], "uri": i["uri"], "reason": i["reason"]} for i in items if i["state"] == "skipped"
+    ]
     counted = store.coverage(run_id, [s.name for s in config.sources])
     coverage = [{"source": s.name, "type": s.type, "region": s.region, **counted[s.name]} for s in config.sources]
     return ReportData(
@@ -236,10 +338,17 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
     )
 
 
-def render_graph(config: Config, store: Store, run_id: int, fmt: str, as_of: dt.date | None = None) -> str:
+def _key(finding: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(finding[k] for k in ("source", "uri", "part", "field", "entity"))
+
+
+def render_graph(
+    config: Config, store: Store, run_id: int, fmt: str, as_of: dt.date | None = None, *, rejudge: bool = False
+) -> str:
     """The data map of a stored run in one format (svg, dot, graphml, json), without scanning."""
+    config, as_of, _ = _judged_with(config, store, run_id, as_of, rejudge)
     personal = personal_data(_stored_findings(store, run_id))
-    data_map = graph.build_graph(config, personal, store.facts(run_id), as_of or dt.date.today())
+    data_map = graph.build_graph(config, personal, store.facts(run_id), as_of)
     return graph.FORMATS[fmt](data_map)
 
 
@@ -251,14 +360,33 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    store, run_id, errors = scan(config, full=full, progress=progress)
+    """Scan, judge and report one run (a `full` one reads every item again); an interrupted run
+    (Ctrl-C, SIGTERM, an internal error) is left resumable by the next run of the same config."""
+    as_of = as_of or dt.date.today()
+    store = Store(config.resolve(config.store.path))
     try:
-        store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
-        data = report_data(config, store, run_id, as_of)
-        # the run's own verdict, which the next run compares with (re-rendering never replaces it)
-        store.save_checks(run_id, data.checks)
+        current = store.begin_run(
+            config_hash(config),
+            config_id(config),
+            "full" if full else "incremental",
+            config_json=stored_config(config),
+            as_of=as_of,
+            fresh=full,
+            wait=config.store.wait,
+        )
+        try:
+            errors = scan(config, store, current, progress)
+        except BaseException:
+            store.interrupt_run(current.id)
+            raise
+        store.finish_run(current.id, "finished" if not errors else "failed", {"source_errors": errors})
+        data = report_data(config, store, current.id, as_of, rejudge=True)
+        # the run's own verdict, which its reports show again and the next run compares with
+        store.save_checks(current.id, data.checks)
         outputs = write_reports(data, out_dir)
+        if config.store.keep_runs:
+            store.prune(config.store.keep_runs)
     finally:
         store.close()
-    log.info("run finished", extra={"run_id": run_id, "findings": len(data.findings), "out": str(out_dir)})
-    return RunResult(run_id, data, outputs, errors)
+    log.info("run finished", extra={"run_id": current.id, "findings": len(data.findings), "out": str(out_dir)})
+    return RunResult(current.id, data, outputs, errors)

@@ -92,6 +92,8 @@ class Organization(Strict):
 
 class StoreConfig(Strict):
     path: Path = Path(".privmap/state.db")
+    keep_runs: int | None = Field(100, ge=1)  # finished runs kept with their snapshots; None keeps all
+    wait: float = Field(0, ge=0)  # seconds to wait for another process's run on this store to end
 
 
 class ScanConfig(Strict):
