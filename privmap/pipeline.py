@@ -26,6 +26,7 @@ from privmap import __version__, graph, plugins
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
+from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
@@ -154,7 +155,8 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
                 facts[(fact.store, fact.key)] = fact.value
             listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
             todo = _changed_items(store, run, listed, facts, spec.region, progress)
-            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detector.detect)
+            detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
+            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect)
             for item, outcome in run_all(work, todo, config.scan.workers):
                 store.save_outcome(outcome, run.id, item.region or spec.region)
                 for p in outcome.problems:
@@ -173,6 +175,13 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
         store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
         store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
     return errors
+
+
+def home_country(region: str | None, fallback: str) -> str:
+    """The country whose numbering plan reads a phone number written in national format found in a
+    store: where the store rests (its region's only country), else the organisation's country."""
+    where = legal.place(region) if region else None
+    return where.countries[0] if where and len(where.countries) == 1 else fallback
 
 
 def _changed_items(
