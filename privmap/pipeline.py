@@ -22,10 +22,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import __version__, graph, plugins
+from privmap import __version__, alerts, graph, plugins, uploads
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
+from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
@@ -147,6 +148,7 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
         detector.preload()
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
+    ledger = _ledger(config)
     for spec, source in zip(config.sources, sources, strict=True):
         facts: dict[tuple[str, str], Any] = {}
         settings = settings_hash(config, spec)
@@ -174,7 +176,23 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
         # a source's declared region stands for its stores; a discovered one overrides it
         store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
         store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
+        if spec.uploads:
+            uploads.assess(config, spec, source, store, run.id, ledger)
+    if ledger is not None and not isinstance(ledger, LedgerError):
+        ledger.close()
     return errors
+
+
+def _ledger(config: Config) -> Ledger | LedgerError | None:
+    """The consent ledger when a controller-role upload source needs one; the error when it cannot be
+    opened (its uploads are then recorded as not verified, and the scan goes on)."""
+    if not any(s.uploads and uploads.role_of(config, s) == "controller" for s in config.sources):
+        return None
+    try:
+        return open_ledger(config)
+    except LedgerError as exc:
+        log.error("consent ledger unavailable", extra={"detail": str(exc)})
+        return exc
 
 
 def home_country(region: str | None, fallback: str) -> str:
@@ -301,10 +319,11 @@ def report_data(
     before = {_key(f) for f in _stored_findings(store, previous)} if previous is not None else set()
     new = [f for f in findings if previous is not None and _key(f) not in before]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
+    upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
     checks = (
         stored_checks
         if stored_checks is not None
-        else run_checks(Evidence(config, personal, facts, as_of, graph=data_map))
+        else run_checks(Evidence(config, personal, facts, as_of, graph=data_map, extra={"uploads": upload_verdicts}))
     )
     items = store.items(run_id)
     summary = (row["summary"] and json.loads(row["summary"])) or {}
@@ -371,6 +390,7 @@ def run(
 ) -> RunResult:
     """Scan, judge and report one run (a `full` one reads every item again); an interrupted run
     (Ctrl-C, SIGTERM, an internal error) is left resumable by the next run of the same config."""
+    alerts.build_sinks(config)  # a bad sink is a config error before scanning, not after
     as_of = as_of or dt.date.today()
     store = Store(config.resolve(config.store.path))
     try:
@@ -393,6 +413,9 @@ def run(
         # the run's own verdict, which its reports show again and the next run compares with
         store.save_checks(current.id, data.checks)
         outputs = write_reports(data, out_dir)
+        raised = alerts.AlertStore(store)
+        alerts.raise_alerts(config, raised, current.id, data.checks, personal_data(data.findings))
+        alerts.deliver(config, raised)
         if config.store.keep_runs:
             store.prune(config.store.keep_runs)
     finally:

@@ -65,7 +65,7 @@ FINISHED = ("finished", "failed")  # statuses of runs whose results stand
 UNFINISHED = ("running", "interrupted")  # statuses of runs that may be resumed
 # tables holding one run's rows (`run_id` column) or one version's rows (`version_id` column):
 # retention deletes them with their run or version
-PER_RUN = ["run_items", "problems", "facts", "checks"]
+PER_RUN = ["run_items", "problems", "facts", "checks", "uploads"]  # uploads: privmap.uploads' verdicts
 PER_VERSION = ["findings"]
 LEASE_SECONDS = 30.0  # a lease not renewed for this long belongs to a dead process
 BATCH = 500  # items per carry-over transaction (and per lookup: SQLite binds up to 32,766 values)
@@ -417,7 +417,8 @@ class Store:
             if not old:
                 return []
             marks = ",".join("?" * len(old))
-            for table in PER_RUN:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            for table in (t for t in PER_RUN if t in tables):  # a module's table exists once it was used
                 db.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", old)
             db.execute(f"DELETE FROM runs WHERE id IN ({marks})", old)
             db.execute(
@@ -425,7 +426,7 @@ class Store:
                    WHERE id NOT IN (SELECT version_id FROM run_items)
                      AND id NOT IN (SELECT version_id FROM items WHERE version_id IS NOT NULL)"""
             )
-            for table in PER_VERSION:
+            for table in (t for t in PER_VERSION if t in tables):
                 db.execute(f"DELETE FROM {table} WHERE version_id IN (SELECT id FROM unused)")
             db.execute("DELETE FROM item_versions WHERE id IN (SELECT id FROM unused)")
             db.execute("DROP TABLE unused")
