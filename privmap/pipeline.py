@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import __version__, alerts, graph, plugins, uploads
+from privmap import __version__, alerts, coverage, graph, plugins, uploads
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
@@ -49,9 +49,11 @@ class RunResult:
     run_errors: int  # sources that could not be listed or opened at all
 
     def exit_code(self, fail_on: str | None) -> int:
-        if self.run_errors:
+        """2 when a source could not be listed or opened at all; else 1 when a check at or above
+        `fail_on` failed (None or "none": never); else 0."""
+        if self.run_errors or coverage.not_listed(self.report.coverage):
             return 2
-        if fail_on and self.report.failed(fail_on):
+        if fail_on and fail_on != "none" and self.report.failed(fail_on):
             return 1
         return 0
 
@@ -320,13 +322,14 @@ def report_data(
     new = [f for f in findings if previous is not None and _key(f) not in before]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
     upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
-    checks = (
-        stored_checks
-        if stored_checks is not None
-        else run_checks(Evidence(config, personal, facts, as_of, graph=data_map, extra={"uploads": upload_verdicts}))
-    )
     items = store.items(run_id)
+    covered = _coverage(config, store, run_id, items, problems)
+    checks = stored_checks
+    if checks is None:
+        extra = {"uploads": upload_verdicts}
+        checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, coverage=covered, extra=extra))
     summary = (row["summary"] and json.loads(row["summary"])) or {}
+    seen, in_scope = coverage.share(covered)
     run = {
         "run_id": run_id,
         "kind": row["kind"],
@@ -339,13 +342,18 @@ def report_data(
         "checks_failed": {
             s: sum(1 for c in checks if c["status"] == "fail" and c["severity"] == s) for s in SEVERITIES
         },
+        "coverage": {
+            "items_inspected": seen,
+            "items_in_scope": in_scope,
+            "sources_with_gaps": [c["source"] for c in covered if c["status"] != "complete"],
+            "sources_not_listed": coverage.not_listed(covered),
+            "complete": not coverage.incomplete(covered),
+        },
         **summary,
     }
     skipped = [
         {"source": i["source"], "uri": i["uri"], "reason": i["reason"]} for i in items if i["state"] == "skipped"
     ]
-    counted = store.coverage(run_id, [s.name for s in config.sources])
-    coverage = [{"source": s.name, "type": s.type, "region": s.region, **counted[s.name]} for s in config.sources]
     return ReportData(
         config,
         run,
@@ -362,12 +370,64 @@ def report_data(
         graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},
         previous_checks=store.checks(previous) if previous is not None else [],
         as_of=as_of,
-        coverage=coverage,
+        coverage=covered,
     )
+
+
+def _coverage(
+    config: Config, store: Store, run_id: int, items: list[Any] | None = None, problems: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """The coverage records of a run (privmap.coverage), one per configured source."""
+    sources = [{"name": s.name, "type": s.type, "region": s.region} for s in config.sources]
+    counted = store.coverage(run_id, [s.name for s in config.sources])
+    items = store.items(run_id) if items is None else items
+    return coverage.build(sources, counted, items, store.problems(run_id) if problems is None else problems)
 
 
 def _key(finding: dict[str, Any]) -> tuple[str, ...]:
     return tuple(finding[k] for k in ("source", "uri", "part", "field", "entity"))
+
+
+def run_summaries(config: Config) -> list[dict[str, Any]]:
+    """`privmap runs`: every run of the config's store, newest first, with `run_id`, `kind`, `status`,
+    `started`, `finished`, `items` (listed), `findings`, `checks_failed` {severity: n} (its own stored
+    check results), `coverage` (percent of the items in scope that were inspected; None for none)
+    and `same_config` (whether it is a run of this configuration)."""
+    store = Store(config.resolve(config.store.path))
+    try:
+        ours = config_id(config)
+        out = []
+        for row in store.runs():
+            counted = store.coverage(row["id"], []).values()
+            listed = sum(c["listed"] for c in counted)
+            scoped_out = sum(
+                n
+                for c in counted
+                for reason, n in c["reasons"].get("skipped", {}).items()
+                if coverage.reason_of(reason) in coverage.SCOPED_OUT
+            )
+            seen = sum(c["scanned"] + c["unchanged"] for c in counted)
+            checks = store.checks(row["id"])
+            out.append(
+                {
+                    "run_id": row["id"],
+                    "kind": row["kind"],
+                    "status": row["status"],
+                    "started": row["started"],
+                    "finished": row["finished"],
+                    "items": listed,
+                    "findings": store.finding_count(row["id"]),
+                    "checks_failed": {
+                        s: sum(1 for c in checks if c["status"] == "fail" and c["severity"] == s)
+                        for s in reversed(SEVERITIES)
+                    },
+                    "coverage": 100 * seen // (listed - scoped_out) if listed > scoped_out else None,
+                    "same_config": row["config_id"] == ours,
+                }
+            )
+        return out
+    finally:
+        store.close()
 
 
 def render_graph(
@@ -408,7 +468,9 @@ def run(
         except BaseException:
             store.interrupt_run(current.id)
             raise
-        store.finish_run(current.id, "finished" if not errors else "failed", {"source_errors": errors})
+        unlisted = coverage.not_listed(_coverage(config, store, current.id))
+        status = "failed" if errors or unlisted else "finished"
+        store.finish_run(current.id, status, {"source_errors": errors})
         data = report_data(config, store, current.id, as_of, rejudge=True)
         # the run's own verdict, which its reports show again and the next run compares with
         store.save_checks(current.id, data.checks)

@@ -6,14 +6,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from privmap.reports.audit import coverage_totals, ordered_checks, store_rows
+from privmap.coverage import incomplete, summary_line
+from privmap.reports.audit import coverage_json, coverage_totals, ordered_checks, store_rows
 from privmap.reports.data import SCORE_WEIGHTS, ReportData
 from privmap.reports.html import render
 from privmap.reports.record import BASES, Entry
 from privmap.reports.ropa import COLUMNS, ORGANISATION_COLUMNS, PROCESSOR_COLUMNS, build_ropa, ropa_json
 from privmap.reports.sheets import write_csv, write_xlsx
 
-OUTPUTS = ("findings.json", "checks.json", "run.json", "ropa.json", "ropa.csv", "ropa.xlsx", "report.html", "ropa.html")
+OUTPUTS = (
+    "findings.json",
+    "checks.json",
+    "run.json",
+    "coverage.json",
+    "ropa.json",
+    "ropa.csv",
+    "ropa.xlsx",
+    "report.html",
+    "ropa.html",
+)
 
 
 def _json(path: Path, value: Any) -> None:
@@ -30,6 +41,7 @@ def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
         ("findings.json", data.findings),
         ("checks.json", data.checks),
         ("run.json", data.run),
+        ("coverage.json", coverage_json(data)),
         ("ropa.json", ropa_json(data, ropa)),
     ):
         _json(out_dir / name, value)
@@ -48,6 +60,8 @@ def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
         "stores": store_rows(data),
         "checks": ordered_checks(data.checks),
         "totals": coverage_totals(data),
+        "summary_line": summary_line(data.score(), data.coverage),
+        "incomplete": incomplete(data.coverage),
         "score_weights": SCORE_WEIGHTS,
     }
     for name in ("report.html", "ropa.html"):

@@ -651,6 +651,15 @@ class Store:
             f"{self._FINDINGS} WHERE r.run_id = ? ORDER BY i.source, i.uri, f.part, f.field, f.entity", (run_id,)
         ).fetchall()
 
+    def finding_count(self, run_id: int) -> int:
+        """How many findings the run's snapshot holds."""
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM run_items r JOIN findings f ON f.version_id = r.version_id WHERE r.run_id = ?",
+                (run_id,),
+            ).fetchone()[0]
+        )
+
     def resolved_findings(self, run_id: int, previous: int) -> list[sqlite3.Row]:
         """Findings of `previous` that `run_id` no longer has: a successful read did not find them,
         or (in a full or incremental run) their item was not listed any more. A partial run resolves
