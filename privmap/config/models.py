@@ -18,7 +18,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -275,7 +274,7 @@ class ControllerParty(Strict):
 
 class Inventory(Strict):
     # where the organisation says personal data is stored (privacy notice): `EEA` or ISO countries
-    storage_locations: list[Annotated[str, StringConstraints(pattern=r"^(EEA|[A-Z]{2})$")]] = []
+    storage_locations: list[str] = []  # checked at load time (privmap.config.codes)
     affiliates: list[Affiliate] = []
     activities: list[Activity] = []
     controllers: list[ControllerParty] = []
@@ -293,7 +292,8 @@ class Inventory(Strict):
 
 
 class ReportsConfig(Strict):
-    fail_on: Severity | None = None
+    # exit 1 when a check at or above this severity fails; "none" never does
+    fail_on: Severity | Literal["none"] = "high"
     url: str | None = None  # where the reports are published: the link alerts carry
 
 

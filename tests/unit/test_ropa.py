@@ -189,7 +189,7 @@ def test_a_store_outside_the_eea_is_a_transfer_unless_declared():
 
 
 def test_special_categories_need_an_art9_condition_and_a_dpia():
-    findings = [*FINDINGS, finding("crm", f"{CRM}#patients", "UK_NHS", "user.health.record_id")]
+    findings = [*FINDINGS, finding("crm", f"{CRM}#patients", "UK_NHS", "user.health_and_medical.record_id")]
     billing = record(build_ropa(report(findings=findings)), "Billing")
     assert billing.text("special_categories").startswith("observed in addition: health record identifier")
     assert billing.fields["art9_condition"][0].basis == "missing"
@@ -261,4 +261,4 @@ def test_vocabulary_covers_every_lawful_basis_and_labels_categories():
             assert entity["category"] in table["categories"], entity["category"]
     assert category_entry("user.contact.email")["label"] == "email address"
     assert category_entry("user.contact.fax") == {"label": "user.contact.fax", "group": "identity", "special": False}
-    assert category_entry("user.health.anything")["special"]
+    assert category_entry("user.health_and_medical.anything")["special"]
