@@ -6,12 +6,13 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test bench-detect bench-gcs clean
+.PHONY: demo test lint install install-test bench-detect bench-gcs bench-store clean
 
-$(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
+$(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -c $(REQ) -e .
 	$(PIP) install --no-deps --require-hashes -r requirements/models.txt
+	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt
@@ -23,7 +24,7 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(PY) -m privmap demo $(DEMO)
-	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports
+	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports --fail-on none  # its checks fail on purpose
 
 # the browser tests drive Debian's Chromium (never a browser download); CI runs as root
 /usr/bin/chromium:
@@ -44,6 +45,10 @@ bench-detect: install
 # GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
 bench-gcs: install-test
 	$(PY) -m bench.gcs_listing
+
+# the run-history store: size per 10,000 items and per run; a no-change rescan against per-item carry-over
+bench-store: install
+	$(PY) -m bench.store_size
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache
