@@ -2,10 +2,12 @@
 
 from privmap.checks import (  # noqa: F401  (registers the checks)
     coverage,
+    databases,
     inventory,
     parties,
     security,
     special,
+    stored_data,
     transfers,
     uploads,
 )

