@@ -29,6 +29,7 @@ from privmap.config.models import SourceConfig
 from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
+from privmap.files import check_writable
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
@@ -450,6 +451,7 @@ def run(
 ) -> RunResult:
     """Scan, judge and report one run (a `full` one reads every item again); an interrupted run
     (Ctrl-C, SIGTERM, an internal error) is left resumable by the next run of the same config."""
+    check_writable(out_dir)  # an unwritable --out fails now, not after the whole scan
     alerts.build_sinks(config)  # a bad sink is a config error before scanning, not after
     as_of = as_of or dt.date.today()
     store = Store(config.resolve(config.store.path))

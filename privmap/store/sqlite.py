@@ -41,6 +41,7 @@ the same configuration.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -55,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from privmap.files import FILE_MODE, OutputError, private_dir
 from privmap.model import Item, ItemOutcome, Problem, StoreFact
 
 SCHEMA_VERSION = 3
@@ -202,18 +204,25 @@ def _owner_alive(owner: str | None, lease_until: float) -> bool:
 
 
 class Store:
-    """One SQLite file holding the run history. Not shared between threads except by the lease
-    keeper, which uses its own connection."""
+    """One SQLite file holding the run history, private to its owner. Not shared between threads
+    except by the lease keeper, which uses its own connection."""
 
     def __init__(self, path: Path, lease_seconds: float = LEASE_SECONDS) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        if path.is_dir():
+            raise OutputError(f"{path}: store.path names a folder; give a file name such as state.db")
+        with contextlib.suppress(FileExistsError):  # created private: SQLite gives its -wal and -shm the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE))
         self.path = path
         self.lease_seconds = lease_seconds
-        self.db = self._connect()
         self._lease: tuple[int, str] | None = None  # (run id, owner) of the run this process holds
         self._keeper: threading.Thread | None = None
         self._stop = threading.Event()
-        self._migrate()
+        try:
+            self.db = self._connect()
+            self._migrate()
+        except sqlite3.Error as exc:  # a full disk, a read-only file, a file that is not a store
+            raise OutputError(f"{path}: cannot open the state store: {exc}") from None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
