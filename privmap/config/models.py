@@ -297,8 +297,8 @@ class Inventory(Strict):
 
 
 class ReportsConfig(Strict):
-    # exit 1 when a check at or above this severity fails; "none" never does
-    fail_on: Severity | Literal["none"] = "high"
+    # exit 1 when a check at or above this severity fails; "none" (or null) never does
+    fail_on: Severity | Literal["none"] | None = "high"
     url: str | None = None  # where the reports are published: the link alerts carry
 
 
