@@ -314,7 +314,8 @@ def test_a_scan_of_a_database_reports_findings_checks_and_posture_without_creden
     from privmap.pipeline import run
 
     crm(server)
-    source, config = source_of(server, write_config)
+    # two forked workers: each opens its own connections (none is open in the parent when they fork)
+    source, config = source_of(server, write_config, "scan: {workers: 2}\n")
     result = run(config, tmp_path / "out")
     assert result.run_errors == 0
     findings = json.loads((tmp_path / "out" / "findings.json").read_text())
