@@ -197,8 +197,12 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
     previous = store.previous_run(run_id)
     new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
-    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map))
     items = store.items(run_id)
+    records = [
+        {"source": i["source"], "store": i["store"], "uri": i["uri"], "metadata": json.loads(i["metadata"] or "{}")}
+        for i in items
+    ]
+    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, items=records))
     summary = (row["summary"] and json.loads(row["summary"])) or {}
     run = {
         "run_id": run_id,
@@ -227,6 +231,7 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         new,
         resolved,
         previous,
+        data_map=data_map,
         graph=graph.node_link(data_map),
         data_map_svg=graph.to_svg(data_map),
         graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},

@@ -1,6 +1,16 @@
 """Compliance checks; importing this package registers every built-in check."""
 
-from privmap.checks import inventory, parties, security, special, transfers  # noqa: F401  (registers the checks)
+from privmap.checks import (  # noqa: F401  (registers the checks)
+    ccpa,
+    inventory,
+    logs,
+    parties,
+    retention,
+    security,
+    sensitive,
+    special,
+    transfers,
+)
 from privmap.checks.base import Evidence, Outcome, check, run_checks
 
 __all__ = ["Evidence", "Outcome", "check", "run_checks"]

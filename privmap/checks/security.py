@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from privmap.attribution import item_path
 from privmap.checks.base import Evidence, Outcome, check, summarize
-from privmap.data import flags_of
+from privmap.data import covered, flags_of
 
 
 def personal_data_stores(ev: Evidence) -> Iterator[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
@@ -80,3 +81,59 @@ def access_logging(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "pass", "server access logging is on")
         else:
             yield Outcome(f"store:{store}", "fail", f"no server access logging; holds {summarize(findings)}")
+
+
+@check("SEC-003")
+def database_reachable(ev: Evidence) -> Iterator[Outcome]:
+    """Databases and snapshots reachable from the internet (fact `publicly_reachable`, from sources
+    that can read it: RDS `PubliclyAccessible`, Cloud SQL authorised networks `0.0.0.0/0`)."""
+    for (_, store), facts in sorted(ev.store_facts().items()):
+        if "publicly_reachable" not in facts:
+            continue
+        if facts["publicly_reachable"]:
+            reasons = "; ".join(facts.get("public_reasons") or []) or "reachable from any address"
+            yield Outcome(f"store:{store}", "fail", reasons)
+        else:
+            yield Outcome(f"store:{store}", "pass", "not reachable from the internet")
+
+
+@check("SEC-005")
+def tls_enforced(ev: Evidence) -> Iterator[Outcome]:
+    for _, store, facts, findings in personal_data_stores(ev):
+        if "tls_enforced" not in facts:
+            continue
+        if facts["tls_enforced"]:
+            yield Outcome(f"store:{store}", "pass", "requests without TLS are denied")
+        else:
+            yield Outcome(f"store:{store}", "fail", f"requests without TLS are not denied; holds {summarize(findings)}")
+
+
+@check("SEC-006")
+def recoverable(ev: Evidence) -> Iterator[Outcome]:
+    """A primary store of personal data (not a replica) needs versioning, backups or PITR."""
+    for _, store, facts, findings in personal_data_stores(ev):
+        if "versioning" not in facts and "backups" not in facts:
+            continue
+        if facts.get("versioning") == "Enabled" or facts.get("backups"):
+            how = "versioning is on" if facts.get("versioning") == "Enabled" else "backups are on"
+            yield Outcome(f"store:{store}", "pass", how)
+        else:
+            state = str(facts.get("versioning", "off")).lower()
+            yield Outcome(f"store:{store}", "fail", f"versioning {state} and no backups; holds {summarize(findings)}")
+
+
+@check("SEC-009")
+def plaintext_credentials(ev: Evidence) -> Iterator[Outcome]:
+    for source, findings in sorted(ev.findings_by_source().items()):
+        secrets = [f for f in findings if covered(f["category"], ["user.authorization"])]
+        if secrets:
+            yield Outcome(f"store:{source}", "fail", f"found {summarize(secrets)} ({_where(secrets)})")
+        else:
+            yield Outcome(f"store:{source}", "pass", "no credentials or passwords found")
+
+
+def _where(findings: list[dict[str, Any]], limit: int = 3) -> str:
+    """Where findings are, by item path: 'users.csv, config/app.env and 2 more'."""
+    paths = sorted({item_path(f) for f in findings})
+    more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
+    return ", ".join(paths[:limit]) + more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,11 @@ class LocalSource(SourceBase):
                     store=store,
                     fingerprint=f"{st.st_size}:{st.st_mtime_ns}",
                     size=st.st_size,
-                    metadata={"path": str(path.relative_to(root))},
+                    # the file's age, for the retention checks
+                    metadata={
+                        "path": str(path.relative_to(root)),
+                        "modified": dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(),
+                    },
                 )
 
     def open(self, item: Item) -> Blob:

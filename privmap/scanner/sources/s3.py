@@ -208,7 +208,7 @@ class S3Source(SourceBase):
                             fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
                             size=obj["Size"],
                             region=bucket.region,
-                            metadata={"path": key},
+                            metadata={"path": key, "modified": obj["LastModified"].isoformat()},
                         )
             except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
                 self._gap(bucket.name, "ListObjectsV2", exc)
