@@ -104,9 +104,8 @@ def shine_the_light(ev: Evidence) -> Iterator[Outcome]:
         logged = [d for d in stl.disclosures if d.recipient == p.name and d.year == year]
         missing = [w for w, ok in (("contact channel", stl.contact), (f"ledger entry for {year}", logged)) if not ok]
         if missing:
-            yield Outcome(
-                subject, "fail", f"{p.name} markets with the data; no {' and no '.join(missing)}", cause=f"stl:{p.name}"
-            )
+            why = f"{p.name} markets with the data; missing: {', '.join(missing)}"
+            yield Outcome(subject, "fail", why, cause=f"stl:{p.name}")
         else:
             yield Outcome(subject, "pass", f"{year} ledger lists {p.name}; requests to {stl.contact}")
 

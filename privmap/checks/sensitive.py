@@ -87,7 +87,7 @@ def biometric_processing(ev: Evidence) -> Iterator[Outcome]:
             if not ok
         ]
         if missing:
-            yield Outcome(f"activity:{a.name}", "fail", f"biometric identification with no {' and no '.join(missing)}")
+            yield Outcome(f"activity:{a.name}", "fail", f"biometric identification; missing: {', '.join(missing)}")
         else:
             yield Outcome(
                 f"activity:{a.name}", "pass", f"DPIA: {a.dpia}; consent: {a.consent_record or a.art9_condition}"

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from privmap.attribution import held_by, holders, sharing
 from privmap.config.models import Activity, Config, ControllerParty, Recipient, RetentionRule
-from privmap.data import category_entry, covered, flags_of, load_table
+from privmap.data import category_entry, covered, flags_of, load_table, subject_label, use_label
 from privmap.data.legal import country_name, is_eea
 from privmap.data.legal import place as region_place
 from privmap.model import ORGANIZATION as ORG
@@ -391,11 +391,10 @@ def _retention(ctx: _Context, activity: Activity) -> list[Entry]:
             )
         ]
     else:
-        entries = _declared(rule, required=True)
-        for c in activity.data_categories:
-            resolved = rule_for(ctx.config.inventory, activity, c)
-            if resolved and resolved.declared:
-                entries.append(Entry("declared", f"{category_label(c)}: {resolved.text}"))
+        by_category = {c: rule_for(ctx.config.inventory, activity, c) for c in activity.data_categories}
+        per = [Entry("declared", f"{category_label(c)}: {r.text}") for c, r in by_category.items() if r and r.declared]
+        everything = bool(per) and len(per) == len(by_category)
+        entries = ([] if everything and not rule else _declared(rule, required=True)) + per
     for source, store, facts in ctx.store_facts(activity.stores):
         if "lifecycle_expiration_days" not in facts:
             continue
@@ -506,8 +505,8 @@ def _controller_fields(ctx: _Context, activity: Activity) -> dict[str, list[Entr
         else [Entry("n/a", "no joint controller")],
         "representative": ctx.organisation.fields["representative"],
         "dpo": ctx.organisation.fields["dpo"],
-        "purposes": _declared("; ".join(activity.purposes), required=True),
-        "data_subjects": _declared(_join(activity.data_subjects), required=True),
+        "purposes": _declared("; ".join(use_label(p) for p in activity.purposes), required=True),
+        "data_subjects": _declared(_join(subject_label(s) for s in activity.data_subjects), required=True),
         "recipients": _recipients(ctx, activity),
         "processor_contracts": _contracts(ctx, activity),
         "transfers": _transfers(ctx, activity),

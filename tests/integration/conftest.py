@@ -158,7 +158,15 @@ def s3_estate(s3_server: S3Server) -> Estate:
     eu.put_bucket_lifecycle_configuration(
         Bucket="media-eu",
         LifecycleConfiguration={
-            "Rules": [{"ID": "a-year", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 365}}]
+            "Rules": [
+                {
+                    "ID": "a-year",
+                    "Status": "Enabled",
+                    "Filter": {},
+                    "Expiration": {"Days": 365},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                }
+            ]
         },
     )
     eu.put_object(
@@ -168,6 +176,8 @@ def s3_estate(s3_server: S3Server) -> Estate:
         Metadata={"consent-id": "c-20240117-0042", "uploader": "user-8812"},
         Tagging="tenant=acme&purpose=profile",
     )
+    # written twice: the first version is kept as a noncurrent version (a copy for retention)
+    eu.put_object(Bucket="media-eu", Key="uploads/readme.txt", Body=b"Thumbnails are regenerated hourly.\n")
     eu.put_object(Bucket="media-eu", Key="uploads/readme.txt", Body=b"Thumbnails are regenerated nightly.\n")
     eu.put_object(Bucket="media-eu", Key=estate.denied_key, Body=PERSONAL.encode())
 
@@ -176,16 +186,24 @@ def s3_estate(s3_server: S3Server) -> Estate:
     us.put_bucket_acl(Bucket="public-us", ACL="public-read")
     # plain-eu: no default encryption, no logging
     eu.put_object(Bucket="plain-eu", Key="notes.txt", Body=PERSONAL.encode())
-    # shared-eu: a bucket policy grants the affiliate's account and an unknown one
+    # shared-eu: a bucket policy grants the affiliate's account and an unknown one, and denies plain HTTP
+    # (so the object goes in first: the test server speaks plain HTTP)
+    eu.put_object(Bucket="shared-eu", Key="crm-export.txt", Body=PERSONAL.encode())
     eu.put_bucket_policy(
         Bucket="shared-eu",
         Policy=_policy(
             _allow({"AWS": f"arn:aws:iam::{AFFILIATE}:root"}, "shared-eu"),
             _allow({"AWS": [f"arn:aws:iam::{STRANGER}:role/partner-sync"]}, "shared-eu", "s3:*"),
             _allow({"Service": "logging.s3.amazonaws.com"}, "shared-eu", "s3:PutObject"),
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": "arn:aws:s3:::shared-eu/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
         ),
     )
-    eu.put_object(Bucket="shared-eu", Key="crm-export.txt", Body=PERSONAL.encode())
     # locked-us: the scanner may not list it
     us.put_object(Bucket="locked-us", Key="hidden.txt", Body=PERSONAL.encode())
     return estate

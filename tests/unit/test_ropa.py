@@ -246,7 +246,7 @@ def test_one_processor_record_per_controller_we_act_for():
     assert a.text("contract") == "declared: DPA 2024"
     assert b.fields["contract"][0].basis == "missing"
     assert b.text("controller_contacts") == "declared: DPO: B DPO, dpo@b.example"
-    assert a.text("processing") == "declared: Hosting: functional.storage"
+    assert a.text("processing") == "declared: Hosting: storing content"
     assert "observed in addition: email address (media: a b.txt)" in a.text("data_categories")
     assert [r.title for r in ropa.controller_records] == ["Billing"]
 
