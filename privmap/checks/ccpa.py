@@ -52,14 +52,10 @@ def opt_out_of_sale(ev: Evidence) -> Iterator[Outcome]:
             continue
         subject = f"transfer:{a.name}->{p.name}"
         uses = ", ".join(p.own_purposes) or "its own purposes"
-        missing = [w for w, ok in (("an opt-out link", ca.opt_out_link), ("GPC handling", ca.honours_gpc)) if not ok]
+        missing = [w for w, ok in (("opt-out link", ca.opt_out_link), ("GPC handling", ca.honours_gpc)) if not ok]
         if missing:
-            yield Outcome(
-                subject,
-                "fail",
-                f"{p.name} uses the data for {uses}; no {' and no '.join(missing)}",
-                cause="ccpa:opt-out",
-            )
+            why = f"{p.name} uses the data for {uses}; missing: {', '.join(missing)}"
+            yield Outcome(subject, "fail", why, cause="ccpa:opt-out")
         else:
             yield Outcome(subject, "pass", f"opt-out at {ca.opt_out_link}; GPC honoured")
 
