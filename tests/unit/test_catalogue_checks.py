@@ -223,6 +223,12 @@ def test_lifecycle_enforces_the_rule(check_id, facts, expected):
     assert got == ({"store:eu": expected} if expected else {})
 
 
+def test_an_object_hold_the_store_reports_is_a_legal_hold():
+    held = {**OLD, "metadata": {**OLD["metadata"], "hold": "event-based"}}
+    assert statuses("RET-001", YEAR, items=[held]) == {"store:eu": "pass"}
+    assert statuses("RET-005", YEAR, items=[held]) == {"store:eu": "pass"}
+
+
 def test_noncurrent_versions_older_than_the_rule_fail_ret001():
     versions = {"noncurrent_versions": {"count": 12, "oldest": "2023-03-01T00:00:00+00:00"}}
     assert statuses("RET-001", YEAR, items=[NEW], facts={("eu", "eu"): versions}) == {"store:eu": "fail"}

@@ -34,10 +34,10 @@ from pydantic import Field
 
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
-from privmap.model import Blob, Item, Location, Problem, StoreFact
-from privmap.scanner.sources.base import Options, SourceBase, SourceError, read_sampled
+from privmap.model import Blob, Item, Location, StoreFact
+from privmap.scanner.sources.base import Options, SourceBase, SourceError, object_metadata, read_sampled, status_kind
 
-# error codes -> Problem kinds; anything else is "unreadable"
+# error codes -> Problem kinds; other codes go by their HTTP status (base.status_kind)
 _KINDS = {
     "AccessDenied": "denied",
     "AllAccessDisabled": "denied",
@@ -45,15 +45,12 @@ _KINDS = {
     "InvalidAccessKeyId": "denied",
     "SignatureDoesNotMatch": "denied",
     "ExpiredToken": "denied",
-    "403": "denied",
     "NoSuchBucket": "missing",
     "NoSuchKey": "missing",
-    "404": "missing",
     "SlowDown": "throttled",
     "Throttling": "throttled",
     "ThrottlingException": "throttled",
     "RequestLimitExceeded": "throttled",
-    "503": "throttled",
     "RequestTimeout": "timeout",
 }
 _PUBLIC_GROUPS = {
@@ -88,8 +85,9 @@ class Bucket:
 def classify(operation: str, exc: Exception) -> SourceError:
     """A SourceError naming the operation and the error code, never the response text or the key."""
     if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code") or exc.response["ResponseMetadata"]["HTTPStatusCode"])
-        return SourceError(_KINDS.get(code, "unreadable"), f"{operation}: {code}")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(exc.response.get("Error", {}).get("Code") or status)
+        return SourceError(_KINDS.get(code) or status_kind(status), f"{operation}: {code}")
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         return SourceError("timeout", f"{operation}: {type(exc).__name__}")
     if isinstance(exc, EndpointConnectionError):
@@ -165,8 +163,7 @@ class S3Source(SourceBase):
             # without it, ownership and account-wide public-access blocks are unknown: a gap to
             # report on AWS; S3-compatible endpoints (endpoint_url) often have no STS at all
             if not self.options.endpoint_url:
-                error = classify("GetCallerIdentity", exc)
-                self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
+                self.gap(self.name, classify("GetCallerIdentity", exc))
             return None
 
     @cached_property
@@ -191,8 +188,7 @@ class S3Source(SourceBase):
         return bucket_region(constraint)
 
     def _gap(self, bucket: str, operation: str, exc: Exception) -> None:
-        error = classify(operation, exc)
-        self.problems.append(Problem(Location(self.name, f"s3://{bucket}"), error.kind, str(error)))
+        self.gap(f"s3://{bucket}", classify(operation, exc))
 
     # -- listing and reading --------------------------------------------------------------
 
@@ -229,7 +225,7 @@ class S3Source(SourceBase):
 
         try:
             data, truncated = read_sampled(read, size, self.config.scan.max_bytes_per_object)
-            metadata = {f"meta:{k}": v for k, v in first["response"].get("Metadata", {}).items()}
+            metadata = object_metadata(first["response"].get("Metadata"))
             if first["response"].get("TagCount"):
                 tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
                 metadata |= {f"tag:{t['Key']}": t["Value"] for t in tags}
@@ -266,8 +262,7 @@ class S3Source(SourceBase):
                 exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration"
             )
             if not absent:
-                error = classify("GetAccountPublicAccessBlock", exc)
-                self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
+                self.gap(self.name, classify("GetAccountPublicAccessBlock", exc))
             return {}
         return dict(config["PublicAccessBlockConfiguration"])
 
