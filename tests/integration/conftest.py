@@ -187,8 +187,7 @@ def s3_estate(s3_server: S3Server) -> Estate:
     us.put_bucket_acl(Bucket="public-us", ACL="public-read")
     # plain-eu: no default encryption, no logging
     eu.put_object(Bucket="plain-eu", Key="notes.txt", Body=PERSONAL.encode())
-    # shared-eu: a bucket policy grants the affiliate's account and an unknown one, and denies plain HTTP
-    # (so the object goes in first: the test server speaks plain HTTP)
+    # shared-eu: a bucket policy grants the affiliate's account and an unknown one
     eu.put_object(Bucket="shared-eu", Key="crm-export.txt", Body=PERSONAL.encode())
     eu.put_bucket_policy(
         Bucket="shared-eu",
@@ -196,13 +195,19 @@ def s3_estate(s3_server: S3Server) -> Estate:
             _allow({"AWS": f"arn:aws:iam::{AFFILIATE}:root"}, "shared-eu"),
             _allow({"AWS": [f"arn:aws:iam::{STRANGER}:role/partner-sync"]}, "shared-eu", "s3:*"),
             _allow({"Service": "logging.s3.amazonaws.com"}, "shared-eu", "s3:PutObject"),
+        ),
+    )
+    # logs-eu: denies requests without TLS (holds nothing to read: the test server speaks plain HTTP)
+    eu.put_bucket_policy(
+        Bucket="logs-eu",
+        Policy=_policy(
             {
                 "Effect": "Deny",
                 "Principal": "*",
-                "Action": "s3:*",
-                "Resource": "arn:aws:s3:::shared-eu/*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::logs-eu/*",
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            }
         ),
     )
     # locked-us: the scanner may not list it
