@@ -23,7 +23,12 @@ BUILTINS: dict[Kind, dict[str, tuple[str, str | None]]] = {
         "s3": ("privmap.scanner.sources.s3:S3Source", "s3"),
         "gcs": ("privmap.scanner.sources.gcs:GCSSource", "gcs"),
     },
-    "alert": {},
+    "alert": {
+        "webhook": ("privmap.alerts.webhook:WebhookSink", None),
+        "slack": ("privmap.alerts.slack:SlackSink", None),
+        "email": ("privmap.alerts.email:EmailSink", None),
+        "jsonl": ("privmap.alerts.jsonl:JsonlSink", None),
+    },
 }
 _GROUPS: dict[Kind, str] = {"source": "privmap.sources", "alert": "privmap.alerts"}
 

@@ -10,6 +10,7 @@ from privmap.checks import (  # noqa: F401  (registers the checks)
     sensitive,
     special,
     transfers,
+    uploads,
 )
 from privmap.checks.base import Evidence, Outcome, check, run_checks
 

@@ -33,7 +33,7 @@ def store_rows(data: ReportData) -> list[dict[str, Any]]:
     for spec in data.config.sources:
         uses = [a for a in activities if spec.name in a.stores]
         nodes = [d for _, d in g.nodes(data=True) if d["kind"] == "store" and d["scanned"] and d["source"] == spec.name]
-        codes = sorted({c for d in nodes for c in [d["region"], *d["locations"]] if c})
+        codes = data.regions(spec.name)
         counts = {c: sum(f["count"] for f in fs) for c, fs in by_store.get(spec.name, {}).items()}
         rows.append(
             {

@@ -74,6 +74,14 @@ class ReportData:
     # per source: items listed, scanned, unchanged, skipped, failed, partly read; bytes; problems by kind
     coverage: list[dict[str, Any]] = field(default_factory=list)
 
+    def regions(self, source: str) -> list[str]:
+        """Where a source's data rests, as the data map placed its stores (a discovered region over the
+        declared one; multi-region locations): the one reading the RoPA and both report tables share."""
+        if self.data_map is None:
+            raise ValueError("where stores rest is read off the run's data map: ReportData.data_map is required")
+        nodes = [d for _, d in self.data_map.nodes(data=True) if d["kind"] == "store" and d["scanned"]]
+        return sorted({c for d in nodes if d["source"] == source for c in [d["region"], *d["locations"]] if c})
+
     def failed(self, min_severity: str = "info") -> list[dict[str, Any]]:
         floor = SEVERITIES.index(min_severity)  # type: ignore[arg-type]
         return [c for c in self.checks if c["status"] == "fail" and SEVERITIES.index(c["severity"]) >= floor]

@@ -152,6 +152,7 @@ class _Context:
         self.organisation = _organisation(self.config)
         if data.data_map is None:
             raise ValueError("the RoPA is read off the run's data map: ReportData.data_map is required")
+        self.data = data
         self.g = data.data_map  # where stores are and the verdict on every flow: derived once, by the graph
 
     def kind_and_country(self, name: str) -> tuple[str, str]:
@@ -171,13 +172,6 @@ class _Context:
         return sorted(
             n for n, d in self.g.nodes(data=True) if d["kind"] == "store" and d["scanned"] and d["source"] in wanted
         )
-
-    def regions(self, source: str) -> list[str]:
-        """Where a source's data rests, as the data map placed its stores: regions and multi-region locations."""
-        found = [
-            r for n in self.store_nodes([source]) for r in [self.g.nodes[n]["region"], *self.g.nodes[n]["locations"]]
-        ]
-        return sorted({str(r) for r in found if r})
 
 
 def _organisation(config: Config) -> Record:
@@ -445,10 +439,10 @@ def _location(ctx: _Context, activity: Activity) -> list[Entry]:
     entries = []
     for name in activity.stores:
         declared = ctx.sources[name].region
-        for region in ctx.regions(name) or ([declared] if declared else []):
+        for region in ctx.data.regions(name) or ([declared] if declared else []):
             basis: Basis = "declared" if region == declared else "observed"
             entries.append(Entry(basis, f"{name}: {place_text(region)[0]}"))
-        if not declared and not ctx.regions(name):
+        if not declared and not ctx.data.regions(name):
             entries.append(Entry("missing", f"{name}: region unknown"))
     return entries or [Entry("missing", "no store declared")]
 

@@ -55,10 +55,6 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
     return outcome
 
 
-# metadata a source sets from its own listing (the item's path, its last modification): not data
-LISTING_KEYS = ("path", "modified")
-
-
 def _inspect_metadata(outcome: ItemOutcome, detect: Detect) -> None:
     """Detect personal data in the item's metadata and keep only masked forms of what is found.
 
@@ -70,7 +66,7 @@ def _inspect_metadata(outcome: ItemOutcome, detect: Detect) -> None:
     chunks = [
         Chunk(item.location.refine(field=key), value, "values", context=(key.partition(":")[2] or key,))
         for key, value in sorted(item.metadata.items())
-        if key not in LISTING_KEYS and value
+        if key not in ("path", "modified") and value
     ]
     if not chunks:
         return
