@@ -127,7 +127,7 @@ def run_checks(evidence: Evidence) -> list[dict[str, Any]]:
                     "subject": o.subject,
                     "evidence": o.evidence,
                     "article": entry["article"],
-                    "remediation": entry["remediation"],
+                    "remediation": entry.get("remediation", ""),  # every entry has one (tested)
                     "cause": o.cause or f"{check_id}|{o.subject}",
                 }
             )
