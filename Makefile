@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test bench-detect bench-gcs clean
+.PHONY: demo test lint install install-test bench-detect bench-gcs bench-databases clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-detect: install
 # GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
 bench-gcs: install-test
 	$(PY) -m bench.gcs_listing
+
+# database scan time vs number of tables and vs rows per table, on the local PostgreSQL/MariaDB and SQLite
+bench-databases: install-test
+	$(PY) -m bench.databases
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

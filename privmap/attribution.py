@@ -31,13 +31,19 @@ def _path_under(value: str, prefix: str) -> bool:
     return value == prefix or value.startswith((prefix + ".", prefix + "["))
 
 
+def _named(qualified: str, name: str) -> bool:
+    """`main.billing` is named by `main.billing` and by `billing` (schema-qualified table names)."""
+    return qualified == name or qualified.endswith("." + name)
+
+
 def in_scope(scope: Scope, finding: dict[str, Any]) -> bool:
-    """Whether a finding of the scope's store lies inside it: every selector kind given must match."""
+    """Whether a finding of the scope's store lies inside it: every selector kind given must match.
+    Tables may be named with or without their schema (`billing` or `public.billing`)."""
     path, field = item_path(finding), finding.get("field") or ""
     is_table = "#" in finding["uri"]
-    if scope.tables and not (is_table and path in scope.tables):
+    if scope.tables and not (is_table and any(_named(path, t) for t in scope.tables)):
         return False
-    if scope.columns and not (field in scope.columns or f"{path}.{field}" in scope.columns):
+    if scope.columns and not any(field == c or _named(f"{path}.{field}", c) for c in scope.columns):
         return False
     if scope.prefixes and not any(path.startswith(p) for p in scope.prefixes):
         return False

@@ -2,6 +2,7 @@
 
 from privmap.checks import (  # noqa: F401  (registers the checks)
     ccpa,
+    databases,
     inventory,
     logs,
     parties,
@@ -9,6 +10,7 @@ from privmap.checks import (  # noqa: F401  (registers the checks)
     security,
     sensitive,
     special,
+    stored_data,
     transfers,
     uploads,
 )

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from privmap.attribution import item_path
 from privmap.checks.base import Evidence, Outcome, check, summarize
-from privmap.data import covered, flags_of
+from privmap.data import flags_of
 
 
 def personal_data_stores(ev: Evidence) -> Iterator[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
@@ -102,17 +101,6 @@ def database_reachable(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "pass", "not reachable from the internet")
 
 
-@check("SEC-005")
-def tls_enforced(ev: Evidence) -> Iterator[Outcome]:
-    for _, store, facts, findings in personal_data_stores(ev):
-        if "tls_enforced" not in facts:
-            continue
-        if facts["tls_enforced"]:
-            yield Outcome(f"store:{store}", "pass", "requests without TLS are denied")
-        else:
-            yield Outcome(f"store:{store}", "fail", f"requests without TLS are not denied; holds {summarize(findings)}")
-
-
 @check("SEC-006")
 def recoverable(ev: Evidence) -> Iterator[Outcome]:
     """A primary store of personal data (not a replica) needs versioning, backups or PITR."""
@@ -127,18 +115,11 @@ def recoverable(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "fail", f"versioning {state} and no backups; holds {summarize(findings)}")
 
 
-@check("SEC-009")
-def plaintext_credentials(ev: Evidence) -> Iterator[Outcome]:
-    for source, findings in sorted(ev.findings_by_source().items()):
-        secrets = [f for f in findings if covered(f["category"], ["user.authorization"])]
-        if secrets:
-            yield Outcome(f"store:{source}", "fail", f"found {summarize(secrets)} ({_where(secrets)})")
-        else:
-            yield Outcome(f"store:{source}", "pass", "no credentials or passwords found")
-
-
-def _where(findings: list[dict[str, Any]], limit: int = 3) -> str:
-    """Where findings are, by item path: 'users.csv, config/app.env and 2 more'."""
-    paths = sorted({item_path(f) for f in findings})
-    more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
-    return ", ".join(paths[:limit]) + more
+@check("SEC-005")
+def tls_enforced(ev: Evidence) -> Iterator[Outcome]:
+    """Every store whose `tls` fact is known ({enforced: bool | None, evidence}); unknown is not judged."""
+    for (_, store), facts in sorted(ev.store_facts().items()):
+        tls = facts.get("tls")
+        if not tls or tls.get("enforced") is None:
+            continue
+        yield Outcome(f"store:{store}", "pass" if tls["enforced"] else "fail", tls["evidence"])

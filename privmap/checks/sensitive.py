@@ -1,5 +1,6 @@
-"""High-risk data beyond detection: which categories a store must not hold lightly (Art. 8, 10, 87,
-PCI DSS), the conditions an activity needs for them (Art. 9(2), 35), and when a DPIA is due."""
+"""High-risk data beyond detection: criminal-offence and children's data in a store (Art. 8, 10), the
+conditions an activity needs for special categories and biometrics (Art. 9(2), 35), and when a DPIA
+is due. Government ids and card numbers (SPC-004, SPC-005) are judged in stored_data.py."""
 
 from __future__ import annotations
 
@@ -27,18 +28,6 @@ def _found(ev: Evidence, categories: list[str], what: str, none: str) -> Iterato
 @check("SPC-003")
 def criminal_offence_data(ev: Evidence) -> Iterator[Outcome]:
     yield from _found(ev, ["user.criminal_history"], "criminal-offence data found", "no criminal-offence data found")
-
-
-@check("SPC-004")
-def government_ids(ev: Evidence) -> Iterator[Outcome]:
-    yield from _found(ev, ["user.government_id"], "government identifiers found", "no government identifiers found")
-
-
-@check("SPC-005")
-def card_numbers(ev: Evidence) -> Iterator[Outcome]:
-    yield from _found(
-        ev, ["user.financial.credit_card"], "card numbers (PAN) stored in our own store", "no card numbers found"
-    )
 
 
 @check("SPC-006")

@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from privmap import identifiers
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors import columns, engine, presidio
+from privmap.detectors import columns, credentials, engine, presidio
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
@@ -300,6 +300,10 @@ class Detector:
         taken = {(s.start, s.end) for s in job.spans}
         for column in table:
             values = [job.text[s:e] for s, e in column.cells]
+            if credentials.password_column(column_tokens([column.name])):
+                for s, e, entity, why in credentials.classify(job.text, column.name, column.cells):
+                    job.spans.append(Span(s, e, entity, credentials.SCORE, why))
+                continue
             hint = columns.header_entity(column_tokens([column.name]))
             if hint:
                 fits = columns.name_like if hint == "PERSON" else columns.place_like

@@ -118,7 +118,7 @@ def test_ropa_filters_and_prints_one_record_per_page(browser: Browser, demo_repo
         categories = billing.locator("tr", has_text="Categories of personal data").inner_text()
         # Billing is scoped to its tables of the shared CRM: what Customer accounts holds is not its gap
         assert "DECLARED" in categories and "OBSERVED IN ADDITION" not in categories
-        assert "card number (crm: table billing)" in categories and "table contacts" not in categories
+        assert "card number (crm: table main.billing)" in categories and "table main.contacts" not in categories
         newsletter = page.locator("section.record", has=page.get_by_role("heading", name="Newsletter", exact=True))
         shared = newsletter.locator("tr", has_text="Categories of personal data").text_content() or ""
         assert "held in a store shared by Customer accounts, Billing, Newsletter (crm)" in shared
@@ -190,6 +190,6 @@ def test_hostile_names_render_as_text_and_run_nothing(browser: Browser, tmp_path
     with (out / "ropa.csv").open(newline="", encoding="utf-8") as fh:
         row = list(csv.reader(fh))[1]
     assert row[0] == "<img src=x onerror=alert(4)>"
-    assert "table <script>window.pwned=1</script>" in " ".join(row)
+    assert "table main.<script>window.pwned=1</script>" in " ".join(row)
     sheet = load_workbook(out / "ropa.xlsx")["Activities (Art. 30)"]
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)

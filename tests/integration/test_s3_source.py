@@ -116,7 +116,7 @@ def test_posture_facts_of_each_bucket(tmp_path, s3_server, s3_estate: Estate):
     assert "noncurrent_versions" in media, [p.message for p in source.problems]
     versions = media["noncurrent_versions"]
     assert versions["count"] == 1 and versions["complete"] is True and versions["oldest"].startswith("20")
-    assert media["tls_enforced"] is False and facts["logs-eu"]["tls_enforced"] is True
+    assert media["tls"]["enforced"] is False and facts["logs-eu"]["tls"]["enforced"] is True
     assert "noncurrent_versions" not in facts["plain-eu"]  # never versioned: no versions to count
     assert media["replication"] == [{"bucket": "replica-us", "account": "123456789012", "region": "us-east-1"}]
     assert media["public"] is False and media["grants"] == []

@@ -29,7 +29,14 @@ EXTRACTORS: dict[str, Extractor] = {
 def extract(obj: Blob | Table, chunk_chars: int) -> Iterator[Chunk]:
     """Chunks of an opened item. Raises Unsupported for media types no extractor reads."""
     if isinstance(obj, Table):
-        yield from extract_table(obj)
+        for part in extract_table(obj):
+            if isinstance(part, Blob):
+                try:  # a binary cell goes through the same dispatch as a file
+                    yield from extract(part, chunk_chars)
+                except Unsupported:
+                    continue  # a cell no extractor reads (an image, say) leaves the rest of the table readable
+            else:
+                yield part
         return
     media_type = sniff(obj.data)
     extractor = EXTRACTORS.get(media_type)

@@ -341,7 +341,13 @@ class S3Source(SourceBase):
         policy = self._get(bucket, "GetBucketPolicy", "NoSuchBucketPolicy")
         if policy is not None:
             yield fact("grants", policy_grants(policy.get("Policy") or "{}", {self.account} - {None}))
-            yield fact("tls_enforced", denies_insecure_transport(policy.get("Policy") or "{}"))
+            enforced = denies_insecure_transport(policy.get("Policy") or "{}")
+            why = (
+                "the bucket policy denies requests without TLS"
+                if enforced
+                else "no bucket policy statement denies requests without TLS (aws:SecureTransport)"
+            )
+            yield fact("tls", {"enforced": enforced, "evidence": why})
 
         encryption = self._get(bucket, "GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError")
         if encryption is not None:
