@@ -104,6 +104,20 @@ WEAK = [
     ("DE_TAX_ID", "36574261809", {"de": "Steuer-ID: {v}", "en": "Tax ID {v}"}),
     ("NL_BSN", "111222333", {"nl": "Burgerservicenummer: {v}", "en": "BSN {v}"}),
     ("PL_PESEL", "44051401359", {"pl": "PESEL: {v}"}),
+    (
+        "DATE_OF_BIRTH",
+        "17/03/1984",
+        {
+            "en": "DOB: {v}",
+            "de": "Geburtsdatum: {v}",
+            "fr": "Date de naissance : {v}",
+            "es": "Fecha de nacimiento: {v}",
+            "it": "Data di nascita: {v}",
+            "nl": "Geboortedatum: {v}",
+            "pl": "Data urodzenia: {v}",
+            "pt": "Data de nascimento: {v}",
+        },
+    ),
 ]
 WEAK_CASES = [(entity, value, lang, text) for entity, value, texts in WEAK for lang, text in texts.items()]
 
