@@ -325,10 +325,17 @@ def report_data(
     upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
     items = store.items(run_id)
     covered = _coverage(config, store, run_id, items, problems)
+    records = [
+        {"source": i["source"], "store": i["store"], "uri": i["uri"], "metadata": json.loads(i["metadata"] or "{}")}
+        for i in items
+    ]
     checks = stored_checks
     if checks is None:
         extra = {"uploads": upload_verdicts}
-        checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, coverage=covered, extra=extra))
+        evidence = Evidence(
+            config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
+        )
+        checks = run_checks(evidence)
     summary = (row["summary"] and json.loads(row["summary"])) or {}
     seen, in_scope = coverage.share(covered)
     run = {
@@ -366,6 +373,7 @@ def report_data(
         new,
         resolved,
         previous,
+        data_map=data_map,
         graph=graph.node_link(data_map),
         data_map_svg=graph.to_svg(data_map),
         graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},
