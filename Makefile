@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test bench-detect bench-gcs bench-databases clean
+.PHONY: demo test test-reliability lint install install-test bench-detect bench-gcs bench-databases clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: install-test
 
 test: install-test lint /usr/bin/chromium
 	$(PY) -m pytest -n 2
+
+# the whole reliability suite: long fuzz runs (25,000 examples per fuzzer), races, faults, leaks
+test-reliability: install-test
+	PRIVMAP_FUZZ=long $(PY) -m pytest -n 2 tests/reliability
 
 # vanilla Presidio vs privmap on the shared labeled sets and a generated mixed corpus (not part of `make test`)
 SHARED ?= ../shared

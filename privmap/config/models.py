@@ -66,7 +66,10 @@ _UNITS = {"": 1, "B": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
 def parse_size(value: int | str) -> int:
-    """'10MB' -> 10_000_000, '1MiB' -> 1_048_576, 2048 -> 2048."""
+    """'10MB' -> 10_000_000, '1MiB' -> 1_048_576, 2048 -> 2048. Raises ValueError for anything else
+    (a bool, a fraction of a byte, a word)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not a size: {value!r} (expected e.g. 10MB, 512KiB or a whole number of bytes)")
     if isinstance(value, int):
         return value
     m = _SIZE.match(value)
@@ -78,7 +81,8 @@ def parse_size(value: int | str) -> int:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity pass every `ge`/`le` bound unnoticed, so no setting accepts them
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Contact(Strict):
@@ -107,8 +111,8 @@ class ScanConfig(Strict):
     workers: int = Field(1, ge=1, le=64)
     executor: Literal["local"] = "local"
     rows_per_table: int = Field(1000, ge=1)
-    max_bytes_per_object: int = 10_000_000
-    max_object_size: int | None = None  # items larger than this are skipped, not sampled
+    max_bytes_per_object: int = Field(10_000_000, gt=0)
+    max_object_size: int | None = Field(None, ge=0)  # items larger than this are skipped, not sampled
     include: list[str] = []  # glob patterns on the item path; empty means everything
     exclude: list[str] = []
     chunk_chars: int = Field(20_000, ge=1000)
@@ -346,6 +350,13 @@ class Config(Strict):
     consent: ConsentConfig = ConsentConfig()
     base_dir: Path = Path(".")  # set by the loader: the folder of the config file
     _origin: ConfigOrigin | None = PrivateAttr(default=None)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML's `true` would pass as 1
+            raise ValueError("expected the number 1")
+        return value
 
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, relative to the config file's folder."""

@@ -156,7 +156,18 @@ def windows(
     return out
 
 
+# spaCy refuses a text over nlp.max_length (1,000,000 characters) and its memory grows with the
+# length, so a long text (a 2 MB cell, a log with no line breaks) goes through in pieces
+MAX_NER_CHARS = 100_000
+
+
 def entities(model: str, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
-    """(start, end, spaCy label) of the entities in each text, in one batched pass."""
+    """(start, end, spaCy label) of the entities in each text, in one batched pass; offsets are into the
+    text whatever its length (a text longer than MAX_NER_CHARS is read in pieces)."""
     nlp = pipeline(model)
-    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=_BATCH)]
+    pieces = [(i, off) for i, text in enumerate(texts) for off in range(0, len(text) or 1, MAX_NER_CHARS)]
+    docs = nlp.pipe((texts[i][off : off + MAX_NER_CHARS] for i, off in pieces), batch_size=_BATCH)
+    found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    for (i, off), doc in zip(pieces, docs, strict=True):
+        found[i].extend((e.start_char + off, e.end_char + off, e.label_) for e in doc.ents)
+    return found

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from privmap.config.models import ScanConfig, SourceConfig
+from privmap.logs import redact
 from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Problem
 from privmap.scanner.extractors import Unsupported, extract
-from privmap.scanner.sources.base import Source, SourceError
+from privmap.scanner.sources.base import NotRead, Source, SourceError
 
 Detect = Callable[[Iterable[Chunk]], list[Finding]]
 
@@ -45,6 +46,8 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
         outcome.findings = detect(extract(opened, scan.chunk_chars))
     except Unsupported as exc:
         outcome.skipped = f"unsupported media type {exc}"
+    except NotRead as exc:
+        outcome.skipped = f"not read: {exc}"
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
     try:
@@ -92,8 +95,9 @@ def problem_kind(exc: BaseException) -> str:
 
 
 def describe(exc: BaseException) -> str:
-    """An error message that names the failure without echoing content (which may be personal data)."""
+    """An error message that names the failure without echoing content (which may be personal data) or
+    the credentials a library quotes back (a URL's password)."""
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__}: {exc.strerror}"
-    text = str(exc).splitlines()[0] if str(exc) else ""
+    text = redact(str(exc).splitlines()[0]) if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

@@ -6,15 +6,16 @@ from privmap.pipeline import build_source
 from privmap.scanner.sources.base import read_sampled, sample_ranges
 
 
-def test_local_lists_sorted_and_skips_links(tmp_path, local_config):
+def test_local_lists_sorted_and_lists_links_as_not_regular(tmp_path, local_config):
     data = tmp_path / "data"
     (data / "b").mkdir()
     (data / "b" / "z.txt").write_text("z")
     (data / "a.txt").write_text("a")
     (data / "link.txt").symlink_to(data / "a.txt")
     source = build_source(local_config(), 0)
-    paths = [i.metadata["path"] for i in source.items()]
-    assert paths == ["a.txt", "b/z.txt"]
+    items = list(source.items())
+    assert [i.metadata["path"] for i in items] == ["a.txt", "link.txt", "b/z.txt"]
+    assert items[1].size is None  # listed so the scan records it as not read; never followed
 
 
 def test_local_open_reads_within_the_byte_budget(tmp_path, local_config):
