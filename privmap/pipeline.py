@@ -30,6 +30,7 @@ from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
+from privmap.logs import redact
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
@@ -258,7 +259,6 @@ class RunNotFound(Exception):
 
 
 _SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
-_USERINFO = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
 
 
 def _redacted(value: Any, key: str = "") -> Any:
@@ -268,7 +268,7 @@ def _redacted(value: Any, key: str = "") -> Any:
     if isinstance(value, list):
         return [_redacted(v, key) for v in value]
     if isinstance(value, str):
-        return "***" if _SECRET_KEY.search(key) and value else _USERINFO.sub(r"\1:***@", value)
+        return "***" if _SECRET_KEY.search(key) and value else redact(value)
     return value
 
 
