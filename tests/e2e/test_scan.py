@@ -207,7 +207,7 @@ def test_a_killed_scan_resumes_without_losing_or_double_counting(tmp_path):
         )
     config = tmp_path / "privmap.yaml"
     config.write_text(
-        "version: 1\norganization: {name: X, country: IE}\n"
+        "version: 1\norganization: {name: X, country: IE}\nreports: {fail_on: none}\n"
         "sources:\n  - {name: notes, type: local, region: eu-west-1, role: controller, options: {path: notes}}\n"
     )
     proc = subprocess.Popen(
