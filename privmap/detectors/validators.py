@@ -123,7 +123,14 @@ def eu_vat(value: str) -> bool:
     return bool(vat.is_valid(compact(value)))
 
 
+def gps(value: str) -> bool:
+    """A latitude, longitude pair in range (and not the 0, 0 a camera writes when it has no fix)."""
+    lat, lon = (float(v) for v in value.split(","))
+    return abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0.0, 0.0)
+
+
 VALIDATORS: dict[str, Validator] = {
+    "gps": gps,
     "luhn": credit_card,
     "ip": ip_address,
     "ssn": us_ssn,

@@ -8,23 +8,41 @@ from collections.abc import Iterator
 from typing import Any
 
 from privmap.model import Blob, Chunk
+from privmap.scanner.extractors.base import Context, Part, sample
 from privmap.scanner.extractors.tabular import _text
-from privmap.scanner.extractors.text import decode
+from privmap.scanner.extractors.text import decode, prose
 
 
-def extract_json(blob: Blob) -> Iterator[Chunk]:
-    yield from _chunks(blob, [json.loads(decode(blob.data))])
+class JsonExtractor:
+    """A JSON document: values grouped by key path; a sampled (cut) document is read as text."""
+
+    media_types = frozenset({"application/json"})
+    reads = "sample"
+
+    def extract(self, blob: Blob, ctx: Context) -> Iterator[Part]:
+        data, truncated = sample(blob, ctx)
+        if truncated:
+            yield from prose(blob, decode(data), ctx)  # a sampled JSON document no longer parses
+            return
+        yield from _chunks(blob, [json.loads(decode(data))])
 
 
-def extract_jsonl(blob: Blob) -> Iterator[Chunk]:
-    docs = []
-    for line in decode(blob.data).splitlines():
-        if line.strip():
-            try:
-                docs.append(json.loads(line))
-            except ValueError:
-                continue  # a sampled window can cut a line; the rest still counts
-    yield from _chunks(blob, docs)
+class JsonLinesExtractor:
+    """JSON Lines: values grouped by key path over every line that parses."""
+
+    media_types = frozenset({"application/x-ndjson"})
+    reads = "sample"
+
+    def extract(self, blob: Blob, ctx: Context) -> Iterator[Part]:
+        data, _ = sample(blob, ctx)
+        docs = []
+        for line in decode(data).splitlines():
+            if line.strip():
+                try:
+                    docs.append(json.loads(line))
+                except ValueError:
+                    continue  # a sampled window can cut a line; the rest still counts
+        yield from _chunks(blob, docs)
 
 
 def _chunks(blob: Blob, docs: list[Any]) -> Iterator[Chunk]:

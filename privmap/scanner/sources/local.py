@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from privmap.model import Blob, Item, Location
-from privmap.scanner.sources.base import Options, SourceBase, read_sampled
+from privmap.model import Item, Location
+from privmap.scanner.sources.base import ByteSource, Options
 
 
 class LocalOptions(Options):
     path: str
 
 
-class LocalSource(SourceBase):
+class LocalSource(ByteSource):
     Options = LocalOptions
 
     @property
@@ -45,17 +45,27 @@ class LocalSource(SourceBase):
                     metadata={"path": str(path.relative_to(root))},
                 )
 
-    def open(self, item: Item) -> Blob:
-        path = path_of(item.location.uri)
-        size = path.stat().st_size
-        with path.open("rb") as fh:
+    def reader(self, item: Item) -> FileReader:
+        return FileReader(path_of(item.location.uri))
 
-            def read(start: int, end: int) -> bytes:
-                fh.seek(start)
-                return fh.read(end - start)
 
-            data, truncated = read_sampled(read, size, self.config.scan.max_bytes_per_object)
-        return Blob(item.location, data, truncated)
+class FileReader:
+    """Random access to a local file by `seek` (the RangeReader of local sources)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = path.open("rb")
+        self.size = os.fstat(self._fh.fileno()).st_size
+        self.metadata: dict[str, str] = {}
+        self.bytes_read = 0
+
+    def read(self, start: int, end: int) -> bytes:
+        self._fh.seek(start)
+        data = self._fh.read(max(0, min(end, self.size) - start))
+        self.bytes_read += len(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def path_of(uri: str) -> Path:
