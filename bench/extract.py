@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import subprocess
 import sys
@@ -30,6 +31,16 @@ from privmap.scanner.sources.base import HEAD_BYTES
 from privmap.scanner.sources.local import FileReader
 from tests import formats
 
+
+def varied_csv(rows: int, seed: int = 0) -> bytes:
+    """Customer rows that compress like real exports (a few x), unlike repeated test rows (100x+)."""
+    rng = random.Random(seed)
+    lines = ["name,email,iban,reference"]
+    for i in range(rows):
+        lines.append(f"{formats.NAME},customer{i}@mailbox.de,{formats.IBAN},{rng.randbytes(12).hex()}")
+    return ("\n".join(lines) + "\n").encode()
+
+
 LOREM = "The quarterly figures were reviewed and nothing personal is written on this line. " * 8
 
 
@@ -37,7 +48,7 @@ def corpus() -> dict[str, Callable[[int], bytes]]:
     """format -> builder of its i-th file (a few hundred KB each, personal data inside)."""
     rows = 5000
     return {
-        "csv": lambda i: formats.customers_csv(rows),
+        "csv": lambda i: varied_csv(rows, i),
         "utf-16 text": lambda i: (LOREM + "\n").encode("utf-16") * 200,
         "html": lambda i: formats.html_file() * 500,
         "eml": lambda i: formats.eml_file(),
@@ -45,9 +56,9 @@ def corpus() -> dict[str, Callable[[int], bytes]]:
         "docx": lambda i: formats.docx_file(),
         "xlsx": lambda i: formats.xlsx_file(),
         "pptx": lambda i: formats.pptx_file(),
-        "zip of csv": lambda i: formats.zipped({f"{m}.csv": formats.customers_csv(rows) for m in range(4)}),
-        "tar.gz of csv": lambda i: formats.tar_gz({f"{m}.csv": formats.customers_csv(rows) for m in range(4)}),
-        "7z of csv": lambda i: formats.seven_zip({f"{m}.csv": formats.customers_csv(rows) for m in range(4)}),
+        "zip of csv": lambda i: formats.zipped({f"{m}.csv": varied_csv(rows, m) for m in range(4)}),
+        "tar.gz of csv": lambda i: formats.tar_gz({f"{m}.csv": varied_csv(rows, m) for m in range(4)}),
+        "7z of csv": lambda i: formats.seven_zip({f"{m}.csv": varied_csv(rows, m) for m in range(4)}),
         "parquet": lambda i: formats.parquet_file(),
         "jpeg": lambda i: formats.jpeg_with_gps(),
         "heic": lambda i: formats.heic_with_gps(),
@@ -108,7 +119,7 @@ def throughput(folder: Path, files: int) -> None:
 
 def big_zip(path: Path, megabytes: int) -> None:
     """A zip of CSV members (10 MB each) holding `megabytes` MB uncompressed."""
-    member = formats.customers_csv(10_000_000 // 60)
+    member = varied_csv(10_000_000 // 90)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for i in range(max(1, megabytes * 1_000_000 // len(member))):
             archive.writestr(f"exports/{i:04}.csv", member)

@@ -1,6 +1,6 @@
 """HTML and XML: the text a reader sees, never the markup.
 
-HTML keeps visible text (no script, style or template) plus the attributes that carry words
+HTML keeps visible text (lxml; no script, style or template) plus the attributes that carry words
 (alt, title, value, and meta content such as author). XML values are grouped by element path
 (`customers/customer/email`), like JSON key paths, so the element name is context for detection;
 entity declarations are refused (defusedxml), so a billion-laughs document is a recorded problem.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from html.parser import HTMLParser
 
 from defusedxml.ElementTree import XMLParser
+from lxml import etree
 
 from privmap.model import Blob, Chunk
 from privmap.scanner.extractors.base import Context, Part, sample
@@ -23,43 +23,26 @@ _ATTRIBUTES = frozenset({"alt", "title", "value", "placeholder", "aria-label"})
 _BLOCKS = frozenset(
     {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article"}
 )
-
-
-class _Visible(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text: list[str] = []
-        self.meta: list[tuple[str, str]] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "meta" and values.get("name") and values.get("content"):
-            self.meta.append((str(values["name"]), str(values["content"])))
-        if tag in _HIDDEN:
-            self._hidden += 1
-        elif tag in _BLOCKS:
-            self.text.append("\n")
-        self.text.extend(f" {v} " for k, v in attrs if k in _ATTRIBUTES and v)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN and self._hidden:
-            self._hidden -= 1
-        elif tag in _BLOCKS:
-            self.text.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.text.append(data)
+# no network, no entities resolved, comments and processing instructions dropped
+_PARSER = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True, remove_comments=True, remove_pis=True)
 
 
 def html_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
-    """The visible text of an HTML document and its <meta name content> pairs."""
-    parser = _Visible()
-    parser.feed(markup)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.text).splitlines())
-    return "\n".join(line for line in lines if line), parser.meta
+    """The visible text of an HTML document (lxml's libxml2 parser, forgiving like a browser) and
+    its <meta name content> pairs. Block elements end lines, so names in adjacent cells never fuse."""
+    root = etree.fromstring(markup.encode(), _PARSER) if markup.strip() else None
+    if root is None:
+        return "", []
+    meta = [
+        (str(m.get("name")), str(m.get("content"))) for m in root.iter("meta") if m.get("name") and m.get("content")
+    ]
+    etree.strip_elements(root, *_HIDDEN, with_tail=False)
+    for element in root.iter(etree.Element):
+        words = [f" {element.get(a)} " for a in _ATTRIBUTES if element.get(a)]
+        if element.tag in _BLOCKS or words:
+            element.tail = "\n" + "".join(words) + "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in "".join(root.itertext()).splitlines())
+    return "\n".join(line for line in lines if line), meta
 
 
 class HtmlExtractor:

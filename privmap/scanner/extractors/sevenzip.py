@@ -22,17 +22,17 @@ class SevenZipExtractor:
         with open_file(blob, ctx) as fh, py7zr.SevenZipFile(fh) as archive:
             if archive.needs_password():
                 raise Stopped("encrypted", "encrypted 7z archive: it needs a password")
+            infos = [i for i in archive.list() if not i.is_directory]
+            # a solid archive compresses members together: the ratio is judged on the whole archive
+            compressed = blob.size if blob.size is not None else len(blob.data)
+            if sum(i.uncompressed for i in infos) > limits.max_ratio * compressed:
+                raise Stopped("budget", f"expands more than archive.max_ratio ({limits.max_ratio:g}x)")
             batch: list[str] = []
             size = 0
-            for info in archive.list():
-                if info.is_directory:
-                    continue
+            for info in infos:
                 where = part_of(blob.location, info.filename)
                 if info.uncompressed > limits.max_member_bytes:
                     ctx.problem(where, "too-large", f"over archive.max_member_bytes ({limits.max_member_bytes} bytes)")
-                    continue
-                if info.compressed and info.uncompressed > limits.max_ratio * info.compressed:
-                    ctx.problem(where, "budget", f"expands more than archive.max_ratio ({limits.max_ratio:g}x)")
                     continue
                 try:
                     ctx.budget.spend_bytes(info.uncompressed)
