@@ -107,6 +107,9 @@ class Chunk:
     text: str
     kind: Literal["prose", "values"] = "prose"
     context: tuple[str, ...] = ()
+    # for "values" chunks of tables and records: the row (or record) each line came from, so that
+    # values found in one row can be linked (privmap locate) without keeping the row
+    rows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,9 @@ class Finding:
     distinct: int = 1  # distinct values among the occurrences
     why: str = ""  # what backed the best occurrence: pattern, checksum, context word, column name, NER
     test_data: bool = False  # only documentation values (test cards, example.com): not a person's
+    # (keyed hash, row or -1) of every identifier value found here (privmap.identifiers): the
+    # occurrence index `privmap locate` reads; empty for entities that identify no one on their own
+    occurrences: tuple[tuple[bytes, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from privmap import __version__, graph, plugins
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
+from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
@@ -108,7 +109,8 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
                 facts[(fact.store, fact.key)] = fact.value
             listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
             todo = _changed_items(store, run.id, listed, facts, spec.region, full, progress)
-            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detector.detect)
+            detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
+            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect)
             for item, outcome in run_all(work, todo, config.scan.workers):
                 store.save_outcome(outcome, run.id, item.region or spec.region, store.item_state(item))
                 for p in outcome.problems:
@@ -127,6 +129,13 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
         store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
         store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
     return store, run.id, errors
+
+
+def home_country(region: str | None, fallback: str) -> str:
+    """The country whose numbering plan reads a phone number written in national format found in a
+    store: where the store rests (its region's only country), else the organisation's country."""
+    where = legal.place(region) if region else None
+    return where.countries[0] if where and len(where.countries) == 1 else fallback
 
 
 def _changed_items(

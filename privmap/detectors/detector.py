@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
+from privmap import identifiers
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
 from privmap.detectors import columns, engine, presidio
@@ -37,6 +38,7 @@ STRONG = 0.75  # a validated match this confident is reported whatever surrounds
 NER_SCORE = 0.85
 TITLE_SCORE = 0.9
 COLUMN_SCORE = 0.85
+NAME_SCORE = min(NER_SCORE, COLUMN_SCORE)  # the least a name is indexed with (privmap locate)
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
@@ -133,20 +135,27 @@ class Detector:
         self._run_ner(ner)
         return [self._finish(job) for job in jobs]
 
-    def detect(self, chunks: Iterable[Chunk]) -> list[Finding]:
+    def detect(self, chunks: Iterable[Chunk], country: str | None = None) -> list[Finding]:
         """Findings over `chunks`, one per (location, entity), counting every occurrence.
 
         Test values (documentation card numbers, example.com addresses) make a finding of their
-        own kind only where no real value of that entity was seen at the location.
+        own kind only where no real value of that entity was seen at the location. Every real
+        identifier value is kept as a keyed hash in `Finding.occurrences`, with its row for
+        tables; phone numbers in national format are read in `country` (ISO 3166-1 alpha-2,
+        where the data rests) first, then in the regions of detection.language.
         """
         chunks = list(chunks)
         found = self.analyze([(c.text, c.kind, c.context) for c in chunks])
+        regions = identifiers.phone_regions(country, self.config.language)
         tallies: dict[tuple[Location, str], dict[bool, _Tally]] = defaultdict(dict)
         for chunk, spans in zip(chunks, found, strict=True):
+            row_of = _RowIndex(chunk) if chunk.rows else None
             for span in spans:
                 value = chunk.text[span.start : span.end]
                 tally = tallies[(chunk.location, span.entity)].setdefault(span.test_data, _Tally(value, span.why))
-                tally.add(span, value_key(self.secret, span.entity, value))
+                tally.add(span, value_key(self.secret, span.entity, value, regions))
+                if not span.test_data and (key := self._occurrence(span, value, regions)):
+                    tally.occurrences.add((key, row_of.row(span.start) if row_of else -1))
         findings = []
         for (location, entity), by_kind in tallies.items():
             test_data = False not in by_kind
@@ -159,13 +168,23 @@ class Detector:
                     score=round(t.score, 3),
                     count=t.count,
                     preview=mask(entity, t.first),
-                    value_key=value_key(self.secret, entity, t.first),
+                    value_key=value_key(self.secret, entity, t.first, regions),
                     distinct=len(t.keys),
                     why=t.why,
                     test_data=test_data,
+                    occurrences=tuple(sorted(t.occurrences)),
                 )
             )
         return findings
+
+    def _occurrence(self, span: Span, value: str, regions: tuple[str, ...]) -> bytes | None:
+        """The index key of a confidently found identifier (names only from NER, a title or a
+        column name, never from a guess), or None."""
+        kind = identifiers.kind_of(span.entity)
+        if kind is None or (kind == "name" and span.score < NAME_SCORE):
+            return None
+        spelled = identifiers.normalise(kind, value, regions)
+        return identifiers.keyed(self.secret, kind, spelled) if spelled else None
 
     # -- stages -----------------------------------------------------------------------
 
@@ -402,6 +421,7 @@ class _Tally:
     score: float = 0.0
     count: int = 0
     keys: set[str] = field(default_factory=set)
+    occurrences: set[tuple[bytes, int]] = field(default_factory=set)  # (index key, row or -1)
 
     def add(self, span: Span, key: str) -> None:
         self.count += 1
@@ -413,6 +433,18 @@ class _Tally:
 @lru_cache(maxsize=4)
 def _prefilter(recognizers: tuple[Recognizer, ...]) -> Prefilter:
     return Prefilter(recognizers)
+
+
+class _RowIndex:
+    """Which row of a table a character offset of a "values" chunk falls in (one value per line)."""
+
+    def __init__(self, chunk: Chunk) -> None:
+        self.rows = chunk.rows
+        self.starts = [0, *(i + 1 for i, c in enumerate(chunk.text) if c == "\n")]
+
+    def row(self, offset: int) -> int:
+        line = bisect_right(self.starts, offset) - 1
+        return self.rows[line] if line < len(self.rows) else -1
 
 
 def _union(spans: list[Span]) -> list[Span]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
+
+from privmap import identifiers
 
 _NUMERIC = {"CREDIT_CARD", "IBAN_CODE", "PHONE_NUMBER", "US_SSN", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT"}
 _SEPARATORS = re.compile(r"[\s\-./()]")
@@ -18,9 +21,14 @@ def normalise(entity: str, value: str) -> str:
     return " ".join(value.lower().split())
 
 
-def value_key(secret: bytes, entity: str, value: str) -> str:
-    """HMAC-SHA256 of the normalised value: stable per install, useless without the key."""
-    return hmac.new(secret, f"{entity}\x00{normalise(entity, value)}".encode(), hashlib.sha256).hexdigest()
+def value_key(secret: bytes, entity: str, value: str, regions: Iterable[str] = ()) -> str:
+    """HMAC-SHA256 of the normalised value: stable per install, useless without the key.
+
+    Identifiers (e-mail, phone, IBAN, card, national ids, names) are spelled as privmap.identifiers
+    spells them (phones in E.164, national formats read in the first valid of `regions`)."""
+    kind = identifiers.kind_of(entity)
+    spelled = identifiers.normalise(kind, value, regions) if kind else None
+    return hmac.new(secret, f"{entity}\x00{spelled or normalise(entity, value)}".encode(), hashlib.sha256).hexdigest()
 
 
 def mask(entity: str, value: str) -> str:

@@ -18,7 +18,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "pl": ("PL",),
     "pt": ("PT", "BR"),
 }
-_ELSEWHERE = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "CH", "PL", "PT", "IE", "SE", "DK", "FI", "NO")
+ELSEWHERE = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "CH", "PL", "PT", "IE", "SE", "DK", "FI", "NO")
 _DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?|\d{4}-\d{2}(?:-\d{2})?")
 _SHAPE = re.compile(r"(?:\+|00)?(?:\(?\d{1,5}\)?[ .\/-]){1,6}\d{2,6}")
 
@@ -43,7 +43,7 @@ def phone_score(value: str, language: str) -> tuple[float, str] | None:
         number = _parse(value, region)
         if number is not None and phonenumbers.is_valid_number(number):
             return (0.6 if formatted else 0.4), f"valid {region} number"
-    for region in _ELSEWHERE:
+    for region in ELSEWHERE:
         number = _parse(value, region)
         if number is not None and phonenumbers.is_valid_number(number):
             return (0.45 if formatted else 0.3), f"valid {region} number"

@@ -108,6 +108,7 @@ def _merged(a: Finding, b: Finding) -> Finding:
         count=a.count + b.count,
         score=max(a.score, b.score),
         distinct=max(a.distinct, b.distinct),
+        occurrences=tuple(sorted({*a.occurrences, *b.occurrences})),
     )
 
 

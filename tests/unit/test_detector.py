@@ -124,3 +124,31 @@ def test_why_names_the_context_word_never_the_token_around_it(detector):
     text = "write to anna.kowalska-phone 06 12 34 56 78 tonight"
     spans = detector.spans(text, language="en")
     assert spans and all("kowalska" not in s.why and "anna" not in s.why for s in spans)
+
+
+def test_every_identifier_value_is_indexed_with_its_row(detector):
+    from privmap.identifiers import keyed, normalise, phone_regions
+
+    loc = Location("s", "sqlite:///crm#accounts")
+    emails = Chunk(loc.refine(field="email"), "Anna@X-Mail.ie\nliam@y-mail.ie", "values", ("email",), rows=(0, 2))
+    phones = Chunk(loc.refine(field="phone"), "01 555 0142\n+353 1 555 0199", "values", ("phone",), rows=(0, 2))
+    found = {f.entity: f for f in detector.detect([emails, phones], country="IE")}
+    secret = detector.secret
+
+    def key(kind, value):
+        return keyed(secret, kind, normalise(kind, value, phone_regions("IE")))
+
+    assert set(found["EMAIL_ADDRESS"].occurrences) == {
+        (key("email", "anna@x-mail.ie"), 0),
+        (key("email", "liam@y-mail.ie"), 2),
+    }
+    # the national number was read in the store's country: it meets the request's international spelling
+    assert (key("phone", "+353 1 555 0142"), 0) in found["PHONE_NUMBER"].occurrences
+    assert len(found["PHONE_NUMBER"].occurrences) == 2
+
+
+def test_test_values_and_prose_are_indexed_without_rows(detector):
+    loc = Location("s", "file:///notes.txt")
+    text = "Write to anna@x-mail.ie or to demo@example.com."
+    [finding] = [f for f in detector.detect([Chunk(loc, text)]) if f.entity == "EMAIL_ADDRESS"]
+    assert [row for _, row in finding.occurrences] == [-1]  # example.com is documentation, not a person's

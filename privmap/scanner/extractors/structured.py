@@ -24,7 +24,9 @@ class JsonExtractor:
         if truncated:
             yield from prose(blob, decode(data), ctx)  # a sampled JSON document no longer parses
             return
-        yield from _chunks(blob, [json.loads(decode(data))])
+        doc = json.loads(decode(data))
+        # a top-level array is a list of records, each its own row (privmap locate links values by row)
+        yield from _chunks(blob, doc if isinstance(doc, list) else [doc], "[]" if isinstance(doc, list) else "")
 
 
 class JsonLinesExtractor:
@@ -45,23 +47,30 @@ class JsonLinesExtractor:
         yield from _chunks(blob, docs)
 
 
-def _chunks(blob: Blob, docs: list[Any]) -> Iterator[Chunk]:
-    paths: dict[str, list[str]] = defaultdict(list)
-    for doc in docs:
-        _flatten(doc, "", paths)
+def _chunks(blob: Blob, docs: list[Any], prefix: str = "") -> Iterator[Chunk]:
+    paths: dict[str, list[tuple[int, str]]] = defaultdict(list)  # key path -> (record, value)
+    for n, doc in enumerate(docs):
+        _flatten(doc, prefix, paths, n)
     for path, values in paths.items():
         key = path.rsplit(".", 1)[-1].replace("[]", "")
-        yield Chunk(blob.location.refine(field=path), "\n".join(values), "values", context=(key,) if key else ())
+        yield Chunk(
+            blob.location.refine(field=path),
+            "\n".join(v for _, v in values),
+            "values",
+            context=(key,) if key else (),
+            rows=tuple(n for n, _ in values),
+        )
 
 
-def _flatten(value: Any, path: str, out: dict[str, list[str]]) -> None:
+def _flatten(value: Any, path: str, out: dict[str, list[tuple[int, str]]], record: int) -> None:
     if isinstance(value, dict):
         for key, child in value.items():
-            _flatten(child, f"{path}.{key}" if path else str(key), out)
+            _flatten(child, f"{path}.{key}" if path else str(key), out, record)
     elif isinstance(value, list):
+        # values inside a nested list belong to one of its elements, not to the whole record: unlinked
         for child in value:
-            _flatten(child, f"{path}[]", out)
+            _flatten(child, f"{path}[]", out, -1)
     else:
         text = _text(value)
         if text:
-            out[path].append(text)
+            out[path].append((record, text))

@@ -46,10 +46,16 @@ def extract_table(table: Table) -> Iterator[Chunk]:
 
 def column_chunks(location: Location, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Iterator[Chunk]:
     for i, name in enumerate(header):
-        values = [_text(row[i]) for row in rows if i < len(row)]
-        values = [v for v in values if v]
-        if values:
-            yield Chunk(location.refine(field=str(name)), "\n".join(values), "values", context=(str(name),))
+        cells = [(n, _text(row[i])) for n, row in enumerate(rows) if i < len(row)]
+        cells = [(n, v) for n, v in cells if v]
+        if cells:
+            yield Chunk(
+                location.refine(field=str(name)),
+                "\n".join(v for _, v in cells),
+                "values",
+                context=(str(name),),
+                rows=tuple(n for n, _ in cells),
+            )
 
 
 def _text(value: Any) -> str:
