@@ -46,6 +46,7 @@ BUILTINS: dict[Kind, dict[str, tuple[str, str | None]]] = {
         "parquet": (f"{_EXTRACTORS}.parquet:ParquetExtractor", "parquet"),
         "image": (f"{_EXTRACTORS}.media:ImageExtractor", None),
         "heic": (f"{_EXTRACTORS}.heic:HeicExtractor", "heic"),
+        "ocr": (f"{_EXTRACTORS}.ocr:Ocr", "ocr"),
         "audio-video": (f"{_EXTRACTORS}.media:AudioVideoExtractor", None),
     },
     "alert": {},

@@ -115,6 +115,7 @@ class ScanConfig(Strict):
     max_object_size: int | None = None  # items larger than this are skipped, not sampled
     max_container_bytes: int = 1_000_000_000  # bytes read by random access from one PDF, ZIP, OOXML, Parquet
     item_timeout: float = Field(300.0, gt=0)  # seconds of extraction per item; past that it is recorded, not read
+    ocr: bool = False  # read text in images (the `ocr` extra and the tesseract program)
     archive: ArchiveLimits = ArchiveLimits()
     include: list[str] = []  # glob patterns on the item path; empty means everything
     exclude: list[str] = []

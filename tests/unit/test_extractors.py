@@ -118,11 +118,11 @@ def test_table_columns():
 
 def test_table_and_record_chunks_say_which_row_each_value_came_from():
     rows = [("a@b.ie", None), ("", "+353 1 555 0142"), ("c@d.ie", "+353 1 555 0199")]
-    table = list(extract(Table(LOC, ["email", "phone"], rows), 1000))
+    table = chunks_of(Table(LOC, ["email", "phone"], rows))[0]
     assert {c.location.field: c.rows for c in table} == {"email": (0, 2), "phone": (1, 2)}
     records = json.dumps([{"email": "a@b.ie", "tags": ["x", "y"]}, {"email": "c@d.ie"}]).encode()
-    chunks = {c.location.field: c.rows for c in extract(blob(records), 1000)}
+    chunks = {c.location.field: c.rows for c in chunks_of(blob(records))[0]}
     # values inside a nested list are not linked to the record as a whole
     assert chunks == {"[].email": (0, 1), "[].tags[]": (-1, -1)}
     lines = b'{"email": "a@b.ie"}\n{"email": "c@d.ie", "name": "C D"}\n{"name": "E F"}\n'
-    assert {c.location.field: c.rows for c in extract(blob(lines), 1000)} == {"email": (0, 1), "name": (1, 2)}
+    assert {c.location.field: c.rows for c in chunks_of(blob(lines))[0]} == {"email": (0, 1), "name": (1, 2)}

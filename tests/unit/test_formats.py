@@ -118,3 +118,21 @@ def test_parquet_columns_are_a_table(detector):
 def test_7z_members(detector):
     found, _ = scan(detector, formats.seven_zip({"exports/customers.csv": formats.customers_csv()}))
     assert ("exports/customers.csv", "email", "EMAIL_ADDRESS") in found
+
+
+def test_ocr_reads_text_in_images_or_says_why_it_cannot(detector):
+    import io
+    import shutil
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (900, 120), "white")
+    ImageDraw.Draw(image).text((20, 30), f"Contact {formats.EMAIL}", fill="black", font=ImageFont.load_default(40))
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    assert scan(detector, png.getvalue()) == (set(), [])  # OCR is off by default
+    found, problems = scan(detector, png.getvalue(), ocr=True)
+    if shutil.which("tesseract"):
+        assert ("OCR", "", "EMAIL_ADDRESS") in found and problems == []
+    else:  # skipped cleanly, and said so on the image
+        assert found == set() and problems == [("OCR", "disabled")]

@@ -92,3 +92,25 @@ def test_item_timeout_interrupts_a_stuck_extractor_and_keeps_earlier_parts(monke
         extractors.extractor_for.cache_clear()
     assert time.monotonic() - started < 5
     assert [c.text for c in chunks] == ["first part"] and problems == [("", "timeout")]
+
+
+def test_item_timeout_holds_in_worker_processes(monkeypatch, tmp_path, local_config, detector):
+    from functools import partial
+
+    from privmap.pipeline import build_source
+    from privmap.scanner.crawl import scan_item
+    from privmap.scanner.executor import run_all
+
+    (tmp_path / "data" / "notes.txt").write_text("plain words\n")
+    (tmp_path / "data" / "customers.csv").write_bytes(formats.customers_csv())
+    config = local_config("scan: {item_timeout: 1, workers: 2}\n")
+    source = build_source(config, 0)
+    monkeypatch.setitem(plugins.BUILTINS["extractor"], "text", (f"{__name__}:Endless", None))
+    extractors.extractor_for.cache_clear()  # the forked workers inherit the patched registry
+    try:
+        work = partial(scan_item, source, spec=config.sources[0], scan=config.scan, detect=detector.detect)
+        outcomes = {item.metadata["path"]: outcome for item, outcome in run_all(work, source.items(), 2)}
+    finally:
+        extractors.extractor_for.cache_clear()
+    assert [p.kind for p in outcomes["notes.txt"].problems] == ["timeout"]
+    assert outcomes["customers.csv"].problems == [] and outcomes["customers.csv"].findings

@@ -5,12 +5,14 @@ identify people (artist, copyright, owner, camera serial numbers, comments), XMP
 coordinates, which become a `GPS <lat>, <lon>` value with the `gps` context word (detected as
 GPS_COORDINATES, user.location.precise, previewed as a coarse cell only). Audio and video
 (mutagen: MP4, MOV, M4A, MP3): author, artist, comment, and the ISO 6709 location `©xyz`.
-Each value is located by its tag (`Location.field`: `EXIF:Artist`, `XMP:dc:creator`, `©xyz`).
+With `scan.ocr`, the text in images too (extractors/ocr.py). Each value is located by its tag
+(`Location.field`: `EXIF:Artist`, `XMP:dc:creator`, `©xyz`).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
@@ -18,8 +20,10 @@ from typing import Any
 import mutagen
 from PIL import ExifTags, Image, IptcImagePlugin
 
+from privmap import plugins
 from privmap.model import Blob, Chunk, Location
-from privmap.scanner.extractors.base import Context, Part, open_file
+from privmap.scanner.extractors.base import Context, Part, open_file, part_of
+from privmap.scanner.extractors.text import windows
 
 # EXIF tags (base IFD and Exif sub-IFD) that carry words about people or identify a device
 _EXIF = {
@@ -98,6 +102,22 @@ class ImageExtractor:
                 for value in values if isinstance(values, list) else [values] if values else []:
                     if chunk := _value(blob.location, f"IPTC:{name}", value):
                         yield chunk
+            if ctx.scan.ocr:
+                yield from _ocr(blob, image, ctx)
+
+
+def _ocr(blob: Blob, image: Image.Image, ctx: Context) -> Iterator[Chunk]:
+    """The image's text by OCR (scan.ocr), or a `disabled` problem when OCR cannot run here."""
+    where = part_of(blob.location, "OCR")
+    try:
+        ocr = plugins.load("extractor", "ocr")
+    except plugins.PluginUnavailable as exc:
+        ctx.problem(where, "disabled", str(exc))
+        return
+    text = ocr.text(image, ctx.budget.deadline - time.monotonic())
+    for window in windows(text, ctx.scan.chunk_chars):
+        if window.strip():
+            yield Chunk(where, window, "prose")
 
 
 def _flatten(value: Any, path: str) -> Iterator[tuple[str, Any]]:
