@@ -86,7 +86,8 @@ def test_a_200mb_object_is_sampled_within_the_byte_budget(tmp_path, s3_server, b
     blob = source.open(item)
     assert isinstance(blob, Blob) and blob.truncated and len(received) == 1  # the head only, to sniff
     data, truncated = sample(blob, Context.for_item(source.config.scan))
-    assert truncated and sum(received) <= 64_000 and len(received) == 5  # the head and four windows, nothing more
+    # the head (within the budget), then the windows beyond it (half the budget), nothing more
+    assert truncated and received[0] <= 64_000 and sum(received[1:]) <= 32_000 and len(received) <= 5
     text = data.decode()
     assert "megabyte 00000" in text and "megabyte 00199" in text  # windows reach the end of the object
 
