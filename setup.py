@@ -13,7 +13,7 @@ def requirements(name: str) -> list[str]:
 
 
 # one extra per integration: `pip install privmap[s3]`; `test` is what the test suite needs
-EXTRAS = ["test", "s3", "heic", "parquet", "7z", "ocr"]
+EXTRAS = ["test", "s3", "gcs", "heic", "parquet", "7z", "ocr"]
 
 setup(
     name="privmap",

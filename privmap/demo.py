@@ -193,6 +193,8 @@ sources:
   - {name: exports, type: local, region: eu-central-1, options: {path: exports}}
   # a transcoding cache left in Singapore, outside the "EU and US" of the privacy notice
   - {name: transcode-cache, type: local, region: ap-southeast-1, role: processor, options: {path: transcode-cache}}
+  # Google Cloud Storage (pip install 'privmap[gcs]'): every bucket of a project, each at its location
+  # - {name: media-gcp, type: gcs, role: processor, uploads: true, options: {project: pixelcloud-media}}
 inventory:
   storage_locations: [EEA, US]   # "we store and process information within the EU and in the US"
   affiliates:

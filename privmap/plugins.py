@@ -24,6 +24,7 @@ BUILTINS: dict[Kind, dict[str, tuple[str, str | None]]] = {
         "local": ("privmap.scanner.sources.local:LocalSource", None),
         "sqlite": ("privmap.scanner.sources.sqlite:SqliteSource", None),
         "s3": ("privmap.scanner.sources.s3:S3Source", "s3"),
+        "gcs": ("privmap.scanner.sources.gcs:GCSSource", "gcs"),
     },
     "extractor": {
         "text": (f"{_EXTRACTORS}.text:TextExtractor", None),

@@ -71,12 +71,17 @@ def encrypted_at_rest(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "pass", f"encrypted at rest ({encryption['algorithm']})")
 
 
+# what each store kind calls its access logs (GCS: usage logs); S3's name for the rest
+_ACCESS_LOGS = {"gs": "usage logging"}
+
+
 @check("SEC-007")
 def access_logging(ev: Evidence) -> Iterator[Outcome]:
     for _, store, facts, findings in personal_data_stores(ev):
         if "logging" not in facts:
             continue
+        logs = _ACCESS_LOGS.get(store.partition("://")[0], "server access logging")
         if facts["logging"]:
-            yield Outcome(f"store:{store}", "pass", "server access logging is on")
+            yield Outcome(f"store:{store}", "pass", f"{logs} is on")
         else:
-            yield Outcome(f"store:{store}", "fail", f"no server access logging; holds {summarize(findings)}")
+            yield Outcome(f"store:{store}", "fail", f"no {logs}; holds {summarize(findings)}")

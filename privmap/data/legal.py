@@ -28,12 +28,15 @@ class Place:
     code: str
     name: str
     countries: tuple[str, ...]
+    regions: tuple[str, ...] = ()  # the regions of a predefined dual-region (GCS EUR4: europe-north1, europe-west4)
 
 
 @cache
 def _places() -> dict[str, Place]:
     return {
-        loc["code"].lower(): Place(loc["provider"], loc["code"], loc["place"], tuple(loc["countries"]))
+        loc["code"].lower(): Place(
+            loc["provider"], loc["code"], loc["place"], tuple(loc["countries"]), tuple(loc.get("regions", ()))
+        )
         for loc in load_table("regions")["locations"]
     }
 

@@ -21,6 +21,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.integration import gcs
 from tests.integration.moto import moto_server, put_large, put_many
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,3 +210,47 @@ def big_object(s3_server: S3Server) -> tuple[str, str]:
     _bucket(s3, "big-us", "us-east-1")
     put_large(s3, "big-us", "logs/huge.log", BIG_SIZE)
     return "big-us", "logs/huge.log"
+
+
+# -- Google Cloud Storage: fake-gcs-server in EU and in US, gcp-storage-emulator -----------------
+
+GCP_PROJECT = "acme-media"
+BIG_GCS_SIZE = 3_000_000
+
+
+@dataclass(frozen=True)
+class GCSEstate:
+    """Buckets of a media company in the EU and the US (one emulator process per location)."""
+
+    eu: str  # endpoint URL of the EU emulator
+    us: str
+    consented_name: str = "uploads/alice.txt"
+    big_name: str = "logs/huge.log"
+
+
+def _generated(size: int) -> bytes:
+    """`size` bytes of 64-byte lines naming their 100 kB block, so a sample shows where it came from."""
+    return b"".join(b"block %05d %s\n" % (i // 100_000, b"." * 51) for i in range(0, size, 64))[:size]
+
+
+@pytest.fixture(scope="session")
+def gcs_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GCSEstate]:
+    logs = tmp_path_factory.mktemp("fake-gcs")
+    with (
+        (logs / "eu.log").open("wb") as eu_log,
+        (logs / "us.log").open("wb") as us_log,
+        gcs.fake_gcs_server("EU", eu_log, {"many-eu": gcs.many(3000)}) as eu,
+        gcs.fake_gcs_server("US", us_log) as us,
+    ):
+        estate = GCSEstate(eu, us)
+        client = gcs.admin_client(eu, GCP_PROJECT)
+        media = client.create_bucket("media-eu")
+        consented = media.blob(estate.consented_name)
+        consented.metadata = {"consent-id": "c-20240117-0042", "uploader": "user-8812"}
+        consented.upload_from_string(PERSONAL.encode())
+        media.blob("uploads/readme.txt").upload_from_string(b"Thumbnails are regenerated nightly.\n")
+        media.blob(estate.big_name).upload_from_string(_generated(BIG_GCS_SIZE))
+        client.create_bucket("locked-eu").blob("hidden.txt").upload_from_string(PERSONAL.encode())
+        exports = gcs.admin_client(us, GCP_PROJECT).create_bucket("exports-us")
+        exports.blob("crm/export.txt").upload_from_string(PERSONAL.encode())
+        yield estate

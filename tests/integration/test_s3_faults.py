@@ -2,77 +2,14 @@
 
 from __future__ import annotations
 
-import http.client
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import pytest
 
 from privmap.scanner.sources.base import SourceError
 from tests.integration.conftest import S3Server
+from tests.integration.proxy import Fault, proxy
 from tests.integration.test_s3_source import s3_config, source_of
-
-SLOW_DOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-
-# (method, path, query) -> what to do: None forwards, "slowdown" and "error" answer 503 / 500, "hang" stalls
-Fault = Callable[[str, str, str], str | None]
-
-
-@contextmanager
-def proxy(upstream: str, fault: Fault) -> Iterator[tuple[str, Counter[str]]]:
-    """An HTTP proxy to `upstream` that injects the faults `fault` picks; yields (url, counts of each fault)."""
-    target = urlsplit(upstream)
-    seen: Counter[str] = Counter()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _any(self) -> None:
-            path, _, query = self.path.partition("?")
-            action = fault(self.command, path, query)
-            seen[action or "forwarded"] += 1
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if action == "hang":
-                time.sleep(3)  # longer than the client's read timeout
-                self.close_connection = True
-                return
-            if action in ("slowdown", "error"):
-                self.send_response(503 if action == "slowdown" else 500)
-                self.send_header("Content-Length", str(len(SLOW_DOWN)))
-                self.end_headers()
-                self.wfile.write(SLOW_DOWN if action == "slowdown" else b"")
-                return
-            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-            # the Host header is kept: the request is signed for it
-            conn.request(self.command, self.path, body, dict(self.headers.items()))
-            resp = conn.getresponse()
-            data = resp.read()
-            self.send_response(resp.status)
-            for key, value in resp.getheaders():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            conn.close()
-
-        do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _any
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def first_try_of_each_call(kind: str) -> Fault:

@@ -10,7 +10,7 @@ from typing import ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from privmap.config.models import Config, SourceConfig
-from privmap.model import Blob, Item, Problem, RangeReader, StoreFact, Table
+from privmap.model import Blob, Item, Location, Problem, RangeReader, StoreFact, Table
 
 
 class Options(BaseModel):
@@ -25,6 +25,18 @@ class SourceError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+# HTTP status of a cloud storage API's error answer -> Problem kind; anything else is "unreadable"
+_STATUS_KINDS = {401: "denied", 403: "denied", 404: "missing", 408: "timeout", 429: "throttled", 503: "throttled"}
+
+
+def status_kind(status: int | str | None) -> str:
+    """The Problem kind of an HTTP error status (403 denied, 404 missing, 429/503 throttled ...)."""
+    try:
+        return _STATUS_KINDS.get(int(status or 0), "unreadable")
+    except ValueError:
+        return "unreadable"
 
 
 class Source(Protocol):
@@ -61,6 +73,15 @@ class SourceBase:
 
     def posture(self) -> list[StoreFact]:
         return []
+
+    def gap(self, uri: str, error: SourceError) -> None:
+        """Record a coverage gap at `uri` (a store, or the source itself): the scan goes on."""
+        self.problems.append(Problem(Location(self.name, uri), error.kind, str(error)))
+
+
+def object_metadata(metadata: dict[str, str] | None) -> dict[str, str]:
+    """An object's user metadata as item evidence (`meta:<key>`), scanned and stored masked like content."""
+    return {f"meta:{k}": v for k, v in (metadata or {}).items()}
 
 
 HEAD_BYTES = 65_536  # read first, before anything else: enough to sniff any type privmap reads

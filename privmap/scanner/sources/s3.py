@@ -34,10 +34,10 @@ from pydantic import Field
 
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
-from privmap.model import Blob, Item, Location, Problem, StoreFact
-from privmap.scanner.sources.base import ByteSource, Options, SourceError
+from privmap.model import Blob, Item, Location, StoreFact
+from privmap.scanner.sources.base import ByteSource, Options, SourceError, object_metadata, status_kind
 
-# error codes -> Problem kinds; anything else is "unreadable"
+# error codes -> Problem kinds; other codes go by their HTTP status (base.status_kind)
 _KINDS = {
     "AccessDenied": "denied",
     "AllAccessDisabled": "denied",
@@ -45,15 +45,12 @@ _KINDS = {
     "InvalidAccessKeyId": "denied",
     "SignatureDoesNotMatch": "denied",
     "ExpiredToken": "denied",
-    "403": "denied",
     "NoSuchBucket": "missing",
     "NoSuchKey": "missing",
-    "404": "missing",
     "SlowDown": "throttled",
     "Throttling": "throttled",
     "ThrottlingException": "throttled",
     "RequestLimitExceeded": "throttled",
-    "503": "throttled",
     "RequestTimeout": "timeout",
 }
 _PUBLIC_GROUPS = {
@@ -87,8 +84,9 @@ class Bucket:
 def classify(operation: str, exc: Exception) -> SourceError:
     """A SourceError naming the operation and the error code, never the response text or the key."""
     if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code") or exc.response["ResponseMetadata"]["HTTPStatusCode"])
-        return SourceError(_KINDS.get(code, "unreadable"), f"{operation}: {code}")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(exc.response.get("Error", {}).get("Code") or status)
+        return SourceError(_KINDS.get(code) or status_kind(status), f"{operation}: {code}")
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         return SourceError("timeout", f"{operation}: {type(exc).__name__}")
     if isinstance(exc, EndpointConnectionError):
@@ -164,8 +162,7 @@ class S3Source(ByteSource):
             # without it, ownership and account-wide public-access blocks are unknown: a gap to
             # report on AWS; S3-compatible endpoints (endpoint_url) often have no STS at all
             if not self.options.endpoint_url:
-                error = classify("GetCallerIdentity", exc)
-                self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
+                self.gap(self.name, classify("GetCallerIdentity", exc))
             return None
 
     @cached_property
@@ -190,8 +187,7 @@ class S3Source(ByteSource):
         return bucket_region(constraint)
 
     def _gap(self, bucket: str, operation: str, exc: Exception) -> None:
-        error = classify(operation, exc)
-        self.problems.append(Problem(Location(self.name, f"s3://{bucket}"), error.kind, str(error)))
+        self.gap(f"s3://{bucket}", classify(operation, exc))
 
     # -- listing and reading --------------------------------------------------------------
 
@@ -257,8 +253,7 @@ class S3Source(ByteSource):
                 exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration"
             )
             if not absent:
-                error = classify("GetAccountPublicAccessBlock", exc)
-                self.problems.append(Problem(Location(self.name, self.name), error.kind, str(error)))
+                self.gap(self.name, classify("GetAccountPublicAccessBlock", exc))
             return {}
         return dict(config["PublicAccessBlockConfiguration"])
 
@@ -367,7 +362,7 @@ class ObjectReader:
             raise classify("GetObject", exc) from exc
         if self._first:
             self._first = False
-            self.metadata = {f"meta:{k}": v for k, v in resp.get("Metadata", {}).items()}
+            self.metadata = object_metadata(resp.get("Metadata"))
             self.tag_count = int(resp.get("TagCount") or 0)
         self.bytes_read += len(data)
         return data

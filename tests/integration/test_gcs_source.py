@@ -1,0 +1,253 @@
+"""The gcs source against real GCS JSON API endpoints: fake-gcs-server in EU and in US, gcp-storage-emulator."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from google.auth.transport.requests import AuthorizedSession
+
+from privmap.config import Config, load_config
+from privmap.model import Blob, Item, Location
+from privmap.pipeline import build_source, run
+from privmap.scanner.extractors import Context
+from privmap.scanner.extractors.base import sample
+from privmap.scanner.sources.base import SourceError, sample_ranges
+from privmap.scanner.sources.gcs import GCSSource
+from tests.e2e.conftest import privmap
+from tests.integration import gcs
+from tests.integration.conftest import BIG_GCS_SIZE, EMAILS, GCP_PROJECT, PERSONAL, GCSEstate, _generated
+from tests.integration.proxy import proxy
+
+
+def gcs_config(
+    tmp_path: Path,
+    endpoints: dict[str, str],
+    options: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Config:
+    """A config with one gcs source per endpoint (name -> URL), all in the project GCP_PROJECT."""
+    config = {
+        "version": 1,
+        "organization": {"name": "Example Media Ltd", "country": "IE", "accounts": [GCP_PROJECT]},
+        "scan": {"max_bytes_per_object": "64KB", "workers": 1},
+        "sources": [
+            {"name": name, "type": "gcs", "options": {"project": GCP_PROJECT, "endpoint": url, **(options or {})}}
+            for name, url in endpoints.items()
+        ],
+        **(extra or {}),
+    }
+    path = tmp_path / "privmap.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return load_config(path)
+
+
+def source_of(config: Config, index: int = 0) -> GCSSource:
+    source = build_source(config, index)
+    assert isinstance(source, GCSSource)
+    return source
+
+
+@pytest.fixture
+def requests_sent(monkeypatch) -> list[tuple[str, str, str]]:
+    """Every HTTP request the GCS client sends: (method, path, query), recorded at its transport."""
+    sent: list[tuple[str, str, str]] = []
+    original = AuthorizedSession.request
+
+    def recording(self: AuthorizedSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        parts = urlsplit(url)
+        sent.append((method.upper(), unquote(parts.path), parts.query))
+        return original(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(AuthorizedSession, "request", recording)
+    return sent
+
+
+def test_buckets_are_found_at_their_location(tmp_path, gcs_estate: GCSEstate):
+    eu = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu, "us": gcs_estate.us}), 0)
+    us = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu, "us": gcs_estate.us}), 1)
+    assert {b.name: b.region for b in eu.buckets} == {"locked-eu": "eu", "many-eu": "eu", "media-eu": "eu"}
+    assert {b.name: b.region for b in us.buckets} == {"exports-us": "us"}
+    assert all(b.owned for b in eu.buckets) and eu.own_account == GCP_PROJECT
+
+    items = list(source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]})).items())
+    assert [i.metadata["path"] for i in items] == [gcs_estate.big_name, "uploads/alice.txt", "uploads/readme.txt"]
+    assert all(i.region == "eu" and i.size for i in items)
+    generation, metageneration, size = items[1].fingerprint.split("|")
+    assert generation.isdigit() and metageneration == "1" and int(size) == len(PERSONAL.encode())
+
+
+def test_listing_pages_through_3000_blobs(tmp_path, gcs_estate: GCSEstate, requests_sent):
+    source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["many-eu"], "prefix": "obj/"}))
+    names = [i.metadata["path"] for i in source.items()]
+    assert len(names) == 3000 and len(set(names)) == 3000
+    assert names == sorted(names) and names[0] == "obj/00000.txt" and names[-1] == "obj/02999.txt"
+    pages = [q for m, p, q in requests_sent if p == "/storage/v1/b/many-eu/o"]
+    assert len(pages) == 3 and sum("pageToken=" in q for q in pages) == 2  # 1,000 objects a page
+    assert source.problems == []
+
+
+def test_a_large_blob_is_sampled_by_inclusive_ranges(tmp_path, gcs_estate: GCSEstate, requests_sent):
+    source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]}))
+    [item] = [i for i in source.items() if i.metadata["path"] == gcs_estate.big_name]
+    assert item.size == BIG_GCS_SIZE
+    blob = source.open(item)  # the head only, to sniff it
+    assert isinstance(blob, Blob) and blob.truncated and len(blob.data) == 64_000
+    data, _ = sample(blob, Context.for_item(source.config.scan))
+    # the head and four windows, joined by newlines: exactly the bytes of each [start, end) range
+    content = _generated(BIG_GCS_SIZE)
+    expected = b"\n".join(content[start:end] for start, end in sample_ranges(BIG_GCS_SIZE, 64_000))
+    assert data == expected and len(data) == 64_000 + 4
+    downloads = [q for m, p, q in requests_sent if p.startswith("/download/")]
+    # the head, then the windows beyond it (the first lies within the head)
+    assert len(downloads) == 4 and all(f"generation={item.fingerprint.split('|')[0]}" in q for q in downloads)
+    assert b"block 00000" in data and b"block 00029" in data  # windows reach the end
+
+
+def test_object_metadata_is_kept_as_evidence(tmp_path, gcs_estate: GCSEstate):
+    source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]}))
+    [item] = [i for i in source.items() if i.metadata["path"] == gcs_estate.consented_name]
+    blob = source.open(item)
+    assert blob.metadata == {"meta:consent-id": "c-20240117-0042", "meta:uploader": "user-8812"}
+    assert blob.data == PERSONAL.encode() and not blob.truncated
+
+
+def test_a_metadata_only_change_is_read_again(tmp_path):
+    """gcp-storage-emulator keeps metagenerations as GCS does: a patched consent id changes the fingerprint."""
+    with gcs.storage_emulator() as url:
+        client = gcs.admin_client(url, GCP_PROJECT)
+        blob = client.create_bucket("consent-us").blob("profile.txt")
+        blob.metadata = {"consent-id": "c-1"}
+        blob.upload_from_string(PERSONAL.encode())
+        config = gcs_config(tmp_path, {"consent": url})
+        first = run(config, tmp_path / "out1").report.run
+        again = run(config, tmp_path / "out2").report.run
+        blob.metadata = {"consent-id": "c-2-withdrawn"}
+        blob.patch()
+        changed = run(config, tmp_path / "out3").report.run
+        [item] = source_of(config).items()
+    assert (first["items_scanned"], again["items_scanned"], again["items_unchanged"]) == (1, 0, 1)
+    assert changed["items_scanned"] == 1  # same generation, new metageneration
+    assert item.fingerprint.split("|")[1] != "1"
+
+
+def test_posture_facts_of_an_emulated_bucket(tmp_path, gcs_estate: GCSEstate):
+    """The emulators keep the bucket resource but implement no IAM or ACLs: those are recorded gaps."""
+    source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]}))
+    facts = {f.key: f.value for f in source.posture()}
+    assert facts["region"] == "eu" and facts["account"] == GCP_PROJECT
+    assert facts["encryption"] == {"enabled": True, "algorithm": "Google-managed keys", "kms_key": None}
+    assert facts["logging"] is False and facts["versioning"] == "Disabled"
+    assert facts["public_access_prevention"] == "inherited" and "public" not in facts  # never guessed
+    gaps = sorted((p.location.uri, p.kind, p.message) for p in source.problems)
+    assert gaps == [
+        ("gs://media-eu", "missing", "bucketAccessControls.list: 404 NotFound"),
+        ("gs://media-eu", "missing", "buckets.getIamPolicy: 404 NotFound"),
+        ("gs://media-eu", "missing", "defaultObjectAccessControls.list: 404 NotFound"),
+    ]
+
+
+def test_a_denied_bucket_and_object_are_coverage_gaps(tmp_path, gcs_estate: GCSEstate):
+    def deny(method: str, path: str, query: str) -> str | None:
+        return "denied" if path.startswith("/storage/v1/b/locked-eu/o") or "hidden" in unquote(path) else None
+
+    with proxy(gcs_estate.eu, deny) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"eu": url}, {"buckets": ["locked-eu", "media-eu"]}))
+        items = list(source.items())
+        assert {i.store for i in items} == {"gs://media-eu"}  # the next bucket went on
+        gaps = [(p.location.uri, p.kind, p.message) for p in source.problems]
+        assert ("gs://locked-eu", "denied", "objects.list: 403 Forbidden") in gaps
+        hidden = Item(Location("eu", "gs://locked-eu/hidden.txt"), "gs://locked-eu", "1|1|10", size=10)
+        with pytest.raises(SourceError) as error:
+            source.open(hidden)
+    assert error.value.kind == "denied" and str(error.value) == "objects.get: 403 Forbidden"
+    assert seen["denied"] == 2  # denials are not retried
+
+
+def test_throttling_and_server_errors_are_retried_by_the_client(tmp_path, gcs_estate: GCSEstate):
+    calls: Counter[str] = Counter()
+
+    def first_try_fails(method: str, path: str, query: str) -> str | None:
+        calls[f"{path}?{query}"] += 1
+        return "slowdown" if calls[f"{path}?{query}"] == 1 else None
+
+    with proxy(gcs_estate.us, first_try_fails) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"us": url}))
+        [item] = source.items()
+        blob = source.open(item)
+    assert b"Alice Martin" in blob.data and source.problems == []
+    # each request was answered 503 once, then went through
+    assert seen["slowdown"] == seen["forwarded"] == len(calls) == 4, calls  # buckets, objects, download, metadata
+
+
+def test_retries_end_after_max_attempts(tmp_path, gcs_estate: GCSEstate):
+    with proxy(gcs_estate.us, lambda m, p, q: "error" if p.startswith("/download/") else None) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"us": url}, {"max_attempts": 2}))
+        [item] = source.items()
+        with pytest.raises(SourceError) as error:
+            source.open(item)
+    assert error.value.kind == "unreadable" and str(error.value) == "objects.get: 500 InternalServerError"
+    assert seen["error"] == 2
+
+
+def permission_of(path: str) -> str:
+    """The IAM permission a JSON API request needs (cloud.google.com/storage/docs/json_api permissions)."""
+    parts = path.removeprefix("/download").removeprefix("/storage/v1/").split("/")
+    if len(parts) == 1:
+        return "storage.buckets.list"
+    if len(parts) == 2:
+        return "storage.buckets.get"
+    if parts[2] in ("iam", "acl", "defaultObjectAcl"):
+        return "storage.buckets.getIamPolicy"
+    return "storage.objects.list" if len(parts) == 3 else "storage.objects.get"
+
+
+def readme_permissions() -> set[str]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"gcloud iam roles create .*?--permissions=(\S+)", readme, re.S)
+    assert match, "README has no least-privilege role for the gcs source"
+    return set(match.group(1).split(","))
+
+
+def test_only_get_requests_in_a_full_scan(tmp_path, gcs_estate: GCSEstate, requests_sent):
+    """Read-only by construction: every request the client sends during `run` is recorded at the transport,
+    and each needs a permission of the README's least-privilege role."""
+    config = gcs_config(tmp_path, {"eu": gcs_estate.eu, "us": gcs_estate.us}, {"buckets": ["media-eu", "exports-us"]})
+    result = run(config, tmp_path / "out")
+    assert result.report.run["items_scanned"] == 4
+    assert {m for m, _, _ in requests_sent} == {"GET"}, Counter(m for m, _, _ in requests_sent)
+    needed = {permission_of(p) for _, p, _ in requests_sent}
+    assert needed == readme_permissions()  # every permission used, none more
+    assert {p.rsplit("/", 1)[-1] for _, p, _ in requests_sent} >= {"iam", "acl", "defaultObjectAcl", "o"}
+
+
+@pytest.mark.slow
+def test_privmap_scan_over_gcs(tmp_path, gcs_estate: GCSEstate):
+    """`privmap scan` end to end over an EU and a US emulator: findings with locations, checks, gaps."""
+    config = gcs_config(
+        tmp_path,
+        {"eu": gcs_estate.eu, "us": gcs_estate.us},
+        {"buckets": ["media-eu", "exports-us"]},
+        # forked workers read objects through clients of their own
+        {"scan": {"max_bytes_per_object": "64KB", "workers": 2}},
+    )
+    out = tmp_path / "out"
+    result = privmap("scan", "--config", str(config.base_dir / "privmap.yaml"), "--out", str(out))
+    assert result.returncode in (0, 1), result.stderr
+
+    findings = json.loads((out / "findings.json").read_text())
+    regions = {f["store"]: f["region"] for f in findings}
+    assert regions["gs://media-eu"] == "eu" and regions["gs://exports-us"] == "us"
+    checks = {(c["id"], c["subject"]): c for c in json.loads((out / "checks.json").read_text())}
+    assert checks[("SEC-007", "store:gs://exports-us")]["status"] == "fail"  # no usage logs
+    assert checks[("SEC-004", "store:gs://media-eu")]["status"] == "pass"  # encrypted, nothing special
+    trf = checks[("TRF-001", "transfer:Example Media Ltd->us")]
+    assert trf["status"] == "fail"
+    kept = [*out.iterdir(), tmp_path / ".privmap" / "state.db"]
+    assert not [(p.name, e) for p in kept for e in EMAILS if e.encode() in p.read_bytes()]
