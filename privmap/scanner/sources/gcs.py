@@ -317,8 +317,9 @@ class GCSSource(ByteSource):
 class GCSObjectReader:
     """Random access to one GCS object by ranged downloads pinned to a generation (its RangeReader).
 
-    The object's metadata is loaded after the first range: a reloaded blob would download from
-    its mediaLink, not through `endpoint`."""
+    The object's metadata is loaded with the first range, through a second handle of the same
+    generation: a reloaded blob would download from its mediaLink (not through `endpoint`, and
+    unpinned)."""
 
     def __init__(self, blob: storage.Blob, size: int, call: dict[str, Any]) -> None:
         self._blob, self._call = blob, call
@@ -333,8 +334,9 @@ class GCSObjectReader:
             # the client's `end` is inclusive; a RangeReader's is exclusive
             data = self._blob.download_as_bytes(start=start, end=end - 1, **self._call) if start < end else b""
             if self._first:
-                self._blob.reload(**self._call)
-                self.metadata = object_metadata(self._blob.metadata)
+                described = self._blob.bucket.blob(self._blob.name, generation=self._blob.generation)
+                described.reload(**self._call)
+                self.metadata = object_metadata(described.metadata)
                 self._first = False
         except ERRORS as exc:
             raise classify("objects.get", exc) from exc
