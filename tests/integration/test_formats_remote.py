@@ -1,7 +1,8 @@
-"""The same files in a local folder and in an S3 bucket (moto_server) give the same findings.
+"""The same files in a local folder, an S3 bucket (moto_server) and a GCS bucket (fake-gcs-server)
+give the same findings.
 
 The containers are larger than the head a source reads first, so PDF, ZIP, XLSX and Parquet
-are parsed through the random-access seam: local `seek` and S3 ranged GETs.
+are parsed through the random-access seam: local `seek`, S3 ranged GETs, GCS ranged downloads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from privmap.config import load_config
 from privmap.pipeline import build_source
 from privmap.scanner.crawl import scan_item
 from tests import formats
+from tests.integration import gcs
+from tests.integration.conftest import GCP_PROJECT
 
 
 def estate() -> dict[str, bytes]:
@@ -56,14 +59,16 @@ def findings(config_text: str, tmp_path, detector) -> tuple[set[tuple[str, ...]]
     return found, problems
 
 
-def test_local_and_s3_give_the_same_findings(tmp_path, s3_server, detector):
+def test_local_s3_and_gcs_give_the_same_findings(tmp_path, s3_server, gcs_estate, detector):
     files = estate()
     s3 = s3_server.client(region="eu-west-1")
     s3.create_bucket(Bucket="formats-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    bucket = gcs.admin_client(gcs_estate.eu, GCP_PROJECT).create_bucket("formats-eu")
     for name, data in files.items():
         (tmp_path / "data" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "data" / name).write_bytes(data)
         s3.put_object(Bucket="formats-eu", Key=name, Body=data)
+        bucket.blob(name).upload_from_string(data)
     common = textwrap.dedent(
         """\
         version: 1
@@ -81,7 +86,14 @@ def test_local_and_s3_give_the_same_findings(tmp_path, s3_server, detector):
         tmp_path,
         detector,
     )
-    assert local == remote
+    google = findings(
+        common
+        + f"  - {{name: files, type: gcs, options: {{project: {GCP_PROJECT}, endpoint: '{gcs_estate.eu}', "
+        + "buckets: [formats-eu]}}\n",
+        tmp_path,
+        detector,
+    )
+    assert local == remote == google
     assert local[1] == {("exports/bundle.zip", "padding.bin", "unsupported")}
     assert len(files["docs/report.pdf"]) > 16_000  # parsed through ranged reads, not from the head
     expected = {
