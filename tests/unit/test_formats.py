@@ -136,3 +136,12 @@ def test_ocr_reads_text_in_images_or_says_why_it_cannot(detector):
         assert ("OCR", "", "EMAIL_ADDRESS") in found and problems == []
     else:  # skipped cleanly, and said so on the image
         assert found == set() and problems == [("OCR", "disabled")]
+
+
+def test_documents_in_binary_table_cells_are_read_as_parts(detector):
+    from privmap.model import Table
+
+    table = Table(LOC, ["id", "scan", "hash"], [(1, formats.pdf([f"IBAN {formats.IBAN}"]), b"\x00\x01\x02\x03")])
+    ctx = Context.for_item(ScanConfig())
+    found = {(f.location.part, f.location.field, f.entity) for f in detector.detect(extract(table, ctx))}
+    assert ("row 0 > page 1", "scan", "IBAN_CODE") in found and ctx.problems == []

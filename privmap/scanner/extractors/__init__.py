@@ -24,9 +24,10 @@ from typing import Any
 from privmap import plugins
 from privmap.model import Blob, Chunk, Table
 from privmap.scanner.extractors.base import Context, Extractor, ItemTimeout, open_file, time_limit
-from privmap.scanner.extractors.sniff import refine_zip, sniff
+from privmap.scanner.extractors.sniff import TEXT_TYPES, refine_zip, sniff
 from privmap.scanner.extractors.tabular import extract_table
 from privmap.scanner.problems import describe, problem_kind
+from privmap.scanner.sources.base import HEAD_BYTES
 
 __all__ = ["Context", "Unsupported", "extract", "extractor_for", "time_limit"]
 log = logging.getLogger("privmap")
@@ -80,7 +81,7 @@ def _media_types() -> dict[str, str]:
     """Built-in media types plus those of third-party extractors (entry point group privmap.extractors)."""
     found = dict(MEDIA_TYPES)
     for name in plugins.names("extractor"):
-        if name not in found.values():
+        if name not in plugins.BUILTINS["extractor"]:
             try:
                 for media_type in plugins.load("extractor", name).media_types:
                     found.setdefault(media_type, name)
@@ -104,7 +105,7 @@ def extractor_for(media_type: str) -> Extractor:
 def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
     """Chunks of an opened item or part. Raises Unsupported for a blob no extractor reads."""
     if isinstance(obj, Table):
-        yield from extract_table(obj)
+        yield from _table(obj, ctx)
         return
     blob, extractor = _choose(obj, ctx)
     parts = extractor.extract(blob, ctx)
@@ -133,6 +134,18 @@ def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
             blob.location, "timeout", f"scan.item_timeout ({ctx.scan.item_timeout:g} s) reached: the rest was not read"
         )
     parts.close()
+
+
+def _table(table: Table, ctx: Context) -> Iterator[Chunk]:
+    """A table's columns, then its binary cells that hold a document, image or archive (a PDF in a
+    BYTEA column, a photo in a BLOB) as nested parts at `row N` of their column."""
+    yield from extract_table(table)
+    readable = _media_types().keys() - TEXT_TYPES  # short texts in binary columns are read as values already
+    for n, row in enumerate(table.rows):
+        for name, value in zip(table.columns, row, strict=False):
+            if isinstance(value, bytes | bytearray | memoryview) and sniff(bytes(value[:HEAD_BYTES])) in readable:
+                where = table.location.refine(field=str(name), part=f"row {n}")
+                yield from _nested(Blob(where, bytes(value)), ctx.child())
 
 
 def _choose(blob: Blob, ctx: Context) -> tuple[Blob, Extractor]:
