@@ -14,8 +14,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ
 	$(PIP) install --no-deps --require-hashes -r requirements/models.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,heic,parquet,7z,ocr]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr]'
 	touch $@
 
 install: $(VENV)/.installed

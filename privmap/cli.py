@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from privmap.config import Config
     from privmap.store import Store
 
-EXIT_FINDINGS, EXIT_ERROR = 1, 2
+EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 1, 2, 130
 _DETECT_BATCH = 64  # texts per detector call: NER runs batched over them
 
 
@@ -224,6 +224,86 @@ def list_plugins() -> None:
         state = "enabled" if info.enabled else f"disabled: {info.reason}"
         extra = f" [{info.extra}]" if info.extra else ""
         click.echo(f"{info.kind:9} {info.name:10} {state}{extra}")
+
+
+@main.command()
+@_config_option
+@_out_option
+@click.option("--cron", "expression", required=True, help='When to scan, e.g. "0 3 * * *" (local time, as cron).')
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="As for scan; sets the exit code.")
+@click.option("--max-runs", type=click.IntRange(min=1), default=None, help="Stop after this many runs.")
+def schedule(config_path: Path, out_dir: Path, expression: str, fail_on: str | None, max_runs: int | None) -> None:
+    """Scan on a cron expression, in the foreground; runs never overlap.
+
+    Each run is an ordinary scan (reports in --out, history in the store). Exit code: with
+    --max-runs, the last run's (as for scan); 2 if another scheduler holds the store; 130 when stopped.
+    """
+    from privmap import schedule as scheduling
+
+    try:
+        expression = scheduling.parse(expression)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cron") from None
+    config = load_config(config_path)
+    try:
+        with scheduling.exclusive(config, "schedule"), _stop_on_sigterm():
+            code = scheduling.run_on_schedule(
+                expression, scheduling.scheduled_scan(config_path, out_dir, fail_on), max_runs=max_runs
+            )
+    except scheduling.AlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code)
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (systemd stop, Kubernetes) ends a foreground loop as Ctrl-C does."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@main.command("alerts")
+@_config_option
+@click.option("--pending", is_flag=True, help="Only alerts some sink has not taken yet.")
+@click.option("--deliver", is_flag=True, help="Try the pending deliveries now, without scanning.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per alert per line.")
+def list_alerts(config_path: Path, pending: bool, deliver: bool, as_json: bool) -> None:
+    """List the alerts raised by past runs and their delivery to each sink.
+
+    Exit code 0; with --deliver, 2 when a sink still could not take its alerts.
+    """
+    from privmap import alerts
+    from privmap.store import Store
+
+    config = load_config(config_path)
+    store = Store(config.resolve(config.store.path))
+    try:
+        kept = alerts.AlertStore(store)
+        failed = [d for d in alerts.deliver(config, kept) if d.error] if deliver else []
+        for a in kept.listing(pending_only=pending):
+            if as_json:
+                click.echo(json.dumps(a, sort_keys=True))
+                continue
+            state = "cleared" if a["cleared_run"] else "pending" if a["pending"] else "delivered"
+            sinks = ", ".join(f"{s['sink']}:{'ok' if s['delivered'] else s['error'] or 'waiting'}" for s in a["sinks"])
+            click.echo(f"#{a['id']} {a['severity']:8} {a['rule']} {a['subject']}  [{state}] {sinks}".rstrip())
+    finally:
+        store.close()
+    for d in failed:
+        click.echo(f"warning: sink {d.sink} is down ({d.error}); {d.pending} alerts stay pending", err=True)
+    sys.exit(EXIT_ERROR if failed else 0)
 
 
 @contextmanager

@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import __version__, graph, plugins
+from privmap import __version__, alerts, graph, plugins, uploads
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
+from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
@@ -102,6 +103,7 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
     settings = settings_hash(config)
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})
     errors = 0
+    ledger = _ledger(config)
     for spec, source in zip(config.sources, sources, strict=True):
         facts: dict[tuple[str, str], Any] = {}
         try:
@@ -128,7 +130,23 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
         # a source's declared region stands for its stores; a discovered one overrides it
         store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
         store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
+        if spec.uploads:
+            uploads.assess(config, spec, source, store, run.id, ledger)
+    if ledger is not None and not isinstance(ledger, LedgerError):
+        ledger.close()
     return store, run.id, errors
+
+
+def _ledger(config: Config) -> Ledger | LedgerError | None:
+    """The consent ledger when a controller-role upload source needs one; the error when it cannot be
+    opened (its uploads are then recorded as not verified, and the scan goes on)."""
+    if not any(s.uploads and uploads.role_of(config, s) == "controller" for s in config.sources):
+        return None
+    try:
+        return open_ledger(config)
+    except LedgerError as exc:
+        log.error("consent ledger unavailable", extra={"detail": str(exc)})
+        return exc
 
 
 def home_country(region: str | None, fallback: str) -> str:
@@ -206,7 +224,8 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
     previous = store.previous_run(run_id)
     new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
-    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map))
+    upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
+    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, extra={"uploads": upload_verdicts}))
     items = store.items(run_id)
     summary = (row["summary"] and json.loads(row["summary"])) or {}
     run = {
@@ -260,6 +279,7 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
+    alerts.build_sinks(config)  # a bad sink is a config error before scanning, not after
     store, run_id, errors = scan(config, full=full, progress=progress)
     try:
         store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
@@ -267,6 +287,9 @@ def run(
         # the run's own verdict, which the next run compares with (re-rendering never replaces it)
         store.save_checks(run_id, data.checks)
         outputs = write_reports(data, out_dir)
+        raised = alerts.AlertStore(store)
+        alerts.raise_alerts(config, raised, run_id, data.checks, personal_data(data.findings))
+        alerts.deliver(config, raised)
     finally:
         store.close()
     log.info("run finished", extra={"run_id": run_id, "findings": len(data.findings), "out": str(out_dir)})

@@ -50,7 +50,12 @@ BUILTINS: dict[Kind, dict[str, tuple[str, str | None]]] = {
         "ocr": (f"{_EXTRACTORS}.ocr:Ocr", "ocr"),
         "audio-video": (f"{_EXTRACTORS}.media:AudioVideoExtractor", None),
     },
-    "alert": {},
+    "alert": {
+        "webhook": ("privmap.alerts.webhook:WebhookSink", None),
+        "slack": ("privmap.alerts.slack:SlackSink", None),
+        "email": ("privmap.alerts.email:EmailSink", None),
+        "jsonl": ("privmap.alerts.jsonl:JsonlSink", None),
+    },
 }
 _GROUPS: dict[Kind, str] = {"source": "privmap.sources", "extractor": "privmap.extractors", "alert": "privmap.alerts"}
 

@@ -12,7 +12,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin
 from privmap.model import Severity
@@ -274,6 +283,9 @@ class ControllerParty(Strict):
     eu_representative: Contact | None = None
     contract: str | None = None  # the processing agreement (Art. 28(3)): a reference or a link
     activities: list[str] = []  # processor-role activities performed for it; empty means all of them
+    # its documented instructions for uploads (Art. 28(3)(a)): where its uploads live and may rest
+    prefixes: list[str] = []  # key or path prefixes of its uploads in processor-role upload sources
+    regions: list[str] = []  # regions its uploads may rest in; empty: no restriction declared
 
 
 class Inventory(Strict):
@@ -297,12 +309,43 @@ class Inventory(Strict):
 
 class ReportsConfig(Strict):
     fail_on: Severity | None = None
+    url: str | None = None  # where the reports are published: the link alerts carry
+
+
+class ConsentLedger(Strict):
+    """Where consent records live: a CSV file, or a SQL query against PostgreSQL, MySQL or SQLite.
+
+    Each record gives the consent's purpose (a fideslang data use), when it was given and when it
+    was withdrawn (empty: not withdrawn)."""
+
+    csv: str | None = None  # columns consent_id, purpose, given_at, withdrawn_at (ISO 8601)
+    dsn: str | None = None  # postgresql://..., mysql://..., sqlite:///path (no password here: use dsn_env)
+    dsn_env: str | None = None  # the environment variable holding the DSN
+    # rows of (purpose, given_at, withdrawn_at) for the consent id bound to :id
+    query: str = "SELECT purpose, given_at, withdrawn_at FROM consents WHERE consent_id = :id"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ConsentLedger:
+        if sum(x is not None for x in (self.csv, self.dsn, self.dsn_env)) != 1:
+            raise ValueError("give exactly one of csv, dsn and dsn_env")
+        return self
+
+
+class ConsentConfig(Strict):
+    """Consent evidence for uploads to controller-role upload sources (CNS-001)."""
+
+    key: str = "consent-id"  # S3: user metadata x-amz-meta-<key> or tag <key>; local: sidecar or xattr user.<key>
+    ledger: ConsentLedger | None = None  # None: every upload with personal data fails CNS-001 (no evidence)
 
 
 class AlertConfig(Strict):
+    """An alert sink; `options` are validated by the sink plugin's own `Options` model."""
+
     type: str
-    name: str | None = None
-    min_severity: Severity = "high"
+    name: str | None = None  # deliveries are tracked per name (default: the type)
+    min_severity: Severity = "high"  # newly failing checks at or above this alert (consent rules always)
+    max_messages: int = Field(5, ge=1)  # more pending alerts than this go out as one digest
+    min_interval: int = Field(0, ge=0)  # at most one message per this many seconds; meanwhile alerts wait for a digest
     options: dict[str, Any] = {}
 
 
@@ -316,6 +359,7 @@ class Config(Strict):
     inventory: Inventory = Inventory()
     reports: ReportsConfig = ReportsConfig()
     alerts: list[AlertConfig] = []
+    consent: ConsentConfig = ConsentConfig()
     base_dir: Path = Path(".")  # set by the loader: the folder of the config file
     _origin: ConfigOrigin | None = PrivateAttr(default=None)
 

@@ -123,7 +123,7 @@ def _inspect_metadata(outcome: ItemOutcome, detect: Detect) -> None:
     chunks = [
         Chunk(item.location.refine(field=key), value, "values", context=(key.partition(":")[2] or key,))
         for key, value in sorted(item.metadata.items())
-        if key != "path" and value
+        if key not in ("path", "modified") and value
     ]
     if not chunks:
         return

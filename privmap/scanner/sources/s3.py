@@ -68,6 +68,7 @@ class S3Options(Options):
     role_arn: str | None = None  # a role to assume for the scan (e.g. a read-only auditor role)
     timeout: float = Field(60, gt=0)  # connect and read timeout of each request, in seconds
     max_attempts: int = Field(8, ge=1)  # tries per request on throttling, 5xx and dropped connections
+    ordered_keys: bool = False  # keys sort in upload order (time-prefixed): `privmap watch` lists only newer keys
 
 
 @dataclass(frozen=True)
@@ -193,21 +194,50 @@ class S3Source(ByteSource):
 
     def items(self) -> Iterator[Item]:
         for bucket in self.buckets:
-            pages = self._client("s3", bucket.region).get_paginator("list_objects_v2")
-            try:
-                for page in pages.paginate(Bucket=bucket.name, Prefix=self.options.prefix):
-                    for obj in page.get("Contents", []):
-                        key = obj["Key"]
-                        yield Item(
-                            location=Location(self.name, f"{bucket.store}/{key}"),
-                            store=bucket.store,
-                            fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
-                            size=obj["Size"],
-                            region=bucket.region,
-                            metadata={"path": key},
-                        )
-            except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
-                self._gap(bucket.name, "ListObjectsV2", exc)
+            yield from self._list(bucket)
+
+    def _list(self, bucket: Bucket, start_after: str = "") -> Iterator[Item]:
+        pages = self._client("s3", bucket.region).get_paginator("list_objects_v2")
+        after = {"StartAfter": start_after} if start_after else {}
+        try:
+            for page in pages.paginate(Bucket=bucket.name, Prefix=self.options.prefix, **after):
+                for obj in page.get("Contents", []):
+                    key = obj["Key"]
+                    yield Item(
+                        location=Location(self.name, f"{bucket.store}/{key}"),
+                        store=bucket.store,
+                        fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
+                        size=obj["Size"],
+                        region=bucket.region,
+                        metadata={"path": key, "modified": obj["LastModified"].isoformat()},
+                    )
+        except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
+            self._gap(bucket.name, "ListObjectsV2", exc)
+
+    def changes(self, mark: str | None) -> tuple[list[Item], str]:
+        """Objects uploaded or overwritten since `mark` (this method's previous answer: per bucket, the
+        newest LastModified seen, the keys seen at it and the last key). With no mark, the present
+        becomes the mark and nothing is new. With `ordered_keys`, only keys after the last one are
+        listed (StartAfter); otherwise each call lists the bucket and keeps what is newer: S3 lists in
+        key order only, never newest first, so this is the cheapest exact answer."""
+        state: dict[str, Any] = json.loads(mark) if mark else {}
+        found: list[Item] = []
+        marks = {}
+        for bucket in self.buckets:
+            prev = state.get(bucket.name) or {"modified": "", "keys": [], "last_key": ""}
+            newest, at_newest, last_key = prev["modified"], set(prev["keys"]), prev["last_key"]
+            for item in self._list(bucket, last_key if self.options.ordered_keys else ""):
+                modified, key = item.metadata["modified"], item.metadata["path"]
+                seen = modified < prev["modified"] or (modified == prev["modified"] and key in prev["keys"])
+                if mark is not None and not seen:
+                    found.append(item)
+                if modified > newest:
+                    newest, at_newest = modified, {key}
+                elif modified == newest:
+                    at_newest.add(key)
+                last_key = max(last_key, key)
+            marks[bucket.name] = {"modified": newest, "keys": sorted(at_newest), "last_key": last_key}
+        return found, json.dumps(marks, sort_keys=True)
 
     def reader(self, item: Item) -> ObjectReader:
         bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
@@ -223,6 +253,19 @@ class S3Source(ByteSource):
                 raise classify("GetObjectTagging", exc) from exc
             blob = replace(blob, metadata={**blob.metadata, **{f"tag:{t['Key']}": t["Value"] for t in tags}})
         return blob
+
+    def metadata(self, item: Item) -> dict[str, str]:
+        """User metadata (`meta:`) and tags (`tag:`) as they are now, without reading content: a consent
+        tag added after the upload is seen on the next run (HeadObject and GetObjectTagging)."""
+        bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
+        s3 = self._client("s3", item.region)
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+            found = object_metadata(head.get("Metadata"))
+            tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("HeadObject", exc) from exc
+        return found | {f"tag:{t['Key']}": t["Value"] for t in tags}
 
     # -- posture --------------------------------------------------------------------------
 

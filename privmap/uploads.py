@@ -1,0 +1,202 @@
+"""Judging uploads: consent evidence for controller-role upload sources, the customer's documented
+instructions for processor-role ones (DOMAIN.md 2.1: processor data has no basis of ours; the test is
+"within documented instructions", Art. 28(3)(a), not "has consent").
+
+After a source is crawled, `assess` records one verdict per upload holding personal data in the
+run; checks CNS-001, CNS-004 and CNS-005 judge those verdicts. Verdicts are kept per run, so a past
+run's report shows the consent state as it was then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from privmap.config.models import Config, ControllerParty, SourceConfig
+from privmap.consent import Ledger, LedgerError, judge, timestamp
+from privmap.model import Item, Location
+from privmap.store import Store
+
+log = logging.getLogger("privmap")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    run_id INTEGER NOT NULL, source TEXT NOT NULL, uri TEXT NOT NULL, role TEXT NOT NULL,
+    status TEXT NOT NULL, detail TEXT NOT NULL, consent_id TEXT, tenant TEXT, region TEXT,
+    PRIMARY KEY (run_id, source, uri));
+CREATE INDEX IF NOT EXISTS uploads_by_item ON uploads (source, uri, run_id);
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One upload's standing in one run.
+
+    role controller: status valid | missing | unknown | purpose | withdrawn | late | ledger-error
+    role processor: status within | no-tenant | region | undeclared (no customer declares prefixes)
+    """
+
+    source: str
+    uri: str
+    role: str
+    status: str
+    detail: str
+    consent_id: str | None = None
+    tenant: str | None = None
+    region: str | None = None
+
+
+def role_of(config: Config, spec: SourceConfig) -> str | None:
+    """The source's GDPR role: its own, else the role of the activities that list it (when they agree)."""
+    if spec.role:
+        return spec.role
+    roles = {a.role for a in config.inventory.activities if spec.name in a.stores}
+    return roles.pop() if len(roles) == 1 else None
+
+
+def evidence_id(metadata: dict[str, str], key: str) -> str | None:
+    """The consent id among an item's metadata: S3 user metadata, S3 tag, sidecar key, then xattr."""
+    for name in (f"meta:{key}", f"tag:{key}", f"sidecar:{key}", f"xattr:user.{key}"):
+        if metadata.get(name):
+            return metadata[name].strip()
+    return None
+
+
+class UploadStore:
+    """The per-run upload verdicts, in the run store's database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        with store.transaction() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    def save(self, run_id: int, verdicts: list[Verdict]) -> None:
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (run_id, v.source, v.uri, v.role, v.status, v.detail, v.consent_id, v.tenant, v.region)
+                    for v in verdicts
+                ],
+            )
+
+    def previous(self, source: str, run_id: int) -> dict[str, Verdict]:
+        """uri -> the latest verdict before `run_id` for each upload of `source`."""
+        rows = self.store.db.execute(
+            "SELECT u.* FROM uploads u JOIN (SELECT uri, max(run_id) AS r FROM uploads"
+            " WHERE source = ? AND run_id < ? GROUP BY uri) p ON u.uri = p.uri AND u.run_id = p.r"
+            " WHERE u.source = ?",
+            (source, run_id, source),
+        ).fetchall()
+        return {r["uri"]: _verdict(r) for r in rows}
+
+    def verdicts(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.store.db.execute("SELECT * FROM uploads WHERE run_id = ? ORDER BY source, uri", (run_id,))
+        return [asdict(_verdict(r)) for r in rows]
+
+
+def _verdict(r: Any) -> Verdict:
+    return Verdict(
+        r["source"], r["uri"], r["role"], r["status"], r["detail"], r["consent_id"], r["tenant"], r["region"]
+    )
+
+
+def assess(
+    config: Config, spec: SourceConfig, source: Any, store: Store, run_id: int, ledger: Ledger | LedgerError | None
+) -> list[Verdict]:
+    """Verdicts for the uploads of `spec` (an `uploads: true` source) that hold personal data in the
+    run, saved in the store and returned. `ledger` is the open consent ledger, the error met opening
+    it, or None when none is configured."""
+    role = role_of(config, spec)
+    if role not in ("controller", "processor"):
+        return []
+    findings: dict[str, list[dict[str, Any]]] = {}
+    for f in store.findings(run_id):
+        if f["source"] == spec.name and not f["test_data"]:
+            findings.setdefault(f["uri"], []).append(f)
+    items = {i["uri"]: i for i in store.items(run_id) if i["source"] == spec.name and i["uri"] in findings}
+    uploads = UploadStore(store)
+    if role == "controller":
+        verdicts = list(_consent(config, spec, source, items, uploads.previous(spec.name, run_id), ledger))
+    else:
+        verdicts = [_instructions(config, spec, item) for item in items.values()]
+    uploads.save(run_id, verdicts)
+    return verdicts
+
+
+def _consent(
+    config: Config,
+    spec: SourceConfig,
+    source: Any,
+    items: dict[str, Any],
+    previous: dict[str, Verdict],
+    ledger: Ledger | LedgerError | None,
+) -> Iterator[Verdict]:
+    purposes = sorted(
+        {p for a in config.inventory.activities if spec.name in a.stores and a.role == "controller" for p in a.purposes}
+    )
+    at = dt.datetime.now(dt.UTC)
+    for uri, item in sorted(items.items()):
+        metadata = json.loads(item["metadata"] or "{}")
+        consent_id = evidence_id(metadata, config.consent.key)
+        prev = previous.get(uri)
+        if item["status"] == "unchanged":
+            if prev and prev.status == "valid":
+                consent_id = prev.consent_id  # still looked up: a consent may be withdrawn since
+            else:
+                # the content did not change, but its evidence may have: a consent tag added since
+                try:
+                    consent_id = evidence_id(metadata | source.metadata(_as_item(item)), config.consent.key)
+                except Exception as exc:  # the evidence could not be re-read: judged on what was stored
+                    kind = type(exc).__name__
+                    log.warning("upload metadata unreadable", extra={"source": spec.name, "detail": kind})
+        uploaded = timestamp(metadata.get("modified"))
+        region = item["region"]
+        if consent_id is None:
+            yield Verdict(spec.name, uri, "controller", "missing", f"no {config.consent.key} evidence", region=region)
+            continue
+        if ledger is None or isinstance(ledger, LedgerError):
+            why = str(ledger) if ledger else "no consent ledger is configured (consent.ledger)"
+            yield Verdict(spec.name, uri, "controller", "ledger-error", why, consent_id, region=region)
+            continue
+        try:
+            j = judge(ledger.records(consent_id), purposes, uploaded, at)
+        except LedgerError as exc:
+            yield Verdict(spec.name, uri, "controller", "ledger-error", str(exc), consent_id, region=region)
+            continue
+        yield Verdict(spec.name, uri, "controller", j.status, j.detail, consent_id, region=region)
+
+
+def _as_item(row: Any) -> Item:
+    return Item(Location(row["source"], row["uri"]), row["store"], row["fingerprint"], row["size"], row["region"])
+
+
+def tenant_of(controllers: list[ControllerParty], path: str) -> ControllerParty | None:
+    """The controller whose upload prefix is the longest that `path` starts with."""
+    matches = [(len(p), c) for c in controllers for p in c.prefixes if path.startswith(p)]
+    return max(matches, key=lambda m: m[0])[1] if matches else None
+
+
+def _instructions(config: Config, spec: SourceConfig, item: Any) -> Verdict:
+    path = json.loads(item["metadata"] or "{}").get("path") or item["uri"]
+    region = item["region"] or spec.region
+    controllers = config.inventory.controllers
+    tenant = tenant_of(controllers, path)
+    if tenant is None and not any(c.prefixes for c in controllers):
+        # no customer's uploads are located by prefix: the instructions say nothing to judge by
+        return Verdict(spec.name, item["uri"], "processor", "undeclared", "no customer declares upload prefixes")
+    if tenant is None:
+        return Verdict(
+            spec.name, item["uri"], "processor", "no-tenant", "under no customer's upload prefix", region=region
+        )
+    if tenant.regions and region not in tenant.regions:
+        where = f"rests in {region or 'an unknown region'}; {tenant.name} allows {', '.join(tenant.regions)}"
+        return Verdict(spec.name, item["uri"], "processor", "region", where, tenant=tenant.name, region=region)
+    return Verdict(
+        spec.name, item["uri"], "processor", "within", f"{tenant.name}'s upload", tenant=tenant.name, region=region
+    )
