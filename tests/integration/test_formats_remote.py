@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import textwrap
 
+import pytest
+
 from privmap.config import load_config
 from privmap.pipeline import build_source
 from privmap.scanner.crawl import scan_item
@@ -59,11 +61,22 @@ def findings(config_text: str, tmp_path, detector) -> tuple[set[tuple[str, ...]]
     return found, problems
 
 
-def test_local_s3_and_gcs_give_the_same_findings(tmp_path, s3_server, gcs_estate, detector):
-    files = estate()
+@pytest.fixture
+def formats_bucket(s3_server, gcs_estate):
+    """A bucket `formats-eu` in S3 and in GCS (the estates are shared by the session: removed after)."""
     s3 = s3_server.client(region="eu-west-1")
     s3.create_bucket(Bucket="formats-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     bucket = gcs.admin_client(gcs_estate.eu, GCP_PROJECT).create_bucket("formats-eu")
+    yield s3, bucket
+    for key in estate():
+        s3.delete_object(Bucket="formats-eu", Key=key)
+    s3.delete_bucket(Bucket="formats-eu")
+    bucket.delete(force=True)
+
+
+def test_local_s3_and_gcs_give_the_same_findings(tmp_path, s3_server, gcs_estate, formats_bucket, detector):
+    files = estate()
+    s3, bucket = formats_bucket
     for name, data in files.items():
         (tmp_path / "data" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "data" / name).write_bytes(data)
