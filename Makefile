@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test lint install install-test install-ocr bench-detect bench-extract bench-gcs clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: install-test
 test: install-test lint /usr/bin/chromium
 	$(PY) -m pytest -n 2
 
+# the whole reliability suite: long fuzz runs (25,000 examples per fuzzer), races, faults, leaks
+test-reliability: install-test
+	PRIVMAP_FUZZ=long $(PY) -m pytest -n 2 tests/reliability
+
 # vanilla Presidio vs privmap on the shared labeled sets and a generated mixed corpus (not part of `make test`)
 SHARED ?= ../shared
 bench-detect: install
@@ -44,6 +48,10 @@ bench-detect: install
 # GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
 bench-gcs: install-test
 	$(PY) -m bench.gcs_listing
+
+# database scan time vs number of tables and vs rows per table, on the local PostgreSQL/MariaDB and SQLite
+bench-databases: install-test
+	$(PY) -m bench.databases
 
 # OCR of text in images (scan.ocr): Debian's tesseract program and the `ocr` extra
 install-ocr: install

@@ -12,8 +12,8 @@ def requirements(name: str) -> list[str]:
     return [ln.split("#")[0].strip() for ln in lines if ln.split("#")[0].strip()]
 
 
-# one extra per integration: `pip install privmap[s3]`; postgres and mysql hold consent-ledger drivers;
-# `test` is what the test suite needs
+# one extra per integration: `pip install privmap[s3]`; postgres and mysql hold the database sources'
+# and the consent ledger's drivers; `test` is what the test suite needs
 EXTRAS = ["test", "s3", "gcs", "postgres", "mysql", "heic", "parquet", "7z", "ocr"]
 
 setup(

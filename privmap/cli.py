@@ -25,16 +25,19 @@ _DETECT_BATCH = 64  # texts per detector call: NER runs batched over them
 
 
 class _ExitOnConfigError(click.Group):
-    """Bad config, missing models and failing recognizers are user errors: one clear message, exit code 2."""
+    """Bad config, missing models, failing recognizers, unwritable outputs and a damaged install key are
+    user errors: one clear message, exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
+        from privmap.files import OutputError
         from privmap.pipeline import RunNotFound
+        from privmap.store.keyfile import KeyFileError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound) as exc:
+        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound, OutputError, KeyFileError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -161,10 +164,10 @@ def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config,
     "-i",
     "--input",
     "input_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     default="-",
     show_default=True,
-    help='JSON Lines, one {"id": ..., "text": ...} per line; - reads stdin.',
+    help='JSON Lines (UTF-8), one {"id": ..., "text": ...} per line; - reads stdin.',
 )
 @click.option(
     "-o",
@@ -184,37 +187,47 @@ def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config,
     default=None,
     help="Take detection settings from this config.",
 )
-def detect(input_file: IO[str], output_file: IO[str], language: str | None, config_path: Path | None) -> None:
-    """Detect personal data in texts; print character spans (raw values are never printed)."""
+def detect(input_file: IO[bytes], output_file: IO[str], language: str | None, config_path: Path | None) -> None:
+    """Detect personal data in texts; print character spans (raw values are never printed).
+
+    A line that cannot be read gets {"id", "line", "error"} in its place and the other lines are
+    answered as usual; the exit code is then 2."""
     from privmap.config.models import DetectionConfig
     from privmap.detectors.detector import Detector
+    from privmap.detectors.input import DetectRequest, read_request
     from privmap.pipeline import build_detector
 
     detector = build_detector(load_config(config_path), b"") if config_path else Detector(DetectionConfig(), b"")
-    batch: list[tuple[Any, str]] = []
+    batch: list[DetectRequest] = []
+    rejected = 0
 
     def flush() -> None:
-        found = detector.analyze([(text, "prose", ()) for _, text in batch], language)
-        for (rid, _), spans in zip(batch, found, strict=True):
+        texts = [r for r in batch if r.error is None]
+        found = iter(detector.analyze([(r.text, "prose", ()) for r in texts], language))
+        for r in batch:
+            if r.error is not None:
+                output_file.write(json.dumps({"id": r.id, "line": r.line, "error": r.error}) + "\n")
+                continue
             rows = [
                 {"start": s.start, "end": s.end, "entity_type": s.entity, "score": round(s.score, 3), "why": s.why}
                 | ({"test_data": True} if s.test_data else {})
-                for s in spans
+                for s in next(found)
             ]
-            output_file.write(json.dumps({"id": rid, "spans": rows}) + "\n")
+            output_file.write(json.dumps({"id": r.id, "spans": rows}) + "\n")
         batch.clear()
 
-    for n, line in enumerate(input_file, 1):
-        if not line.strip():
+    for n, raw in enumerate(input_file, 1):
+        request = read_request(raw, n)
+        if request is None:
             continue
-        try:
-            record = json.loads(line)
-            batch.append((record.get("id"), str(record["text"])))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise click.ClickException(f"line {n}: expected a JSON object with a text field") from None
+        rejected += request.error is not None
+        batch.append(request)
         if len(batch) == _DETECT_BATCH:
             flush()
     flush()
+    if rejected:
+        click.echo(f"error: {rejected} input line(s) could not be read (see their error records)", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command("plugins")

@@ -8,7 +8,7 @@ detection is done: findings carry masked previews and keyed hashes only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, Literal, Protocol
 
@@ -21,7 +21,7 @@ class Location:
     """Where a piece of data lives; refined (archive member, column) but never mutated."""
 
     source: str  # configured source name
-    uri: str  # file:///..., sqlite:///db#table, s3://bucket/key
+    uri: str  # file:///..., postgres://host:5432/db#schema.table, s3://bucket/key
     part: str = ""  # archive member, page, sheet
     field: str = ""  # column, JSON key path, EXIF tag
 
@@ -92,6 +92,7 @@ class Table:
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     total_rows: int | None = None
+    comments: Mapping[str, str] = field(default_factory=dict)  # column -> the schema's comment: context words
 
 
 @dataclass(frozen=True, slots=True)

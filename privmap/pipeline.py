@@ -24,6 +24,7 @@ from privmap.config import Config, ConfigError
 from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
+from privmap.files import check_writable
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
@@ -279,6 +280,7 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
+    check_writable(out_dir)  # an unwritable --out fails now, not after the whole scan
     alerts.build_sinks(config)  # a bad sink is a config error before scanning, not after
     store, run_id, errors = scan(config, full=full, progress=progress)
     try:

@@ -22,7 +22,9 @@ _EXTRACTORS = "privmap.scanner.extractors"
 BUILTINS: dict[Kind, dict[str, tuple[str, str | None]]] = {
     "source": {
         "local": ("privmap.scanner.sources.local:LocalSource", None),
-        "sqlite": ("privmap.scanner.sources.sqlite:SqliteSource", None),
+        "sqlite": ("privmap.scanner.sources.sql.sqlite:SqliteSource", None),
+        "postgres": ("privmap.scanner.sources.sql.postgres:PostgresSource", "postgres"),
+        "mysql": ("privmap.scanner.sources.sql.mysql:MysqlSource", "mysql"),
         "s3": ("privmap.scanner.sources.s3:S3Source", "s3"),
         "gcs": ("privmap.scanner.sources.gcs:GCSSource", "gcs"),
     },

@@ -1,6 +1,15 @@
 """Compliance checks; importing this package registers every built-in check."""
 
-from privmap.checks import inventory, parties, security, special, transfers, uploads  # noqa: F401  (registers the checks)
+from privmap.checks import (  # noqa: F401  (registers the checks)
+    databases,
+    inventory,
+    parties,
+    security,
+    special,
+    stored_data,
+    transfers,
+    uploads,
+)
 from privmap.checks.base import Evidence, Outcome, check, run_checks
 
 __all__ = ["Evidence", "Outcome", "check", "run_checks"]

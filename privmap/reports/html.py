@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -26,9 +27,22 @@ def csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
 
 
+# bidirectional controls reorder what follows them on screen: `invoice-<RLO>gnp.exe.txt` reads as
+# `invoice-txt.exe.png`; in a report every one is shown as its code point instead
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(value: Any) -> Any:
+    """Jinja's finalize: every printed string with its bidi controls shown as `<U+202E>` (escaped later)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
+    return value
+
+
 @cache
 def _env() -> Environment:
     env = Environment(
+        finalize=visible,
         loader=PackageLoader("privmap.reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,

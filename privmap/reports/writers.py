@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from privmap.files import FILE_MODE, OutputError, commit, private_dir
 from privmap.reports.audit import coverage_totals, ordered_checks, store_rows
 from privmap.reports.data import SCORE_WEIGHTS, ReportData
 from privmap.reports.html import render
@@ -23,8 +26,26 @@ def _json(path: Path, value: Any) -> None:
 
 
 def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
-    """Write the findings, checks, run summary, data map exports, audit report and RoPA; return the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write the findings, checks, run summary, data map exports, audit report and RoPA; return the paths.
+
+    Every file is first written into a private folder inside `out_dir`, then moved into place (run.json
+    last), so a crash or a full disk never leaves one run's files beside another's or a truncated file,
+    and a link planted at an output's name is replaced, never written through. Files are mode 0600.
+    Raises OutputError naming the path when `out_dir` cannot be written."""
+    private_dir(out_dir)
+    try:
+        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".privmap-") as tmp:
+            names = _write_all(data, Path(tmp))
+            for name in sorted(names, key=lambda n: n == "run.json"):
+                os.chmod(Path(tmp) / name, FILE_MODE)
+                commit(Path(tmp) / name, out_dir / name)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the reports: {exc.strerror or exc}") from None
+    return [out_dir / n for n in names]
+
+
+def _write_all(data: ReportData, out_dir: Path) -> list[str]:
+    """Render every output into `out_dir`; returns the file names, in the README's order."""
     ropa = build_ropa(data)
     for name, value in (
         ("findings.json", data.findings),
@@ -52,4 +73,4 @@ def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
     }
     for name in ("report.html", "ropa.html"):
         (out_dir / name).write_text(render(f"{name}.j2", **context), encoding="utf-8")
-    return [out_dir / n for n in (*OUTPUTS, *sorted(data.graph_exports))]
+    return [*OUTPUTS, *sorted(data.graph_exports)]

@@ -14,7 +14,7 @@ from privmap.config.models import ScanConfig, SourceConfig
 from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Location, Problem, Table
 from privmap.scanner.extractors import Context, Unsupported, extract, time_limit
 from privmap.scanner.problems import describe, problem_kind
-from privmap.scanner.sources.base import Source
+from privmap.scanner.sources.base import NotRead, Source
 
 Detect = Callable[[Iterable[Chunk]], list[Finding]]
 _BATCH_CHARS = 4_000_000  # text detected at once: bounds an item's memory whatever its size
@@ -41,6 +41,8 @@ def scan_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, 
         return outcome
     try:
         opened = source.open(item)
+    except NotRead as exc:
+        outcome.skipped = f"not read: {exc}"
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
     else:

@@ -7,7 +7,10 @@ the workers and only outcomes come back; the parent alone writes to the store.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -17,6 +20,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _work: Callable[[Any], Any] | None = None  # set in the parent just before forking
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: the kernel kills this worker when the scanning process dies, however it dies
+    (SIGKILL by the OOM killer, a supervisor's SIGTERM), instead of leaving it holding its models' memory."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown is all there is
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _call(arg: Any) -> Any:
@@ -36,7 +53,10 @@ def run_all(fn: Callable[[T], R], args: Iterable[T], workers: int) -> Iterator[t
         return
     _work = fn
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             pending: deque[tuple[T, Future[Any]]] = deque()
             for arg in args:
                 pending.append((arg, pool.submit(_call, arg)))

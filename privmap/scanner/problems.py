@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from privmap.logs import redact
 from privmap.scanner.extractors.base import Stopped
 from privmap.scanner.sources.base import SourceError
 
@@ -36,8 +37,9 @@ _CORRUPT = frozenset(
 
 
 def describe(exc: BaseException) -> str:
-    """An error message that names the failure without echoing content (which may be personal data)."""
+    """An error message that names the failure without echoing content (which may be personal data) or
+    the credentials a library quotes back (a URL's password)."""
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__}: {exc.strerror}"
-    text = str(exc).splitlines()[0] if str(exc) else ""
+    text = redact(str(exc).splitlines()[0]) if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

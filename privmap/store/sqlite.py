@@ -4,8 +4,10 @@ resumes where it stopped; findings are never counted twice."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from privmap.files import FILE_MODE, OutputError, private_dir
 from privmap.model import Item, ItemOutcome, Problem, StoreFact
 
 SCHEMA_VERSION = 2
@@ -75,13 +78,20 @@ def _now() -> str:
 
 class Store:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        if path.is_dir():
+            raise OutputError(f"{path}: store.path names a folder; give a file name such as state.db")
+        with contextlib.suppress(FileExistsError):  # created private: SQLite gives its -wal and -shm the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE))
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:  # a full disk, a read-only file, a file that is not a store
+            raise OutputError(f"{path}: cannot open the state store: {exc}") from None
 
     def _migrate(self) -> None:
         """Create the schema, or bring a store written by an older privmap up to date."""

@@ -14,18 +14,21 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from privmap.demo import build
 
 
-def privmap(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, in a fresh process."""
+def privmap(
+    *args: str, cwd: Path | None = None, input: str | None = None, input_bytes: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, in a fresh process; `input_bytes` feeds stdin bytes as they are."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "privmap", *args],
         cwd=cwd,
-        input=input,
+        input=input.encode() if input is not None else input_bytes,
         capture_output=True,
-        text=True,
         env=env,
         timeout=600,
     )
+    out, err = (b.decode("utf-8", "replace") for b in (done.stdout, done.stderr))
+    return subprocess.CompletedProcess(done.args, done.returncode, out, err)
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ def test_ropa_filters_and_prints_one_record_per_page(browser: Browser, demo_repo
         billing = page.locator("section.record", has=page.get_by_role("heading", name="Billing", exact=True))
         categories = billing.locator("tr", has_text="Categories of personal data").inner_text()
         assert "DECLARED" in categories and "OBSERVED IN ADDITION" in categories
-        assert "phone number (crm: table contacts)" in categories
+        assert "phone number (crm: table main.contacts)" in categories
         billing.screenshot(path=ARTIFACTS / "ropa-record.png")
         processors = page.locator("h3", has_text="Processing for").all_inner_texts()
         assert processors == ["Processing for Studio Nord GmbH", "Processing for Lumen Weddings SARL"]
@@ -185,6 +185,6 @@ def test_hostile_names_render_as_text_and_run_nothing(browser: Browser, tmp_path
     with (out / "ropa.csv").open(newline="", encoding="utf-8") as fh:
         row = list(csv.reader(fh))[1]
     assert row[0] == "<img src=x onerror=alert(4)>"
-    assert "table <script>window.pwned=1</script>" in " ".join(row)
+    assert "table main.<script>window.pwned=1</script>" in " ".join(row)
     sheet = load_workbook(out / "ropa.xlsx")["Activities (Art. 30)"]
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)

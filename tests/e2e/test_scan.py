@@ -263,9 +263,28 @@ def test_detect_names_a_bad_recognizer_at_its_line(tmp_path):
     assert f"{config}:6: detection.presidio.recognizers[1]: 'NoSuchRecognizer' is not one of" in result.stderr
 
 
-def test_detect_rejects_bad_input():
-    result = privmap("detect", input='{"id": 1}\n')
-    assert result.returncode != 0 and "line 1" in result.stderr
+def test_detect_answers_every_good_line_and_names_the_bad_ones():
+    good = json.dumps({"id": "ok", "text": "Mail anna.byrne@mailbox.ie"})
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps({"id": 0, "text": "nothing here"}).encode(),  # a BOM on the first line
+        b'{"id": 1}',  # no text
+        b'{"id": 2, "text": ["a", "list"]}',  # not a string
+        b'{"id": NaN, "text": "x"}',  # not JSON
+        b'{"id": 4, "text": "caf\xe9 bad utf-8"}',
+        b'{"id": 5, "text": "\\ud800 lone surrogate then bo.lind@mailbox.se"}',
+        good.encode(),
+    ]
+    result = privmap("detect", input_bytes=b"\n".join(lines) + b"\n")
+    assert result.returncode == 2, result.stderr
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o.get("line") for o in out] == [None, 2, 3, 4, 5, None, None]
+    assert [o["id"] for o in out] == [0, 1, 2, None, None, 5, "ok"]
+    assert out[0]["spans"] == [] and out[6]["spans"][0]["entity_type"] == "EMAIL_ADDRESS"
+    (email,) = [s for s in out[5]["spans"] if s["entity_type"] == "EMAIL_ADDRESS"]
+    assert (email["start"], email["end"]) == (22, 40)  # offsets into the text as sent (one char per surrogate)
+    assert "text is missing" in out[1]["error"] and "not a string" in out[2]["error"]
+    assert "4 input line(s) could not be read" in result.stderr
+    assert "anna.byrne" not in result.stderr and "bo.lind" not in result.stderr
 
 
 def test_plugins_version_and_help():

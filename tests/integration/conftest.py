@@ -249,8 +249,16 @@ def gcs_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GCSEstate]:
         consented.metadata = {"consent-id": "c-20240117-0042", "uploader": "user-8812"}
         consented.upload_from_string(PERSONAL.encode())
         media.blob("uploads/readme.txt").upload_from_string(b"Thumbnails are regenerated nightly.\n")
+        media.blob("uploads/empty.txt").upload_from_string(b"")
         media.blob(estate.big_name).upload_from_string(_generated(BIG_GCS_SIZE))
         client.create_bucket("locked-eu").blob("hidden.txt").upload_from_string(PERSONAL.encode())
         exports = gcs.admin_client(us, GCP_PROJECT).create_bucket("exports-us")
         exports.blob("crm/export.txt").upload_from_string(PERSONAL.encode())
         yield estate
+
+
+@pytest.fixture(scope="session")
+def gcs_stub() -> Iterator[str]:
+    """gcp-storage-emulator: keeps metagenerations, project numbers and patched bucket settings."""
+    with gcs.storage_emulator() as url:
+        yield url

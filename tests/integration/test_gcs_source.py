@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import threading
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.transport.requests import AuthorizedSession
 
 from privmap.config import Config, load_config
@@ -77,8 +82,9 @@ def test_buckets_are_found_at_their_location(tmp_path, gcs_estate: GCSEstate):
     assert all(b.owned for b in eu.buckets) and eu.own_account == GCP_PROJECT
 
     items = list(source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]})).items())
-    assert [i.metadata["path"] for i in items] == [gcs_estate.big_name, "uploads/alice.txt", "uploads/readme.txt"]
-    assert all(i.region == "eu" and i.size for i in items)
+    names = [gcs_estate.big_name, "uploads/alice.txt", "uploads/empty.txt", "uploads/readme.txt"]
+    assert [i.metadata["path"] for i in items] == names
+    assert all(i.region == "eu" for i in items) and [i.size == 0 for i in items] == [False, False, True, False]
     generation, metageneration, size = items[1].fingerprint.split("|")
     assert generation.isdigit() and metageneration == "1" and int(size) == len(PERSONAL.encode())
 
@@ -118,20 +124,27 @@ def test_object_metadata_is_kept_as_evidence(tmp_path, gcs_estate: GCSEstate):
     assert blob.data == PERSONAL.encode() and not blob.truncated
 
 
-def test_a_metadata_only_change_is_read_again(tmp_path):
+def test_an_empty_object_is_read_without_a_range(tmp_path, gcs_estate: GCSEstate, requests_sent):
+    source = source_of(gcs_config(tmp_path, {"eu": gcs_estate.eu}, {"buckets": ["media-eu"]}))
+    [item] = [i for i in source.items() if i.metadata["path"] == "uploads/empty.txt"]
+    blob = source.open(item)
+    assert blob.data == b"" and not blob.truncated and blob.metadata == {}
+    assert not [p for _, p, _ in requests_sent if p.startswith("/download/")]  # GCS answers 416 to one
+
+
+def test_a_metadata_only_change_is_read_again(tmp_path, gcs_stub: str):
     """gcp-storage-emulator keeps metagenerations as GCS does: a patched consent id changes the fingerprint."""
-    with gcs.storage_emulator() as url:
-        client = gcs.admin_client(url, GCP_PROJECT)
-        blob = client.create_bucket("consent-us").blob("profile.txt")
-        blob.metadata = {"consent-id": "c-1"}
-        blob.upload_from_string(PERSONAL.encode())
-        config = gcs_config(tmp_path, {"consent": url})
-        first = run(config, tmp_path / "out1").report.run
-        again = run(config, tmp_path / "out2").report.run
-        blob.metadata = {"consent-id": "c-2-withdrawn"}
-        blob.patch()
-        changed = run(config, tmp_path / "out3").report.run
-        [item] = source_of(config).items()
+    client = gcs.admin_client(gcs_stub, GCP_PROJECT)
+    blob = client.create_bucket("consent-us").blob("profile.txt")
+    blob.metadata = {"consent-id": "c-1"}
+    blob.upload_from_string(PERSONAL.encode())
+    config = gcs_config(tmp_path, {"consent": gcs_stub}, {"buckets": ["consent-us"]})
+    first = run(config, tmp_path / "out1").report.run
+    again = run(config, tmp_path / "out2").report.run
+    blob.metadata = {"consent-id": "c-2-withdrawn"}
+    blob.patch()
+    changed = run(config, tmp_path / "out3").report.run
+    [item] = source_of(config).items()
     assert (first["items_scanned"], again["items_scanned"], again["items_unchanged"]) == (1, 0, 1)
     assert changed["items_scanned"] == 1  # same generation, new metageneration
     assert item.fingerprint.split("|")[1] != "1"
@@ -151,6 +164,41 @@ def test_posture_facts_of_an_emulated_bucket(tmp_path, gcs_estate: GCSEstate):
         ("gs://media-eu", "missing", "buckets.getIamPolicy: 404 NotFound"),
         ("gs://media-eu", "missing", "defaultObjectAccessControls.list: 404 NotFound"),
     ]
+
+
+def test_posture_facts_of_a_configured_bucket(tmp_path, gcs_stub: str):
+    """Settings the stub keeps when patched; the project is named as organization.accounts names it (its number)."""
+    client = gcs.admin_client(gcs_stub, GCP_PROJECT)
+    bucket = client.create_bucket("vault-us")
+    bucket._patch_property("encryption", {"defaultKmsKeyName": "projects/p/locations/us/keyRings/r/cryptoKeys/k"})
+    bucket._patch_property("logging", {"logBucket": "audit-logs"})
+    bucket.versioning_enabled = True
+    bucket.retention_period = 30 * 86400
+    bucket.add_lifecycle_delete_rule(age=730)
+    bucket.labels = {"team": "media", "data": "contracts"}
+    bucket.iam_configuration.public_access_prevention = "enforced"
+    bucket.patch()
+    number = str(client.get_bucket("vault-us").project_number)
+
+    config = gcs_config(
+        tmp_path, {"vault": gcs_stub}, {"buckets": ["vault-us"]}, {"organization": {"name": "Example Media Ltd",
+        "country": "IE", "accounts": [number]}}
+    )  # fmt: skip
+    source = source_of(config)
+    facts = {f.key: f.value for f in source.posture()}
+    assert facts["region"] == "us" and facts["location_type"] == "multi-region" and facts["account"] == number
+    assert facts["encryption"] == {
+        "enabled": True,
+        "algorithm": "CMEK",
+        "kms_key": "projects/p/locations/us/keyRings/r/cryptoKeys/k",
+    }
+    assert facts["logging"] is True and facts["versioning"] == "Enabled"
+    assert facts["lifecycle_expiration_days"] == 730
+    assert facts["retention_policy"] == {"period_days": 30, "locked": False}
+    assert facts["labels"] == {"team": "media", "data": "contracts"}
+    # public access prevention settles exposure, whatever IAM says
+    assert facts["public_access_prevention"] == "enforced" and facts["public"] is False
+    assert facts["grants"] == [] and source.problems == []  # the stub answers an empty IAM policy and ACLs
 
 
 def test_a_denied_bucket_and_object_are_coverage_gaps(tmp_path, gcs_estate: GCSEstate):
@@ -196,6 +244,16 @@ def test_retries_end_after_max_attempts(tmp_path, gcs_estate: GCSEstate):
     assert seen["error"] == 2
 
 
+def test_a_hung_read_times_out_after_bounded_tries(tmp_path, gcs_estate: GCSEstate):
+    with proxy(gcs_estate.us, lambda m, p, q: "hang" if p.startswith("/download/") else None) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"us": url}, {"timeout": 0.5, "max_attempts": 2}))
+        [item] = source.items()
+        with pytest.raises(SourceError) as error:
+            source.open(item)
+    assert error.value.kind == "timeout" and str(error.value) == "objects.get: ReadTimeout"
+    assert seen["hang"] == 2  # max_attempts, then the item's problem
+
+
 def permission_of(path: str) -> str:
     """The IAM permission a JSON API request needs (cloud.google.com/storage/docs/json_api permissions)."""
     parts = path.removeprefix("/download").removeprefix("/storage/v1/").split("/")
@@ -220,7 +278,7 @@ def test_only_get_requests_in_a_full_scan(tmp_path, gcs_estate: GCSEstate, reque
     and each needs a permission of the README's least-privilege role."""
     config = gcs_config(tmp_path, {"eu": gcs_estate.eu, "us": gcs_estate.us}, {"buckets": ["media-eu", "exports-us"]})
     result = run(config, tmp_path / "out")
-    assert result.report.run["items_scanned"] == 4
+    assert result.report.run["items_scanned"] == 5
     assert {m for m, _, _ in requests_sent} == {"GET"}, Counter(m for m, _, _ in requests_sent)
     needed = {permission_of(p) for _, p, _ in requests_sent}
     assert needed == readme_permissions()  # every permission used, none more
@@ -251,3 +309,50 @@ def test_privmap_scan_over_gcs(tmp_path, gcs_estate: GCSEstate):
     assert trf["status"] == "fail"
     kept = [*out.iterdir(), tmp_path / ".privmap" / "state.db"]
     assert not [(p.name, e) for p in kept for e in EMAILS if e.encode() in p.read_bytes()]
+
+
+def test_a_credentials_file_gets_a_read_only_token(tmp_path, gcs_estate: GCSEstate):
+    """A service-account key: the token is asked for the read-only scope only (a local token endpoint
+    stands in for Google's, named by the key file's token_uri)."""
+    asked: list[dict[str, Any]] = []
+
+    class TokenEndpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            claims = form["assertion"][0].split(".")[1]
+            asked.append(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))))
+            body = json.dumps({"access_token": "token-1", "expires_in": 3600, "token_type": "Bearer"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TokenEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "key.json").write_text(
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "project_id": GCP_PROJECT,
+                    "private_key_id": "k1",
+                    "private_key": pem.decode(),
+                    "client_email": f"privmap@{GCP_PROJECT}.iam.gserviceaccount.com",
+                    "client_id": "1",
+                    "token_uri": f"http://127.0.0.1:{server.server_address[1]}/token",
+                }
+            )
+        )
+        config = gcs_config(tmp_path, {"us": gcs_estate.us}, {"credentials_file": "key.json"})
+        [item] = source_of(config).items()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert item.store == "gs://exports-us"
+    assert [claims["scope"] for claims in asked] == ["https://www.googleapis.com/auth/devstorage.read_only"]

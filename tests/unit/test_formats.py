@@ -144,4 +144,4 @@ def test_documents_in_binary_table_cells_are_read_as_parts(detector):
     table = Table(LOC, ["id", "scan", "hash"], [(1, formats.pdf([f"IBAN {formats.IBAN}"]), b"\x00\x01\x02\x03")])
     ctx = Context.for_item(ScanConfig())
     found = {(f.location.part, f.location.field, f.entity) for f in detector.detect(extract(table, ctx))}
-    assert ("row 0 > page 1", "scan", "IBAN_CODE") in found and ctx.problems == []
+    assert ("page 1", "scan", "IBAN_CODE") in found and ctx.problems == []  # the hash cell: quietly not a document

@@ -264,3 +264,12 @@ def test_gcs_checks_speak_of_usage_logs_and_customer_managed_keys():
     assert sec7["status"] == "fail" and sec7["evidence"].startswith("no usage logging")
     assert sec4["status"] == "fail" and sec4["severity"] == "high"
     assert "Google-managed keys but no customer-managed key" in sec4["evidence"]
+
+
+def test_a_listed_object_becomes_an_item_with_its_holds_as_evidence():
+    source = _source(["acme-prod"])
+    listed = {"name": "a/b.txt", "size": "12", "generation": "17", "metageneration": "3", "temporaryHold": True}
+    item = source._item("gs://media-eu", "eu", listed)
+    assert item.location.uri == "gs://media-eu/a/b.txt" and item.size == 12 and item.region == "eu"
+    assert item.fingerprint == "17|3|12" and item.metadata == {"path": "a/b.txt", "hold": "temporary"}
+    assert "hold" not in source._item("gs://media-eu", "eu", {**listed, "temporaryHold": False}).metadata

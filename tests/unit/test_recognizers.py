@@ -105,6 +105,20 @@ WEAK = [
     ("NL_BSN", "111222333", {"nl": "Burgerservicenummer: {v}", "en": "BSN {v}"}),
     ("PL_PESEL", "44051401359", {"pl": "PESEL: {v}"}),
     ("GPS_COORDINATES", "52.520008, 13.404954", {"en": "GPS {v}"}),
+    (
+        "DATE_OF_BIRTH",
+        "17/03/1984",
+        {
+            "en": "DOB: {v}",
+            "de": "Geburtsdatum: {v}",
+            "fr": "Date de naissance : {v}",
+            "es": "Fecha de nacimiento: {v}",
+            "it": "Data di nascita: {v}",
+            "nl": "Geboortedatum: {v}",
+            "pl": "Data urodzenia: {v}",
+            "pt": "Data de nascimento: {v}",
+        },
+    ),
 ]
 WEAK_CASES = [(entity, value, lang, text) for entity, value, texts in WEAK for lang, text in texts.items()]
 

@@ -1,7 +1,4 @@
 import io
-import os
-import sqlite3
-from contextlib import closing
 
 import pytest
 
@@ -13,65 +10,16 @@ from privmap.scanner.extractors.base import sample
 from privmap.scanner.sources.base import RangeFile, SourceError, read_sampled, sample_ranges
 
 
-def make_db(path, rows: int) -> None:
-    with closing(sqlite3.connect(path)) as db:
-        db.execute('CREATE TABLE "cust omers" (id INTEGER PRIMARY KEY, email TEXT, "na""me" TEXT)')
-        db.executemany('INSERT INTO "cust omers" VALUES (?,?,?)', [(i, f"u{i}@x.ie", f"N{i}") for i in range(rows)])
-        db.execute("CREATE TABLE empty (a TEXT)")
-        db.commit()
-
-
-def sqlite_config(tmp_path, write_config, rows_per_table: int = 1000):
-    from privmap.config import load_config
-
-    return load_config(
-        write_config(
-            "- {name: crm, type: sqlite, region: eu-west-1, options: {path: crm.db}}",
-            f"scan: {{rows_per_table: {rows_per_table}}}\n",
-        )
-    )
-
-
-def test_sqlite_lists_every_table_and_samples_rows(tmp_path, write_config):
-    make_db(tmp_path / "crm.db", 5000)
-    source = build_source(sqlite_config(tmp_path, write_config, rows_per_table=100), 0)
-    items = list(source.items())
-    assert [i.location.uri.rpartition("#")[2] for i in items] == ["cust omers", "empty"]
-    table = source.open(items[0])
-    assert list(table.columns) == ["id", "email", 'na"me']
-    assert len(table.rows) == 100 and table.total_rows == 5000
-    ids = [r[0] for r in table.rows]
-    assert ids[0] > 0 and ids[-1] > 4000  # spread over the table, not its first rows
-    assert table.rows == source.open(items[0]).rows  # deterministic
-
-
-def test_sqlite_is_opened_read_only(tmp_path, write_config):
-    make_db(tmp_path / "crm.db", 3)
-    source = build_source(sqlite_config(tmp_path, write_config), 0)
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        source._connect().execute("DELETE FROM empty")
-
-
-def test_sqlite_fingerprint_changes_with_a_write(tmp_path, write_config):
-    make_db(tmp_path / "crm.db", 3)
-    source = build_source(sqlite_config(tmp_path, write_config), 0)
-    before = [i.fingerprint for i in source.items()]
-    with closing(sqlite3.connect(tmp_path / "crm.db")) as db:
-        db.execute("INSERT INTO empty VALUES ('x')")
-        db.commit()
-    os.utime(tmp_path / "crm.db", ns=(1, 1))
-    assert [i.fingerprint for i in source.items()] != before
-
-
-def test_local_lists_sorted_and_skips_links(tmp_path, local_config):
+def test_local_lists_sorted_and_lists_links_as_not_regular(tmp_path, local_config):
     data = tmp_path / "data"
     (data / "b").mkdir()
     (data / "b" / "z.txt").write_text("z")
     (data / "a.txt").write_text("a")
     (data / "link.txt").symlink_to(data / "a.txt")
     source = build_source(local_config(), 0)
-    paths = [i.metadata["path"] for i in source.items()]
-    assert paths == ["a.txt", "b/z.txt"]
+    items = list(source.items())
+    assert [i.metadata["path"] for i in items] == ["a.txt", "link.txt", "b/z.txt"]
+    assert items[1].size is None  # listed so the scan records it as not read; never followed
 
 
 def test_local_open_reads_within_the_byte_budget(tmp_path, local_config):

@@ -24,10 +24,9 @@ from typing import Any
 from privmap import plugins
 from privmap.model import Blob, Chunk, Table
 from privmap.scanner.extractors.base import Context, Extractor, ItemTimeout, open_file, time_limit
-from privmap.scanner.extractors.sniff import TEXT_TYPES, refine_zip, sniff
+from privmap.scanner.extractors.sniff import refine_zip, sniff
 from privmap.scanner.extractors.tabular import extract_table
 from privmap.scanner.problems import describe, problem_kind
-from privmap.scanner.sources.base import HEAD_BYTES
 
 __all__ = ["Context", "Unsupported", "extract", "extractor_for", "time_limit"]
 log = logging.getLogger("privmap")
@@ -137,15 +136,14 @@ def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
 
 
 def _table(table: Table, ctx: Context) -> Iterator[Chunk]:
-    """A table's columns, then its binary cells that hold a document, image or archive (a PDF in a
-    BYTEA column, a photo in a BLOB) as nested parts at `row N` of their column."""
-    yield from extract_table(table)
-    readable = _media_types().keys() - TEXT_TYPES  # short texts in binary columns are read as values already
-    for n, row in enumerate(table.rows):
-        for name, value in zip(table.columns, row, strict=False):
-            if isinstance(value, bytes | bytearray | memoryview) and sniff(bytes(value[:HEAD_BYTES])) in readable:
-                where = table.location.refine(field=str(name), part=f"row {n}")
-                yield from _nested(Blob(where, bytes(value)), ctx.child())
+    """A table's columns, and its binary cells (BYTEA, BLOB) through the same dispatch as a file: a
+    PDF or a photo in a cell is read as a nested part of its column; a cell no extractor reads (a
+    hash, say) leaves the rest of the table readable."""
+    for part in extract_table(table):
+        if isinstance(part, Blob):
+            yield from _nested(part, ctx.child(), quiet=True)
+        else:
+            yield part
 
 
 def _choose(blob: Blob, ctx: Context) -> tuple[Blob, Extractor]:
@@ -163,8 +161,9 @@ def _choose(blob: Blob, ctx: Context) -> tuple[Blob, Extractor]:
     return blob, extractor_for(media_type)
 
 
-def _nested(blob: Blob, ctx: Context) -> Iterator[Chunk]:
-    """A part yielded by an extractor: extracted in turn within the item's budgets."""
+def _nested(blob: Blob, ctx: Context, quiet: bool = False) -> Iterator[Chunk]:
+    """A part yielded by an extractor: extracted in turn within the item's budgets. An unsupported
+    part is a recorded problem, unless `quiet` (binary table cells: most are hashes and keys)."""
     limits = ctx.scan.archive
     if ctx.depth > limits.max_depth:
         ctx.problem(blob.location, "budget", f"archive.max_depth ({limits.max_depth}) reached: not opened")
@@ -176,6 +175,7 @@ def _nested(blob: Blob, ctx: Context) -> Iterator[Chunk]:
     try:
         yield from extract(blob, ctx)
     except Unsupported as exc:
-        ctx.problem(blob.location, "unsupported", f"unsupported media type {exc}")
+        if not quiet:
+            ctx.problem(blob.location, "unsupported", f"unsupported media type {exc}")
     except Exception as exc:  # failed before its extractor started (reading its head)
         ctx.problem(blob.location, problem_kind(exc), describe(exc))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from privmap.model import Blob, Chunk
+from privmap.model import Blob, Chunk, Location
 from privmap.scanner.extractors.base import Context, Part, sample
 from privmap.scanner.extractors.tabular import _text
 from privmap.scanner.extractors.text import decode, prose
@@ -26,7 +26,9 @@ class JsonExtractor:
             return
         doc = json.loads(decode(data))
         # a top-level array is a list of records, each its own row (privmap locate links values by row)
-        yield from _chunks(blob, doc if isinstance(doc, list) else [doc], "[]" if isinstance(doc, list) else "")
+        yield from path_chunks(
+            blob.location, doc if isinstance(doc, list) else [doc], "[]" if isinstance(doc, list) else ""
+        )
 
 
 class JsonLinesExtractor:
@@ -44,17 +46,19 @@ class JsonLinesExtractor:
                     docs.append(json.loads(line))
                 except ValueError:
                     continue  # a sampled window can cut a line; the rest still counts
-        yield from _chunks(blob, docs)
+        yield from path_chunks(blob.location, docs)
 
 
-def _chunks(blob: Blob, docs: list[Any], prefix: str = "") -> Iterator[Chunk]:
+def path_chunks(location: Location, docs: Sequence[Any], prefix: str = "", rows: Sequence[int] = ()) -> Iterator[Chunk]:
+    """One values chunk per key path over `docs`; `prefix` (a column name) leads every path, and
+    `rows` gives the row each doc came from (default: its position)."""
     paths: dict[str, list[tuple[int, str]]] = defaultdict(list)  # key path -> (record, value)
-    for n, doc in enumerate(docs):
+    for n, doc in zip(rows or range(len(docs)), docs, strict=True):
         _flatten(doc, prefix, paths, n)
     for path, values in paths.items():
         key = path.rsplit(".", 1)[-1].replace("[]", "")
         yield Chunk(
-            blob.location.refine(field=path),
+            location.refine(field=path),
             "\n".join(v for _, v in values),
             "values",
             context=(key,) if key else (),

@@ -40,22 +40,49 @@ class CsvExtractor:
         yield from column_chunks(blob.location, header, body)
 
 
-def extract_table(table: Table) -> Iterator[Chunk]:
-    yield from column_chunks(table.location, table.columns, table.rows)
+def extract_table(table: Table) -> Iterator[Chunk | Blob]:
+    """One chunk per column of plain values; JSON cells (dicts and lists, as the SQL sources parse
+    them) flattened into key paths under the column (`profile.address.city`); binary cells as
+    Blobs for the extractors (a PDF in a BLOB column is read as a document)."""
+    from privmap.scanner.extractors.structured import path_chunks  # structured reads cells with _text below
+
+    for i, name in enumerate(table.columns):
+        cells = [(n, row[i]) for n, row in enumerate(table.rows) if i < len(row)]
+        comment = table.comments.get(name, "")
+        plain = [(n, c) for n, c in cells if not _typed(c)]
+        yield from _column_chunk(table.location, str(name), plain, (comment,) if comment else ())
+        docs = [(n, c) for n, c in cells if isinstance(c, (dict, list))]
+        if docs:
+            yield from path_chunks(table.location, [c for _, c in docs], str(name), [n for n, _ in docs])
+        for _, cell in cells:
+            if isinstance(cell, bytes) and cell:
+                yield Blob(table.location.refine(field=str(name)), cell)
 
 
 def column_chunks(location: Location, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Iterator[Chunk]:
     for i, name in enumerate(header):
-        cells = [(n, _text(row[i])) for n, row in enumerate(rows) if i < len(row)]
-        cells = [(n, v) for n, v in cells if v]
-        if cells:
-            yield Chunk(
-                location.refine(field=str(name)),
-                "\n".join(v for _, v in cells),
-                "values",
-                context=(str(name),),
-                rows=tuple(n for n, _ in cells),
-            )
+        yield from _column_chunk(location, str(name), [(n, row[i]) for n, row in enumerate(rows) if i < len(row)])
+
+
+def _column_chunk(
+    location: Location, name: str, cells: Sequence[tuple[int, Any]], comment: tuple[str, ...] = ()
+) -> Iterator[Chunk]:
+    """The values chunk of one column from its (row, cell) pairs; the column's comment, if any,
+    adds context words ('Kunden-E-Mail', 'numéro de sécurité sociale')."""
+    values = [(n, v) for n, v in ((n, _text(c)) for n, c in cells) if v]
+    if values:
+        yield Chunk(
+            location.refine(field=name),
+            "\n".join(v for _, v in values),
+            "values",
+            context=(name, *comment),
+            rows=tuple(n for n, _ in values),
+        )
+
+
+def _typed(cell: Any) -> bool:
+    """A JSON document or binary cell, read by its own extractor rather than as a value."""
+    return isinstance(cell, (dict, list, bytes))
 
 
 def _text(value: Any) -> str:

@@ -27,6 +27,11 @@ class SourceError(Exception):
         self.kind = kind
 
 
+class NotRead(Exception):
+    """The item exists but is deliberately not read (a link, a pipe, a device): the scan records it as
+    skipped with this reason, so it shows in coverage instead of vanishing."""
+
+
 # HTTP status of a cloud storage API's error answer -> Problem kind; anything else is "unreadable"
 _STATUS_KINDS = {401: "denied", 403: "denied", 404: "missing", 408: "timeout", 429: "throttled", 503: "throttled"}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import google.auth
 import requests
 from google.api_core import exceptions as api_exceptions
 from google.api_core.retry import Retry
@@ -36,10 +37,12 @@ from privmap.data import legal
 from privmap.model import Item, Location, StoreFact
 from privmap.scanner.sources.base import ByteSource, Options, SourceError, object_metadata, status_kind
 
+READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"  # the token can read, nothing more
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")  # IAM members and ACL entities meaning "anyone"
 _PROJECT_ROLES = ("projectOwner:", "projectEditor:", "projectViewer:")  # IAM convenience members name a project id
-# listing asks only for what an Item needs: a smaller answer per page of 1,000 objects
+_HOLDS = (("temporary", "temporaryHold"), ("event-based", "eventBasedHold"))  # object holds, kept as evidence
 PAGE_SIZE = 1000  # objects per objects.list answer: the most GCS sends
+# listing asks only for what an Item needs: a smaller answer per page
 _LIST_FIELDS = "items(name,size,generation,metageneration,temporaryHold,eventBasedHold),nextPageToken"
 
 
@@ -141,14 +144,12 @@ class GCSSource(ByteSource):
         o = self.options
         options = {"api_endpoint": o.endpoint} if o.endpoint else None
         if o.credentials_file:
-            path = self.config.resolve(o.credentials_file)
-            credentials = service_account.Credentials.from_service_account_file(
-                str(path), scopes=["https://www.googleapis.com/auth/devstorage.read_only"]
-            )
+            path = str(self.config.resolve(o.credentials_file))
+            credentials = service_account.Credentials.from_service_account_file(path, scopes=[READ_ONLY_SCOPE])
         elif o.endpoint:
             credentials = AnonymousCredentials()  # an emulator: Application Default Credentials are never sent
         else:
-            credentials = None  # Application Default Credentials
+            credentials, _ = google.auth.default(scopes=[READ_ONLY_SCOPE])  # Application Default Credentials
         return storage.Client(project=o.project, credentials=credentials, client_options=options)
 
     def _call(self) -> dict[str, Any]:
@@ -159,8 +160,8 @@ class GCSSource(ByteSource):
     @cached_property
     def buckets(self) -> list[Bucket]:
         try:
-            pages = self.client.list_buckets(project=self.options.project, **self._call())
-            listed = {b.name: b._properties for b in pages}
+            answer = self.client.list_buckets(project=self.options.project, **self._call())
+            listed = {b.name: b._properties for b in answer}
         except ERRORS as exc:
             if not self.options.buckets:
                 raise classify("buckets.list", exc) from exc
@@ -208,31 +209,36 @@ class GCSSource(ByteSource):
                 page_size=PAGE_SIZE,
                 **self._call(),
             )
+            store, region = bucket.store, bucket.region
             try:
-                for blob in blobs:
-                    yield self._item(bucket, blob._properties)
+                # each page's JSON as sent: an Item needs no client-side Blob object per listed object
+                for page in blobs.pages:
+                    for obj in page.raw_page.get("items", ()):
+                        yield self._item(store, region, obj)
             except ERRORS as exc:  # a coverage gap; the other buckets go on
-                self.gap(bucket.store, classify("objects.list", exc))
+                self.gap(store, classify("objects.list", exc))
 
-    def _item(self, bucket: Bucket, obj: dict[str, Any]) -> Item:
+    def _item(self, store: str, region: str | None, obj: dict[str, Any]) -> Item:
         name, size = obj["name"], int(obj.get("size") or 0)
-        holds = [h for h, key in (("temporary", "temporaryHold"), ("event-based", "eventBasedHold")) if obj.get(key)]
+        metadata = {"path": name}
+        if holds := [hold for hold, key in _HOLDS if obj.get(key)]:
+            metadata["hold"] = ",".join(holds)
         return Item(
-            location=Location(self.name, f"{bucket.store}/{name}"),
-            store=bucket.store,
+            location=Location(self.name, f"{store}/{name}"),
+            store=store,
             # metageneration: a metadata-only change (a withdrawn consent id) must be re-read too
             fingerprint=f"{obj.get('generation')}|{obj.get('metageneration')}|{size}",
             size=size,
-            region=bucket.region,
-            metadata={"path": name, **({"hold": ",".join(holds)} if holds else {})},
+            region=region,
+            metadata=metadata,
         )
 
-    def reader(self, item: Item) -> GCSObjectReader:
+    def reader(self, item: Item) -> ObjectReader:
+        """Random access to the object as listed (its generation), by ranged downloads."""
         bucket, _, name = item.location.uri.removeprefix("gs://").partition("/")
         generation = item.fingerprint.partition("|")[0]
-        # pinned to the listed generation: every range, and the metadata, come from one version
         blob = self.client.bucket(bucket).blob(name, generation=int(generation) if generation.isdigit() else None)
-        return GCSObjectReader(blob, item.size or 0, self._call())
+        return ObjectReader(blob, item.size or 0, self._call())
 
     # -- posture --------------------------------------------------------------------------
 
@@ -292,8 +298,7 @@ class GCSSource(ByteSource):
             yield fact("public_reasons", reasons)
         if policy is not None and acl is not None:
             own = {self.options.project, *([self.project_number] if self.project_number else [])}
-            found = grants(policy, acl, own)
-            yield fact("grants", [{**g, "account": self.account_of(g["account"])} for g in found])
+            yield fact("grants", grants(policy, acl, own))
 
         key = (r.get("encryption") or {}).get("defaultKmsKeyName")
         # GCS always encrypts at rest; the question is whose key
@@ -314,34 +319,40 @@ class GCSSource(ByteSource):
         yield fact("labels", dict(r.get("labels") or {}))
 
 
-class GCSObjectReader:
-    """Random access to one GCS object by ranged downloads pinned to a generation (its RangeReader).
+class ObjectReader:
+    """Random access to one GCS object by ranged downloads pinned to one generation, so every range
+    and the metadata come from the version that was listed.
 
-    The object's metadata is loaded with the first range, through a second handle of the same
-    generation: a reloaded blob would download from its mediaLink (not through `endpoint`, and
-    unpinned)."""
+    `read` takes [start, end) like every privmap reader and asks the client for [start, end - 1]
+    (its `end` is inclusive). The first read also fetches the object's resource (objects.get):
+    its custom metadata becomes `meta:` evidence.
+    """
 
     def __init__(self, blob: storage.Blob, size: int, call: dict[str, Any]) -> None:
         self._blob, self._call = blob, call
         self.size = size
         self.metadata: dict[str, str] = {}
         self.bytes_read = 0
-        self._first = True
+        self._described = False
 
     def read(self, start: int, end: int) -> bytes:
         end = min(end, self.size)
         try:
-            # the client's `end` is inclusive; a RangeReader's is exclusive
+            # an empty range is no request: GCS answers 416 to a range of an empty object
             data = self._blob.download_as_bytes(start=start, end=end - 1, **self._call) if start < end else b""
-            if self._first:
-                described = self._blob.bucket.blob(self._blob.name, generation=self._blob.generation)
-                described.reload(**self._call)
-                self.metadata = object_metadata(described.metadata)
-                self._first = False
+            if not self._described:
+                self._describe()
         except ERRORS as exc:
             raise classify("objects.get", exc) from exc
         self.bytes_read += len(data)
         return data
+
+    def _describe(self) -> None:
+        # a blob of its own: a reloaded one would download from its mediaLink, not through `endpoint`
+        described = self._blob.bucket.blob(self._blob.name, generation=self._blob.generation)
+        described.reload(**self._call)
+        self.metadata = object_metadata(described.metadata)
+        self._described = True
 
     def close(self) -> None:
         pass

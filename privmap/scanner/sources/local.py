@@ -1,20 +1,39 @@
-"""Local folders: every regular file below a path, in sorted order, never following links."""
+"""Local folders: every regular file below a path, in sorted order, never following links.
+
+Files are listed by path but read through directory descriptors opened one component at a time with
+O_NOFOLLOW, from the root down: a file or folder swapped for a link (or a FIFO) between listing and
+reading can neither lead the read outside the configured folder nor hang it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
-from privmap.model import Item, Location
-from privmap.scanner.sources.base import ByteSource, Options
+from pydantic import Field
+
+from privmap.model import Item, Location, Problem
+from privmap.scanner.sources.base import ByteSource, NotRead, Options, SourceError
+
+# what a listed entry that is not a regular file is, in the words of the skip reason
+_KINDS = {
+    stat.S_IFLNK: "a symbolic link (not followed)",
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
 class LocalOptions(Options):
-    path: str
+    path: str = Field(min_length=1)  # an empty path would mean the config's own folder
     # evidence sidecars: `<file><sidecar>` holds a JSON object of metadata about <file> (e.g. its
     # consent id); sidecars are evidence, never listed as items themselves
     sidecar: str | None = None
@@ -28,18 +47,41 @@ class LocalSource(ByteSource):
         return self.config.resolve(self.options.path).resolve()
 
     def items(self) -> Iterator[Item]:
+        """Every entry below the root, in sorted order. Regular files are items to read; links, pipes,
+        sockets and devices are items the scan records as not read; a folder that cannot be listed is a
+        coverage gap in `problems`. Raises SourceError when the root itself cannot be listed."""
         root = self.root
-        if not root.is_dir():
-            raise FileNotFoundError(f"folder {root} does not exist or is not a folder")
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        try:
+            os.close(os.open(root, _DIR_FLAGS & ~os.O_NOFOLLOW))
+        except FileNotFoundError:
+            raise SourceError("missing", f"folder {root} does not exist") from None
+        except NotADirectoryError:
+            raise SourceError("missing", f"{root} is not a folder") from None
+        except PermissionError:
+            raise SourceError("denied", f"folder {root} cannot be read (permission denied)") from None
+
+        def unreadable(exc: OSError) -> None:
+            where = Path(exc.filename) if exc.filename else root
+            self.problems.append(
+                Problem(Location(self.name, where.as_uri()), "denied", f"folder not listed: {exc.strerror}")
+            )
+
+        state = self.config.state_dir.resolve()
+        for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
             dirnames.sort()
-            for name in sorted(filenames):
+            if state.parent == Path(dirpath) and state.name in dirnames:
+                dirnames.remove(state.name)  # privmap's own store and key are never scanned
+            # a link to a folder is listed by os.walk among the folders: report it like a linked file
+            links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            dirnames[:] = [d for d in dirnames if d not in links]
+            for name in sorted((*filenames, *links)):
                 item = self.item(Path(dirpath) / name, root)
                 if item is not None:
                     yield item
 
     def item(self, path: Path, root: Path | None = None) -> Item | None:
-        """The item of one file below the root; None for a sidecar, a link, a non-file or a vanished file."""
+        """The item of one entry below the root (a link, pipe or device too: the scan records it as not
+        read); None for a sidecar, an entry outside the root or one that vanished."""
         root = root or self.root
         if self.options.sidecar and path.name.endswith(self.options.sidecar):
             return None
@@ -47,8 +89,15 @@ class LocalSource(ByteSource):
             st = path.lstat()
         except OSError:
             return None  # vanished between listing and stat
-        if not path.is_file() or path.is_symlink() or not path.is_relative_to(root):
+        if not path.is_relative_to(root):
             return None
+        if not stat.S_ISREG(st.st_mode):
+            return Item(
+                location=Location(self.name, path.as_uri()),
+                store=root.as_uri(),
+                fingerprint=str(stat.S_IFMT(st.st_mode)),
+                metadata={"path": str(path.relative_to(root))},
+            )
         return Item(
             location=Location(self.name, path.as_uri()),
             store=root.as_uri(),
@@ -82,14 +131,50 @@ class LocalSource(ByteSource):
         return self.evidence(path_of(item.location.uri))
 
     def reader(self, item: Item) -> FileReader:
-        return FileReader(path_of(item.location.uri))
+        """Random access to a listed file. Raises NotRead for anything but a regular file below the
+        root (whatever it has become since listing), OSError when it cannot be opened."""
+        return FileReader(self._open_beneath(path_of(item.location.uri)))
+
+    def _open_beneath(self, path: Path) -> int:
+        """A read descriptor for `path`, reached from the root one component at a time, never through a
+        link. Raises NotRead (not a regular file, or outside the root) or OSError."""
+        root = self.root
+        try:
+            parts = path.relative_to(root).parts
+        except ValueError:
+            raise NotRead("outside the configured folder") from None
+        fd = os.open(root, _DIR_FLAGS & ~os.O_NOFOLLOW)
+        try:
+            for part in parts[:-1]:
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except (NotADirectoryError, OSError) as exc:
+                    if isinstance(exc, NotADirectoryError) or exc.errno == 40:  # ELOOP: a link
+                        raise NotRead("a folder on its path became a link (not followed)") from None
+                    raise
+                os.close(fd)
+                fd = child
+            try:
+                file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno == 40:  # ELOOP: the file is a link
+                    raise NotRead(_KINDS[stat.S_IFLNK]) from None
+                raise
+        finally:
+            os.close(fd)
+        mode = os.fstat(file_fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(file_fd)
+            raise NotRead(_KINDS.get(stat.S_IFMT(mode), "not a regular file"))
+        return file_fd
 
 
 class FileReader:
-    """Random access to a local file by `seek` (the RangeReader of local sources)."""
+    """Random access to a local file by `seek` (the RangeReader of local sources), from
+    a descriptor opened beneath the root."""
 
-    def __init__(self, path: Path) -> None:
-        self._fh = path.open("rb")
+    def __init__(self, fd: int) -> None:
+        self._fh = os.fdopen(fd, "rb")
         self.size = os.fstat(self._fh.fileno()).st_size
         self.metadata: dict[str, str] = {}
         self.bytes_read = 0
@@ -109,5 +194,6 @@ def _iso(mtime: float) -> str:
 
 
 def path_of(uri: str) -> Path:
-    """The path of a file:// URI (the inverse of Path.as_uri())."""
-    return Path(unquote(urlparse(uri).path))
+    """The path of a file:// URI (the inverse of Path.as_uri(), byte for byte: a name that is not valid
+    UTF-8 comes back as the same bytes)."""
+    return Path(os.fsdecode(unquote_to_bytes(urlparse(uri).path)))

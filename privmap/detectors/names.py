@@ -1,0 +1,200 @@
+"""People's names without NER's help: after a title, from a given name, in capitals, with particles.
+
+Cues that hold in every language privmap reads, where NER models (trained on news, and only
+installable here for English and French) miss names: a title ('Mrs', 'Sra.', 'Herr'), a given
+name followed by a surname ('Jakub Wiśniewski'), surname particles ('della', 'van den'). Names
+typed in capitals ('signed by BERNADETTE KOWALCZYK') are re-cased before any of this, and before
+NER, which reads capitals as acronyms. Offices after a title ('Mr President', 'Frau
+Präsidentin') are not names.
+
+Given names come from Faker's person providers (MIT; first names per locale, kept up by its
+maintainers), for the languages privmap reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib import import_module
+
+from privmap.detectors.engine import COMMON, LOWER, UPPER
+
+# surname particles, longest first so 'van den' wins over 'van'
+PARTICLES = tuple(
+    sorted(
+        """van van den van der van de von von der von dem zu zum zur ter ten te de de la de las de los del della
+        dello delle degli dei di da dal dalla das do dos du des le la lo y e i af av bin ben al el ibn""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_PARTICLE_WORDS = frozenset(w for p in PARTICLES for w in p.split())
+# titles, and the forms of address that the Romance languages, Dutch and Polish write in lower case
+# mid-sentence ('la dottoressa Francesca Romano', 'mevrouw Sanne Jansen')
+TITLES = (
+    "Mr Mrs Ms Miss Mx Dr Dra Prof Sir Dame Lady Lord Madam M Mme Mlle Me Herr Frau Hr Fr Sr Sra Srta Dña Don "
+    "Doña Sig Sig.ra Dott Dott.ssa Avv Ing Dhr Mevr Mw Pan Pani Sn Snr Snra "
+    "monsieur madame mademoiselle señor señora señorita don doña signor signora signorina dottor dottore "
+    "dottoressa avvocato heer mevrouw meneer pan pani senhor senhora dona doutor doutora"
+).split()
+# offices and forms of address written after a title ('Mr President', 'Herr Kommissar'): not names
+ROLES = frozenset(
+    """President Vice-President Speaker Chairman Chairwoman Chairperson Chair Commissioner Minister Secretary
+    Rapporteur Ambassador Mayor Governor Judge Justice Deputy Prime Attorney General Director Chancellor Senator
+    Representative Member Members Officer Inspector Colleague Colleagues Ladies Gentlemen Sir Madam Honourable
+    Präsident Präsidentin Vizepräsident Vizepräsidentin Vorsitzender Vorsitzende Kommissar Kommissarin Ministerin
+    Abgeordneter Abgeordnete Kollege Kollegin Kollegen Staatssekretär Bundeskanzler Bundeskanzlerin Damen Herren
+    Président Présidente Vice-Président Ministre Commissaire Rapporteure Député Députée Secrétaire
+    Presidente Presidenta Vicepresidente Ministro Ministra Comisario Comisaria Diputado Diputada Relator Relatora
+    Señorías Señoría Commissario Commissaria Colleghi Relatore Relatrice Onorevole Deputato Deputata Senatore
+    Voorzitter Commissaris Staatssecretaris Kamerlid Commissie Kamer Marszałek Premier Poseł Posłanka Komisarz
+    Przewodniczący Przewodnicząca
+    Ministro Deputado Deputada Relatora Senhor Senhora""".split()
+)
+_ROLES_LOWER = frozenset(r.lower() for r in ROLES)
+_TITLES_LOWER = frozenset(t.lower() for t in TITLES)
+_WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
+_INITIAL = rf"[{UPPER}]\."
+_PARTICLE = "|".join(re.escape(p).replace(r"\ ", r"\s") for p in PARTICLES)
+# 'Chiara della Valle', "d'Alembert", 'van den Broekhuis': particles only between or before words
+_SURNAME = rf"(?:(?:{_PARTICLE})\s)*(?:[dD]['’])?{_WORD}"
+_NAME = rf"(?:{_INITIAL}\s?)*{_SURNAME}(?:\s(?:{_INITIAL}\s?)*{_SURNAME}){{0,2}}|(?:{_INITIAL}\s?)+"
+_TITLE = re.compile(
+    rf"(?<![\w.])(?P<title>{'|'.join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))})"
+    rf"(?:\.\s?|\s)(?P<name>{_NAME})"
+)
+_NAME_WORD = re.compile(_WORD)
+_PARTICLES_AFTER = re.compile(rf"\s(?:(?:{_PARTICLE})\s)+{_WORD}")
+_AFTER_GIVEN = re.compile(rf"(?:\s{_WORD})?\s{_SURNAME}")
+# words after a given name that make the phrase a place or a body, not a person
+_NOT_SURNAME = frozenset(
+    """Street Road Avenue Lane Drive Square Place Park Hospital Clinic Klinik Klinikum Hotel School University
+    Church Bank Foundation Stiftung Group Company Ltd Inc GmbH AG SA SL SpA BV Srl Center Centre Zentrum
+    Hospital Hôpital Hospitale Ospedale Ziekenhuis Szpital Universität Universidad Università Universiteit""".split()
+)
+# two or more words in capitals, or one long enough not to be an acronym ('KAJAANI', not 'IBAN')
+_CAPS_RUN = re.compile(
+    rf"(?<![\w.@/-])(?:[{UPPER}][{UPPER}'’-]+(?:,?[ \t]+[{UPPER}][{UPPER}'’-]+)+|[{UPPER}]{{5,}})(?![\w@/])"
+)
+_CAPS_TEXT = 400  # letters from which a text in capitals is a legacy letter or export, not a heading
+_CAPS_WORD = re.compile(rf"[{UPPER}][{UPPER}'’-]+")
+_LOCALES = ("en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "pt_BR")
+
+
+def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, title) of names written after a title: 'Mrs Anna Byrne', 'M. Dupont',
+    'Dr. Kees van den Broekhuis'. Offices ('Mr President') are skipped, and lead words that are
+    offices dropped ('Mr Commissioner Hahn' gives 'Hahn')."""
+    for m in _TITLE.finditer(text, start, len(text) if end is None else end):
+        if len(m.group("title")) == 1 and text[m.end("title")] != ".":
+            continue  # 'M. Dupont' is a title; 'Stephan M Urner' a middle initial
+        s, e = m.start("name"), m.end("name")
+        for word in _NAME_WORD.finditer(text, s, e):
+            if word.group() not in ROLES:
+                break
+            s = word.end() + 1
+        if s < e:
+            yield s, e, m.group("title")
+
+
+def given_names_found(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, given name) of a known given name followed by a surname: 'Jakub Wiśniewski',
+    'Chiara della Valle', 'Lucía Fernández-Ortega'."""
+    names = given_names()
+    stop = len(text) if end is None else end
+    for m in _NAME_WORD.finditer(text, start, stop):
+        word = m.group()
+        if word not in names or (m.start() and text[m.start() - 1] in "@./_-"):
+            continue
+        rest = _AFTER_GIVEN.match(text, m.end(), stop)
+        if rest is None:
+            continue
+        words = rest.group().split()
+        if any(w in COMMON or w in _NOT_SURNAME or w in ROLES for w in words):
+            continue
+        yield m.start(), rest.end(), word
+
+
+def extend_name(text: str, start: int, end: int) -> int:
+    """The end of a name found as [start, end) when particles and a surname follow it
+    ('Chiara' of 'Chiara della Valle'); `end` when they do not."""
+    m = _PARTICLES_AFTER.match(text, end)
+    return m.end() if m else end
+
+
+def recase(text: str) -> str:
+    """`text` with words in capitals written as names are ('BERNADETTE KOWALCZYK' -> 'Bernadette
+    Kowalczyk', 'KAJAANI' -> 'Kajaani'), and the whole text so when it is mostly capitals.
+    Same length, so offsets hold; a word whose case change would change its length is kept."""
+    if not _CAPS_RUN.search(text):
+        return text
+    letters = [c for c in text[:4000] if c.isalpha()]
+    if len(letters) >= _CAPS_TEXT and sum(c.isupper() for c in letters) * 5 >= len(letters) * 4:
+        return _CAPS_WORD.sub(_title_case, text)
+    return _CAPS_RUN.sub(
+        lambda m: _CAPS_WORD.sub(_title_case, m.group()) if _in_mixed_line(text, m) else m.group(), text
+    )
+
+
+def recase_value(value: str) -> str:
+    """A cell value in capitals written as a name is ('FENNIMORE, ORLA' -> 'Fennimore, Orla')."""
+    return _CAPS_WORD.sub(_title_case, value) if value.isupper() else value
+
+
+def _in_mixed_line(text: str, m: re.Match[str]) -> bool:
+    """The capitals sit in a line that also has lower case: a name in a sentence, not a heading
+    ('LOS HECHOS', 'I. THE CIRCUMSTANCES OF THE CASE')."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.end())
+    line = text[start : len(text) if end == -1 else end]
+    return any(c.islower() for c in line)
+
+
+def _title_case(m: re.Match[str]) -> str:
+    word = m.group()
+    out = "".join(part[:1] + part[1:].lower() if part[:1].isalpha() else part for part in re.split(r"([-'’])", word))
+    return out if len(out) == len(word) else word
+
+
+def is_role(value: str) -> bool:
+    """Every capitalised word of `value` is a title or an office ('Madam President', 'Monsieur le
+    Président', 'de Commissie'): not a name."""
+    words = [w for w in value.replace(".", " ").split() if w[:1].isupper()]
+    return bool(words) and all(w.lower() in _ROLES_LOWER or is_title(w) for w in words)
+
+
+def is_title(word: str) -> bool:
+    """'Frau', 'Sra.', 'dottoressa', 'MONSIEUR': a title or form of address, in any case."""
+    return word.rstrip(".").lower() in _TITLES_LOWER
+
+
+def particle(word: str) -> bool:
+    return word in _PARTICLE_WORDS
+
+
+def known_name(value: str) -> bool:
+    """A word of `value` is a known given name or surname ('Sánchez', 'Wójcik')."""
+    given, family = given_names(), surnames()
+    return any(w in given or w in family for w in re.findall(r"[^\W\d_]+", value))
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Surnames of the locales privmap reads (Faker's person providers)."""
+    out: set[str] = set()
+    for locale in _LOCALES:
+        out.update(getattr(import_module(f"faker.providers.person.{locale}").Provider, "last_names", None) or ())
+    return frozenset(n for n in out if n not in COMMON and n not in ROLES)
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Given names of the locales privmap reads (Faker's person providers), minus words that are
+    capitalised for grammar ('May', 'Will' at a sentence start stay ambiguous: they need a surname)."""
+    out: set[str] = set()
+    for locale in _LOCALES:
+        provider = import_module(f"faker.providers.person.{locale}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            out.update(getattr(provider, attr, None) or ())
+    return frozenset(n for n in out if " " not in n and n not in COMMON and n not in ROLES)

@@ -1,0 +1,132 @@
+"""Personal data in names: object keys, file and folder names, archive members, JSON key paths.
+
+Names are data too (`users/anna.byrne@mailbox.ie/cv.pdf`, a JSON object keyed by e-mail address),
+and they travel further than content: into findings, reports, logs and the state store. Every name
+a scan records passes through `NameGuard`, which finds identifiers in it and replaces each with its
+masked preview and a short keyed hash (`users/a***@m***.ie~3f9a1c2b/cv.pdf`): stable across runs,
+so an unchanged object is still recognised, and meaningless without the install key. The name
+itself becomes a finding (field `(name)`), so an estate that keys objects by e-mail is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from urllib.parse import quote, unquote
+
+from privmap.detectors.masking import mask, value_key
+from privmap.identifiers import kind_of
+from privmap.model import Finding, Item, ItemOutcome, Location
+
+NAME_FIELD = "(name)"
+_KEY_CHARS = 8  # of the keyed hash shown beside a masked value: tells values apart, reveals nothing
+# characters a URI keeps as they are when a pseudonymised name is quoted back
+_URI_SAFE = "/:~*@!$&'()+,;=[]"
+
+# (text, kind, context) -> spans with .start .end .entity .score, as Detector.analyze returns them
+Analyze = Callable[[Sequence[tuple[str, str, tuple[str, ...]]]], list[list]]
+
+
+class NameGuard:
+    """Pseudonymises the names in locations; pure and deterministic for one install key."""
+
+    def __init__(self, analyze: Analyze, secret: bytes, category_of: Callable[[str], str]) -> None:
+        self.analyze, self.secret, self.category_of = analyze, secret, category_of
+        self._cache: dict[str, tuple[str, list[tuple[str, str, float, str]]]] = {}
+
+    def name(self, text: str) -> tuple[str, list[tuple[str, str, float, str]]]:
+        """(`text` with every identifier replaced by its pseudonym, [(entity, value, score, why)])."""
+        if not text:
+            return text, []
+        if text in self._cache:
+            return self._cache[text]
+        (spans,) = self.analyze([(_readable(text), "prose", ("file name",))])
+        found, out, last = [], [], 0
+        for span in sorted(spans, key=lambda s: s.start):
+            value = text[span.start : span.end]
+            if span.start < last or not _identifier(span.entity, value) or span.test_data:
+                continue
+            out.append(text[last : span.start])
+            out.append(f"{mask(span.entity, value)}~{value_key(self.secret, span.entity, value)[:_KEY_CHARS]}")
+            last = span.end
+            found.append((span.entity, value, span.score, span.why))
+        result = ("".join(out) + text[last:], found) if found else (text, [])
+        if len(self._cache) < 100_000:
+            self._cache[text] = result
+        return result
+
+    def uri(self, uri: str) -> tuple[str, list[tuple[str, str, float, str]]]:
+        """A URI with its path's identifiers pseudonymised (the path is read percent-decoded)."""
+        scheme, sep, rest = uri.partition("://")
+        if not sep:
+            return self.name(uri)
+        head, slash, path = rest.partition("/")
+        decoded = unquote(path)
+        safe, found = self.name(decoded)
+        if not found:
+            return uri, []
+        return f"{scheme}://{head}{slash}{quote(safe, safe=_URI_SAFE)}", found
+
+    def location(self, loc: Location) -> Location:
+        """`loc` with its uri, part and field pseudonymised."""
+        uri, _ = self.uri(loc.uri)
+        part, _ = self.name(loc.part)
+        field, _ = self.name(loc.field)
+        return (
+            loc
+            if (uri, part, field) == (loc.uri, loc.part, loc.field)
+            else replace(loc, uri=uri, part=part, field=field)
+        )
+
+    def item(self, item: Item) -> Item:
+        """The item as it is recorded: its location and its `path` metadata pseudonymised."""
+        loc = self.location(item.location)
+        path = item.metadata.get("path")
+        if loc is item.location and not path:
+            return item
+        metadata = {**item.metadata, "path": self.name(path)[0]} if path else item.metadata
+        return replace(item, location=loc, metadata=metadata)
+
+    def outcome(self, outcome: ItemOutcome) -> ItemOutcome:
+        """The outcome as it is stored: every location pseudonymised, and one finding per entity for the
+        identifiers in the item's own name (field `(name)`)."""
+        item = self.item(outcome.item)
+        findings = [replace(f, location=self.location(f.location)) for f in outcome.findings]
+        problems = [replace(p, location=self.location(p.location)) for p in outcome.problems]
+        _, in_uri = self.uri(outcome.item.location.uri)
+        by_entity: dict[str, list[tuple[str, float, str]]] = {}
+        for entity, value, score, why in in_uri:
+            by_entity.setdefault(entity, []).append((value, score, why))
+        for entity, values in sorted(by_entity.items()):
+            value, score, why = max(values, key=lambda v: v[1])
+            findings.append(
+                Finding(
+                    entity=entity,
+                    category=self.category_of(entity),
+                    location=item.location.refine(part="", field=NAME_FIELD),
+                    score=score,
+                    count=len(values),
+                    preview=mask(entity, value),
+                    value_key=value_key(self.secret, entity, value),
+                    distinct=len({v for v, _, _ in values}),
+                    why=f"in the name: {why}",
+                )
+            )
+        return replace(outcome, item=item, findings=findings, problems=problems)
+
+
+def _readable(text: str) -> str:
+    """`text` with the separators people put in names read as spaces, character for character (so offsets
+    hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at `000`)."""
+    return "/".join(
+        seg.replace("_", " ") if "@" in seg else seg.replace("_", " ").replace(".", " ") for seg in text.split("/")
+    )
+
+
+def _identifier(entity: str, value: str) -> bool:
+    """Identifiers a name can carry without doubt: e-mail, IBAN, card and national ids, and phone numbers
+    written with their country code (digits in names are mostly dates, versions and counters)."""
+    kind = kind_of(entity)
+    if kind in ("email", "iban", "card", "national_id"):
+        return True
+    return kind == "phone" and value.lstrip().startswith("+")
