@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-demo: install
+demo: install /usr/bin/dot
 	$(PY) -m privmap demo $(DEMO)
 	$(PY) -m privmap scan --config $(DEMO)/privmap.yaml --out $(DEMO)/reports
 
@@ -29,11 +29,15 @@ demo: install
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# the data map is laid out by Graphviz's dot: Debian's package, like Chromium above
+/usr/bin/dot:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz
+
 lint: install-test
 	$(PY) -m ruff check privmap tests bench
 	$(PY) -m ruff format --check privmap tests bench
 
-test: install-test lint /usr/bin/chromium
+test: install-test lint /usr/bin/chromium /usr/bin/dot
 	$(PY) -m pytest -n 2
 
 # the whole reliability suite: long fuzz runs (25,000 examples per fuzzer), races, faults, leaks

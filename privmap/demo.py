@@ -11,7 +11,9 @@ checksum-valid IBANs that belong to no one. `privmap demo DIR` writes it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import random
 import sqlite3
 from contextlib import closing
@@ -141,6 +143,14 @@ def build(dest: Path, seed: int = 2018) -> Path:
             f"{rng.randrange(9999)}"
         )
     (logs / "access-2024-03-12.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (logs / "incident-2025-01").mkdir(exist_ok=True)
+    (logs / "incident-2025-01" / "access-2025-01-17.log").write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
+    # the files' ages are what the retention checks read: the logs are as old as the days they record
+    for path, day in (
+        (logs / "access-2024-03-12.log", dt.datetime(2024, 3, 13, tzinfo=dt.UTC)),
+        (logs / "incident-2025-01" / "access-2025-01-17.log", dt.datetime(2025, 1, 18, tzinfo=dt.UTC)),
+    ):
+        os.utime(path, (day.timestamp(), day.timestamp()))
     (logs / "build-info.txt").write_text("service=media-api version=4.2.1 commit=9f3e2a1\n", encoding="utf-8")
 
     rows = ["email,full_name,phone,signup_city"] + [
@@ -182,13 +192,22 @@ organization:
   address: 1 Harbour Square, Dublin 2, Ireland
   contact: privacy@pixelcloud.example
   dpo: {name: Dana Quinn, email: dpo@pixelcloud.example}
+  # California customers: the US site discloses newsletter data to the US subsidiary for its own
+  # marketing (Shine the Light), and analytics data to Google with ads features on (a "sharing")
+  california:
+    limit_use_link: https://pixelcloud.example/privacy/limit-use
+    shine_the_light:
+      contact: california-privacy@pixelcloud.example
+      disclosures:
+        - {year: 2025, recipient: Pixelcloud Inc, address: "500 Market St, San Francisco, CA",
+           categories: [user.name, user.contact.email]}
 store: {path: .privmap/state.db}
 scan: {rows_per_table: 500, max_bytes_per_object: 2MB}
 sources:
   - {name: uploads-eu, type: local, region: eu-west-1, role: processor, uploads: true, options: {path: uploads-eu}}
   - {name: uploads-us, type: local, region: us-east-1, role: processor, uploads: true, options: {path: uploads-us}}
   - {name: crm, type: sqlite, region: eu-west-1, role: controller, options: {path: crm.sqlite}}
-  - {name: web-logs, type: local, region: us-east-1, role: controller, options: {path: weblogs}}
+  - {name: web-logs, type: local, region: us-east-1, role: controller, logs: true, options: {path: weblogs}}
   # an export folder nobody declared: the scan finds it holds contact data
   - {name: exports, type: local, region: eu-central-1, options: {path: exports}}
   # a transcoding cache left in Singapore, outside the "EU and US" of the privacy notice
@@ -198,52 +217,72 @@ sources:
 inventory:
   storage_locations: [EEA, US]   # "we store and process information within the EU and in the US"
   affiliates:
-    # runs the US site; self-certified to the Privacy Shield in 2018 and never moved to the DPF or SCCs
+    # runs the US site; self-certified to the Privacy Shield in 2018 and never moved to the DPF or SCCs;
+    # it also mails its own offers to the newsletter list
     - {name: Pixelcloud Inc, country: US, relationship: subsidiary, accounts: ["111122223333"],
-       transfer_mechanism: privacy_shield}
+       transfer_mechanism: privacy_shield, own_purposes: [marketing.communications.email]}
     - {name: Pixelcloud Israel Ltd, country: IL, relationship: sister, intra_group_agreement: true}
   recipients:
     - {name: PayFlow, kind: processor, country: US, purpose: payment processing,
        transfer_mechanism: dpf, dpf_certified: true, dpa_signed_on: 2023-09-01}
     - {name: MailRelay, kind: processor, country: US, purpose: email delivery,
        transfer_mechanism: scc_2021_m2, dpa_signed_on: 2021-10-04}
-    - {name: Google Analytics, kind: processor, country: US, purpose: web analytics, transfer_mechanism: dpf}
+    # Google Signals is on: Google uses the data for its own advertising too
+    - {name: Google Analytics, kind: processor, country: US, purpose: web analytics, transfer_mechanism: dpf,
+       own_purposes: [marketing.advertising]}
     - {name: HelpDeskly, kind: processor, country: IE, purpose: customer support, dpa_signed_on: 2022-02-14}
     - {name: CallBridge, kind: sub_processor, processor_of: HelpDeskly, country: US, purpose: support telephony}
+    - {name: FrameWorks, kind: sub_processor, country: IE, purpose: video transcoding, dpa_signed_on: 2023-05-02}
   transfers:
     # the US storage is run by the US subsidiary, under its Privacy Shield certification
     - {source: uploads-us, recipient: Pixelcloud Inc, data_categories: [user.content, user.name]}
     - {source: web-logs, recipient: Pixelcloud Inc, data_categories: [user.device]}
   controllers:  # customers whose uploads we host: one Art. 30(2) processor record each
-    - {name: Studio Nord GmbH, country: DE, contact: privacy@studionord.example, contract: DPA v3 signed 2024-02-01}
+    - {name: Studio Nord GmbH, country: DE, contact: privacy@studionord.example, contract: DPA v3 signed 2024-02-01,
+       sub_processors: [FrameWorks]}
     - {name: Lumen Weddings SARL, country: FR, contact: hello@lumen-weddings.example,
        dpo: {name: Camille Roux, email: dpo@lumen-weddings.example}, contract: DPA v3 signed 2024-06-12}
+  # retention per data category, for activities without a rule of their own
+  retention:
+    - {category: user.contact.email, period: P3Y, from: last_activity, text: 3 years after the last interaction}
+  legal_holds:
+    - {store: web-logs, prefixes: [incident-2025-01/], reason: "incident INC-2025-014 under investigation",
+       until: 2027-06-30}
   activities:
+    # three activities share the CRM database: each scopes itself to its tables
     - name: Customer accounts
       purposes: [essential.service, essential.service.authentication]
       lawful_basis: contract
       data_subjects: [customer]
-      data_categories: [user.name, user.contact.email]
+      data_categories: [user.name, user.contact]
       stores: [crm]
+      scopes: [{store: crm, tables: [accounts, contacts]}]
       recipients: [HelpDeskly, Pixelcloud Israel Ltd]
-      retention: life of the account + 90 days
+      retention: {period: P90D, from: end_of_relationship, text: life of the account + 90 days}
       security_measures: encryption at rest, SSO with MFA for staff, quarterly access review
+      owner: Head of Customer Success
+      last_reviewed: 2026-02-10
     - name: Billing
       purposes: [essential.service.payment_processing, finance, essential.legal_obligation]
       lawful_basis: contract
       data_subjects: [customer]
       data_categories: [user.name, user.contact.email, user.financial]
       stores: [crm]
+      scopes: [{store: crm, tables: [billing, accounts]}]
       recipients: [PayFlow]
-      retention: 8 years after the end of the fiscal year (tax law)
+      retention: {period: P8Y, from: fiscal_year_end, text: 8 years after the end of the fiscal year (tax law)}
+      security_measures: encryption at rest, card data only through PayFlow's hosted fields
+      owner: Finance Director
+      last_reviewed: 2025-11-20
+    # no scope: the newsletter reads e-mail addresses from the accounts table
     - name: Newsletter
       purposes: [marketing.communications.email]
       lawful_basis: consent
       data_subjects: [customer, prospect]
       data_categories: [user.contact.email]
       stores: [crm]
-      recipients: [MailRelay]
-      retention: 3 years after the last interaction
+      recipients: [MailRelay, Pixelcloud Inc]
+      owner: Marketing Lead
     - name: Web analytics and security logs
       purposes: [analytics.reporting, essential.service.security]
       lawful_basis: legitimate_interests
@@ -251,7 +290,9 @@ inventory:
       data_categories: [user.device.ip_address]
       stores: [web-logs]
       recipients: [Google Analytics]
-      retention: 13 months
+      retention: {period: P13M, from: created, text: 13 months from the request}
+      owner: Head of Security
+      last_reviewed: 2024-09-30
     - name: Media hosting for customers
       role: processor
       controller: each customer (tenant), under the subscription agreement
@@ -259,6 +300,9 @@ inventory:
       data_subjects: [customer_end_user, depicted_person]
       data_categories: [user.content, user.name, user.contact]
       stores: [uploads-eu, uploads-us, transcode-cache]
-      recipients: [Pixelcloud Inc]
-      retention: deleted within 30 days of contract end
+      recipients: [Pixelcloud Inc, FrameWorks]
+      retention: {period: P30D, from: end_of_relationship, text: deleted within 30 days of contract end}
+      security_measures: per-tenant encryption keys, signed URLs for delivery
+      owner: VP Platform
+      last_reviewed: 2026-03-02
 """

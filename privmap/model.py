@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+ORGANIZATION = "organization"  # the organisation's node in the data map (privmap.graph)
 
 
 @dataclass(frozen=True, slots=True)

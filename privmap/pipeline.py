@@ -226,8 +226,13 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
     new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
     upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
-    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, extra={"uploads": upload_verdicts}))
     items = store.items(run_id)
+    records = [
+        {"source": i["source"], "store": i["store"], "uri": i["uri"], "metadata": json.loads(i["metadata"] or "{}")}
+        for i in items
+    ]
+    extra = {"uploads": upload_verdicts}
+    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, items=records, extra=extra))
     summary = (row["summary"] and json.loads(row["summary"])) or {}
     run = {
         "run_id": run_id,
@@ -256,6 +261,7 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         new,
         resolved,
         previous,
+        data_map=data_map,
         graph=graph.node_link(data_map),
         data_map_svg=graph.to_svg(data_map),
         graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},

@@ -1,10 +1,14 @@
 """Compliance checks; importing this package registers every built-in check."""
 
 from privmap.checks import (  # noqa: F401  (registers the checks)
+    ccpa,
     databases,
     inventory,
+    logs,
     parties,
+    retention,
     security,
+    sensitive,
     special,
     stored_data,
     transfers,

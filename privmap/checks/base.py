@@ -34,6 +34,8 @@ class Evidence:
     as_of: dt.date
     # the data map (privmap.graph): inventory and observed flows, judged as of `as_of`; None when not built
     graph: nx.DiGraph | None = None
+    # the run's items: {source, store, uri, metadata}; metadata `modified` (ISO 8601) ages the data
+    items: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # evidence contributed by later stages
 
     def findings_by_source(self) -> dict[str, list[dict[str, Any]]]:
@@ -63,6 +65,9 @@ class Outcome:
     status: Status
     evidence: str
     severity: Severity | None = None  # overrides the catalogue's, e.g. when a condition escalates it
+    # the one fact that explains this result, shared by every result it explains (e.g. `party:Pixelcloud Inc`
+    # for each flow under its invalid Privacy Shield claim); the score counts a root cause once
+    cause: str | None = None
 
 
 def summarize(findings: list[dict[str, Any]]) -> str:
@@ -100,7 +105,11 @@ def catalogue() -> dict[str, dict[str, Any]]:
 
 
 def run_checks(evidence: Evidence) -> list[dict[str, Any]]:
-    """Evaluate every registered check; a check that crashes is reported as status `error`."""
+    """Evaluate every registered check; a check that crashes is reported as status `error`.
+
+    Each result is a checks.json record: id, title, severity, status, subject, evidence, article,
+    remediation (what to do, from the catalogue) and cause (the root cause the score counts once).
+    """
     results = []
     for check_id in sorted(REGISTRY):
         entry = catalogue()[check_id]
@@ -118,6 +127,8 @@ def run_checks(evidence: Evidence) -> list[dict[str, Any]]:
                     "subject": o.subject,
                     "evidence": o.evidence,
                     "article": entry["article"],
+                    "remediation": entry.get("remediation", ""),  # every entry has one (tested)
+                    "cause": o.cause or f"{check_id}|{o.subject}",
                 }
             )
     return results

@@ -51,3 +51,39 @@ def unregistered_account(ev: Evidence) -> Iterator[Outcome]:
             )
         elif target["kind"] in ("affiliate", "recipient"):
             yield Outcome(subject(ev, u, v), "pass", f"the account belongs to {target['label']} ({target['kind']})")
+
+
+@check("VND-002")
+def authorised_sub_processors(ev: Evidence) -> Iterator[Outcome]:
+    """Processors we engage in processor-role activities must be on each customer's authorised list."""
+    inv = ev.config.inventory
+    kinds = {r.name: r.kind for r in inv.recipients}
+    for c in inv.controllers:
+        done = [a for a in inv.activities if a.role == "processor" and (not c.activities or a.name in c.activities)]
+        subs = sorted({r for a in done for r in a.recipients if kinds.get(r) in PROCESSOR_KINDS})
+        if not subs:
+            continue
+        if c.sub_processors is None:
+            yield Outcome(f"controller:{c.name}", "fail", f"uses {', '.join(subs)} with no authorised list on record")
+            continue
+        unlisted = [s for s in subs if s not in c.sub_processors]
+        if unlisted:
+            yield Outcome(f"controller:{c.name}", "fail", f"{', '.join(unlisted)} not on its authorised list")
+        else:
+            yield Outcome(f"controller:{c.name}", "pass", f"{', '.join(subs)} authorised")
+
+
+@check("VND-004")
+def processor_with_own_purposes(ev: Evidence) -> Iterator[Outcome]:
+    for r in sorted(ev.config.inventory.recipients, key=lambda r: r.name):
+        if r.kind not in PROCESSOR_KINDS:
+            continue
+        if r.own_purposes:
+            yield Outcome(
+                f"recipient:{r.name}",
+                "fail",
+                f"modelled as {r.kind.replace('_', ' ')} but uses the data for its own purposes: "
+                + ", ".join(r.own_purposes),
+            )
+        else:
+            yield Outcome(f"recipient:{r.name}", "pass", "no own purposes recorded")

@@ -87,6 +87,34 @@ def access_logging(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "fail", f"no {logs}; holds {summarize(findings)}")
 
 
+@check("SEC-003")
+def database_reachable(ev: Evidence) -> Iterator[Outcome]:
+    """Databases and snapshots reachable from the internet (fact `publicly_reachable`, from sources
+    that can read it: RDS `PubliclyAccessible`, Cloud SQL authorised networks `0.0.0.0/0`)."""
+    for (_, store), facts in sorted(ev.store_facts().items()):
+        if "publicly_reachable" not in facts:
+            continue
+        if facts["publicly_reachable"]:
+            reasons = "; ".join(facts.get("public_reasons") or []) or "reachable from any address"
+            yield Outcome(f"store:{store}", "fail", reasons)
+        else:
+            yield Outcome(f"store:{store}", "pass", "not reachable from the internet")
+
+
+@check("SEC-006")
+def recoverable(ev: Evidence) -> Iterator[Outcome]:
+    """A primary store of personal data (not a replica) needs versioning, backups or PITR."""
+    for _, store, facts, findings in personal_data_stores(ev):
+        if "versioning" not in facts and "backups" not in facts:
+            continue
+        if facts.get("versioning") == "Enabled" or facts.get("backups"):
+            how = "versioning is on" if facts.get("versioning") == "Enabled" else "backups are on"
+            yield Outcome(f"store:{store}", "pass", how)
+        else:
+            state = str(facts.get("versioning", "off")).lower()
+            yield Outcome(f"store:{store}", "fail", f"versioning {state} and no backups; holds {summarize(findings)}")
+
+
 @check("SEC-005")
 def tls_enforced(ev: Evidence) -> Iterator[Outcome]:
     """Every store whose `tls` fact is known ({enforced: bool | None, evidence}); unknown is not judged."""

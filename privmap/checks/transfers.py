@@ -48,6 +48,13 @@ def subject(ev: Evidence, u: str, v: str) -> str:
     return f"transfer:{g.nodes[u]['label']}->{g.nodes[v]['label']}"
 
 
+def cause(v: str, d: dict[str, Any]) -> str:
+    """The root cause of a flow's verdict: the party whose agreement covers it (one Privacy Shield
+    affiliate is one failure, however many flows reach it), else the place the data rests in (a
+    Singapore cache is one failure under TRF-001, TRF-007 and TRF-012)."""
+    return f"party:{d['party']}" if d.get("party") else f"place:{v}"
+
+
 def _owner(d: dict[str, Any]) -> str:
     """The check that reports this flow's missing basis."""
     problem = d["basis"]["problem"]
@@ -72,7 +79,7 @@ def _basis_outcomes(ev: Evidence, onward: bool) -> Iterator[Outcome]:
         if d["basis"]["valid"]:
             yield Outcome(subject(ev, u, v), "pass", _described(d))
         elif _owner(d) == "TRF-001":
-            yield Outcome(subject(ev, u, v), "fail", _described(d))
+            yield Outcome(subject(ev, u, v), "fail", _described(d), cause=cause(v, d))
 
 
 @check("TRF-001")
@@ -91,7 +98,8 @@ def _reliance(ev: Evidence, mechanisms: tuple[str, ...], owner: str, fine: str) 
     for u, v, d in flows(ev, transfers_only=True):
         if d["mechanism"] in mechanisms:
             failed = not d["basis"]["valid"] and _owner(d) == owner
-            yield Outcome(subject(ev, u, v), "fail" if failed else "pass", d["basis"]["reason"] if failed else fine)
+            status = "fail" if failed else "pass"
+            yield Outcome(subject(ev, u, v), status, d["basis"]["reason"] if failed else fine, cause=cause(v, d))
 
 
 @check("TRF-002")
@@ -158,7 +166,9 @@ def undeclared_replication(ev: Evidence) -> Iterator[Outcome]:
         elif d["declared"]:
             yield Outcome(subject(ev, u, v), "pass", f"{where}: declared in the source's replicas")
         else:
-            yield Outcome(subject(ev, u, v), "fail", f"{where}: the source declares no replica there")
+            yield Outcome(
+                subject(ev, u, v), "fail", f"{where}: the source declares no replica there", cause=f"place:{v}"
+            )
 
 
 @check("TRF-008")
@@ -216,7 +226,7 @@ def adequacy_caveats(ev: Evidence) -> Iterator[Outcome]:
 def undeclared_location(ev: Evidence) -> Iterator[Outcome]:
     g = graph(ev)
     promised = g.graph.get("storage_locations") or []
-    for _, d in sorted(g.nodes(data=True)):
+    for n, d in sorted(g.nodes(data=True)):
         if d["kind"] != "store" or not d["scanned"] or not d["categories"] or not d["countries"]:
             continue
         outside = [
@@ -232,6 +242,7 @@ def undeclared_location(ev: Evidence) -> Iterator[Outcome]:
             continue  # nothing declared to compare with: INV-008 asks for a region
         where = f"{d['region'] or ', '.join(d['locations'])} ({', '.join(d['countries'])})"
         if outside:
-            yield Outcome(f"store:{d['label']}", "fail", f"personal data rests in {where}: " + "; ".join(outside))
+            why = f"personal data rests in {where}: " + "; ".join(outside)
+            yield Outcome(f"store:{d['label']}", "fail", why, cause=f"place:{n}")
         else:
             yield Outcome(f"store:{d['label']}", "pass", f"{where} is a declared location")

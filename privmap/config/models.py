@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import isodate
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -92,6 +93,30 @@ class Contact(Strict):
     address: str | None = None
 
 
+class Disclosure(Strict):
+    """One line of the Shine the Light ledger: personal data disclosed to a third party for its own direct
+    marketing in a calendar year (Cal. Civ. Code §1798.83(a))."""
+
+    year: int
+    recipient: str
+    address: str | None = None  # the statute asks for names and addresses of the recipients
+    categories: list[str] = []
+
+
+class ShineTheLight(Strict):
+    contact: str | None = None  # the published channel for requests ("Your California Privacy Rights")
+    disclosures: list[Disclosure] = []  # the ledger, per calendar year
+
+
+class California(Strict):
+    """What the organisation has in place for California consumers (CCPA / CPRA, Shine the Light)."""
+
+    opt_out_link: str | None = None  # "Do Not Sell or Share My Personal Information" (§1798.135)
+    honours_gpc: bool = False  # opt-out preference signals (Global Privacy Control) are honoured
+    limit_use_link: str | None = None  # "Limit the Use of My Sensitive Personal Information" (§1798.121)
+    shine_the_light: ShineTheLight = ShineTheLight()
+
+
 class Organization(Strict):
     name: str
     country: str = Field(description="ISO 3166 alpha-2 country of the main establishment")
@@ -101,6 +126,7 @@ class Organization(Strict):
     eu_representative: Contact | None = None
     joint_controllers: list[Contact] = []
     accounts: list[str] = []  # cloud account ids / projects of the organisation itself
+    california: California | None = None  # set when the CCPA / CPRA applies (DOMAIN.md 7)
 
 
 class StoreConfig(Strict):
@@ -213,6 +239,7 @@ class SourceConfig(Strict):
     region: str | None = None
     role: Role | None = None
     uploads: bool = False
+    logs: bool = False  # the store holds application, access or audit logs (LOG-001, LOG-002)
     replicas: list[str] = []  # regions the store's data is declared to be replicated to
     include: list[str] = []
     exclude: list[str] = []
@@ -228,6 +255,9 @@ class Party(Strict):
     dpf_certified: bool = False  # listed as active on the EU-US Data Privacy Framework List
     tia_link: str | None = None  # the transfer impact assessment, for SCCs and BCRs
     accounts: list[str] = []  # cloud account ids / projects the entity owns or uses to reach our data
+    # fideslang data uses the entity pursues for itself with our data (e.g. marketing.advertising):
+    # a processor with own purposes is a controller in law (Art. 28(10)); a sale or sharing under the CCPA
+    own_purposes: list[str] = []
 
 
 class Affiliate(Party):
@@ -240,6 +270,60 @@ class Recipient(Party):
     purpose: str | None = None
     dpa_signed_on: dt.date | None = None
     processor_of: str | None = None  # for a sub-processor: the processor that engages it
+
+
+def _duration(value: str) -> str:
+    """An ISO 8601 duration (P8Y, P13M, P90D, P0D); checked here, measured by privmap.retention."""
+    try:
+        isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError, TypeError):
+        raise ValueError(f"not an ISO 8601 duration: {value!r} (expected e.g. P8Y, P13M, P90D or P0D)") from None
+    return value
+
+
+RetentionClock = Literal["created", "last_modified", "last_activity", "end_of_relationship", "fiscal_year_end"]
+
+
+class RetentionRule(Strict):
+    """How long data is kept (Art. 5(1)(e)): an ISO 8601 `period` counted `from` an event; `text` is
+    what the RoPA and the privacy notice say (Art. 13(2)(a), 30(1)(f)). Data whose clock privmap cannot
+    read (`last_activity`, `end_of_relationship`, `fiscal_year_end`) is not aged: only `created` and
+    `last_modified` rules are judged against object and row ages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    period: Annotated[str, AfterValidator(_duration)]
+    clock: RetentionClock = Field("created", alias="from")
+    text: str | None = None
+
+
+class CategoryRetention(RetentionRule):
+    """A retention rule for one data category (and those below it), for activities without their own."""
+
+    category: str
+
+
+class Scope(Strict):
+    """The part of a shared store one activity uses: tables, columns, key prefixes or JSON paths.
+
+    A finding belongs to the scope when it matches every kind of selector given (an empty list
+    selects everything), e.g. `{store: crm, tables: [billing]}` or `{store: uploads, prefixes: [invoices/]}`."""
+
+    store: str
+    tables: list[str] = []
+    columns: list[str] = []  # column names, or `table.column`
+    prefixes: list[str] = []  # object-key or path prefixes inside the store
+    json_paths: list[str] = []  # key paths inside JSON documents, e.g. `customer.email`
+
+
+class LegalHold(Strict):
+    """Data kept past its retention period on purpose: a legal obligation or legal claims (Art. 17(3)(b), (e))."""
+
+    store: str
+    prefixes: list[str] = []  # empty: the whole store
+    tables: list[str] = []
+    reason: str
+    until: dt.date | None = None  # null: until lifted
 
 
 class Transfer(Strict):
@@ -264,13 +348,15 @@ class Activity(Strict):
     data_categories: list[str] = []
     stores: list[str] = []
     recipients: list[str] = []
-    retention: str | None = None
+    scopes: list[Scope] = []  # where in its shared stores the activity's data is; a store without one: all of it
+    retention: RetentionRule | str | None = None  # a rule privmap can check, or free text for the RoPA only
     security_measures: str | None = None
     art9_condition: str | None = None
     legitimate_interests: str | None = None  # ICO: the interests relied on under Art. 6(1)(f)
     lia_link: str | None = None  # link to the legitimate-interests assessment
     consent_record: str | None = None  # ICO: where consent is recorded, for Art. 6(1)(a)
     automated_decisions: str | None = None  # ICO: automated decision-making or profiling (Art. 22)
+    biometric_identification: bool = False  # face matching or search, voice prints: Art. 9 processing
     source_of_data: str | None = None
     dpia: str | None = None  # required?, progress, link
     owner: str | None = None
@@ -287,6 +373,7 @@ class ControllerParty(Strict):
     dpo: Contact | None = None
     eu_representative: Contact | None = None
     contract: str | None = None  # the processing agreement (Art. 28(3)): a reference or a link
+    sub_processors: list[str] | None = None  # sub-processors it authorised (Art. 28(2)); null: no list on record
     activities: list[str] = []  # processor-role activities performed for it; empty means all of them
     # its documented instructions for uploads (Art. 28(3)(a)): where its uploads live and may rest
     prefixes: list[str] = []  # key or path prefixes of its uploads in processor-role upload sources
@@ -301,6 +388,8 @@ class Inventory(Strict):
     controllers: list[ControllerParty] = []
     recipients: list[Recipient] = []
     transfers: list[Transfer] = []
+    retention: list[CategoryRetention] = []  # per data category, for activities without a rule of their own
+    legal_holds: list[LegalHold] = []
 
     def mechanism(self, party: str, sources: Iterable[str] = ()) -> TransferMechanism | None:
         """The transfer tool for data from `sources` (source names) to `party`: a declared transfer's,

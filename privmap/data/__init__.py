@@ -47,3 +47,20 @@ def category_entry(category: str) -> dict[str, Any]:
         "group": entry.get("group", "other"),
         "special": bool(entry.get("special")),
     }
+
+
+def use_label(use: str) -> str:
+    """A fideslang data use in words: `marketing.communications.email` -> 'marketing e-mails and
+    newsletters'; an unlisted use takes its nearest listed parent's words, with the key beside them."""
+    table = load_table("vocabulary")["data_uses"]
+    key = use
+    while key not in table and "." in key:
+        key = key.rpartition(".")[0]
+    if key not in table:
+        return use  # a custom purpose: its own words
+    return str(table[key]) if key == use else f"{table[key]} ({use})"
+
+
+def subject_label(subject: str) -> str:
+    """A fideslang data subject in words (`customer_end_user` -> "our customers' end users"); custom keys stay."""
+    return str(load_table("vocabulary")["data_subjects"].get(subject, subject))

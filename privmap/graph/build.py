@@ -35,11 +35,12 @@ from typing import Any
 
 import networkx as nx
 
+from privmap.attribution import holds
 from privmap.config.models import Config, Party, SourceConfig
 from privmap.data import covered, flags_of, legal, load_table
-from privmap.model import StoreFact
+from privmap.model import ORGANIZATION, StoreFact
 
-ORG = "organization"
+ORG = ORGANIZATION
 SENT_VIA = {"disclosure", "transfer", "onward"}  # declared as sending personal data to a party
 IMPORTER_ROLE = {
     "processor": "processor",
@@ -243,7 +244,14 @@ class _Builder:
                 self.g.add_edge(node, self._category(category), kind="declares")
             flowing: set[str] = set()
             for store in (s for source in a.stores for s in self.stores_of.get(source, [])):
-                cats = [c for c in self.g.nodes[store]["categories"] if covered(c, a.data_categories)]
+                where = self.g.nodes[store]
+                # what the activity holds there (its scope within a shared store) and declares
+                held = {
+                    f["category"]
+                    for f in self.findings
+                    if (f["source"], f["store"]) == (where["source"], where["uri"]) and holds(a, f)
+                }
+                cats = [c for c in sorted(held) if covered(c, a.data_categories)]
                 flowing.update(cats)
                 self.g.add_edge(store, node, kind="uses", categories=cats)
             for name in a.recipients:

@@ -1,15 +1,23 @@
-"""The data map as a self-contained SVG: pure Python, deterministic, no fonts or files from anywhere.
+"""The data map as a self-contained SVG, deterministic, no fonts or files from anywhere.
 
-Four columns, left to right: the organisation and its affiliates; stores (with region, country
-and zone) and the places they replicate to; processing activities; recipients, including
-accounts the evidence shows but the inventory does not name. Box colour = zone of the place
-or party. Edge colour = legal state of the flow on the graph's date: grey inside the EEA,
-amber for a transfer with a valid basis, red for one without (or an unknown destination).
-Dashed = observed only (not declared). Every text is escaped: names are attacker-controlled.
+Graphviz's `dot` (Debian's graphviz package; `make /usr/bin/dot`) lays the map out left to right:
+the organisation, its stores (with region, country and zone) and the places they copy to,
+processing activities, recipients, including accounts the evidence shows but the inventory does
+not name. dot routes every flow around the boxes it does not connect and places each label
+where it overlaps nothing; privmap draws the boxes and curves itself from dot's coordinates
+(`-Tplain`), so the SVG stays self-contained and every text is escaped here. Without dot, a
+fixed four-column layout is drawn instead (flows may then cross boxes).
+
+Box colour = zone of the place or party. Edge colour = legal state of the flow on the graph's
+date: grey inside the EEA, amber for a transfer with a valid basis, red for one without (or an
+unknown destination). Dashed = observed only (not declared). Names are attacker-controlled.
 """
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
 from html import escape
 from typing import Any
 
@@ -21,6 +29,7 @@ BOX_W, COL_GAP, ROW_GAP, LINE_H, PAD, TOP = 230, 120, 14, 15, 10, 64
 COLUMNS = {"organization": 0, "affiliate": 0, "store": 1, "location": 1, "activity": 2, "recipient": 3, "account": 3}
 ZONE_COLOURS = {"EEA": "#1e8449", "ADEQUATE": "#1f618d", "US": "#b9770e", "THIRD": "#c0392b", "UNKNOWN": "#566573"}
 EDGE_COLOURS = {"internal": "#98a2ae", "valid": "#b9770e", "invalid": "#c0392b", "context": "#c9ced6"}
+LEGEND_W = 1180  # the legend's width, the narrowest a map is drawn
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # generic families only: nothing to load
 
 
@@ -114,21 +123,107 @@ def _edge_style(d: dict[str, Any]) -> tuple[str, str, str]:
     return ("valid" if basis.get("valid") else "invalid"), dash, ", ".join(x for x in (label, mechanism) if x)
 
 
-def to_svg(g: nx.DiGraph) -> str:
-    cols = _order(g)
-    box: dict[str, tuple[float, float, float, float]] = {}  # node -> x, y, w, h
+Box = tuple[float, float, float, float]  # x, y, w, h in px
+Route = tuple[str, tuple[float, float]]  # SVG path, label centre
+
+
+def _height(d: dict[str, Any]) -> float:
+    return PAD * 2 + LINE_H * (1 + len(_lines(d)))
+
+
+def _dot_label(text: str) -> str:
+    """A DOT string for sizing a label: dot only measures it; what is drawn is escaped separately."""
+    return '"' + text.replace("\\", "/").replace('"', "'") + '"'
+
+
+def _dot_layout(
+    g: nx.DiGraph, drawn: list[str], edges: list[tuple[str, str, str]]
+) -> tuple[dict[str, Box], dict[tuple[str, str], Route], float, float] | None:
+    """Boxes and routed edges from Graphviz's dot, or None when dot is not installed or fails."""
+    exe = shutil.which("dot")
+    if exe is None:
+        return None
+    ids = {n: f"n{i}" for i, n in enumerate(drawn)}
+    lines = [
+        "digraph map {",
+        "rankdir=LR; nodesep=0.25; ranksep=1.1; splines=spline;",
+        'node [shape=box, fixedsize=true, label=""];',
+    ]
+    lines += [f"{ids[n]} [width={BOX_W / 72:.3f}, height={_height(g.nodes[n]) / 72:.3f}];" for n in drawn]
+    if "organization" in ids:
+        lines.append(f"{{rank=min; {ids['organization']};}}")
+    lines += [
+        f"{ids[u]} -> {ids[v]} [label={_dot_label(label)}];" if label else f"{ids[u]} -> {ids[v]};"
+        for u, v, label in edges
+    ]
+    lines.append("}")
+    try:
+        plain = subprocess.run(
+            [exe, "-Tplain"], input="\n".join(lines), capture_output=True, text=True, check=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = {v: k for k, v in ids.items()}
+    boxes: dict[str, Box] = {}
+    routes: dict[tuple[str, str], Route] = {}
+    height = 0.0
+    margin_x, margin_y = 20.0, TOP
+    for raw in plain.splitlines():
+        parts = shlex.split(raw)
+        if parts[0] == "graph":
+            height = float(parts[3]) * 72
+        elif parts[0] == "node":
+            x, y, w, h = (float(v) * 72 for v in parts[2:6])
+            boxes[names[parts[1]]] = (margin_x + x - w / 2, margin_y + height - y - h / 2, w, h)
+        elif parts[0] == "edge":
+            n = int(parts[3])
+            pts = [
+                (margin_x + float(parts[4 + 2 * i]) * 72, margin_y + height - float(parts[5 + 2 * i]) * 72)
+                for i in range(n)
+            ]
+            rest = parts[4 + 2 * n :]
+            if len(rest) >= 5:  # label text, lx, ly, style, colour
+                mid = (margin_x + float(rest[1]) * 72, margin_y + height - float(rest[2]) * 72)
+            else:
+                mid = pts[len(pts) // 2]
+            path = f"M{pts[0][0]:.1f},{pts[0][1]:.1f} C" + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts[1:])
+            routes[(names[parts[1]], names[parts[2]])] = (path, mid)
+    width = max(max((x + w for x, _, w, _ in boxes.values()), default=BOX_W) + 40, LEGEND_W)
+    return boxes, routes, width, margin_y + height + 70
+
+
+def _column_layout(g: nx.DiGraph) -> tuple[dict[str, Box], float, float]:
+    """The fallback without dot: four fixed columns."""
+    box: dict[str, Box] = {}
     heights = []
-    for c, nodes in enumerate(cols):
+    for c, nodes in enumerate(_order(g)):
         y = TOP
         for n in nodes:
-            h = PAD * 2 + LINE_H * (1 + len(_lines(g.nodes[n])))
+            h = _height(g.nodes[n])
             box[n] = (20 + c * (BOX_W + COL_GAP), y, BOX_W, h)
             y += h + ROW_GAP
         heights.append(y)
-    width, height = 140 + 4 * BOX_W + 3 * COL_GAP, max(heights) + 70  # room on the right for loops
+    return box, 140 + 4 * BOX_W + 3 * COL_GAP, max(heights) + 70  # room on the right for loops
+
+
+def to_svg(g: nx.DiGraph) -> str:
+    """The data map as SVG text (UTF-8), laid out by dot when it is installed."""
+    drawn = [n for col in _order(g) for n in col]
+    edges = [
+        (u, v, _edge_style(d)[2])
+        for u, v, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))
+        if u in drawn and v in drawn  # categories are listed inside the store boxes
+    ]
+    laid = _dot_layout(g, drawn, edges)
+    if laid:
+        box, routes, width, height = laid
+        columns = False
+    else:
+        box, width, height = _column_layout(g)
+        routes, columns = {}, True
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
-        f'viewBox="0 0 {width} {height:.0f}" role="img" aria-labelledby="pm-title" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-labelledby="pm-title" '
         f'style="max-width:100%;height:auto" font-family="{_e(FONT)}" font-size="12">',
         f'<title id="pm-title">Data map of {_e(g.graph.get("organization", ""))} '
         f"as of {_e(g.graph.get('as_of'))}</title>",
@@ -139,25 +234,25 @@ def to_svg(g: nx.DiGraph) -> str:
             for k, c in EDGE_COLOURS.items()
         ),
         "</defs>",
-        f'<rect width="{width}" height="{height:.0f}" fill="#ffffff"/>',
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
         f'<text x="20" y="28" font-size="16" font-weight="700" fill="#1d2430">'
         f"{_e(_fit(str(g.graph.get('organization', '')), 80))}: data map as of {_e(g.graph.get('as_of'))}</text>",
     ]
-    for c, title in enumerate(("Organisation and affiliates", "Stores", "Processing activities", "Recipients")):
+    titles = ("Organisation and affiliates", "Stores", "Processing activities", "Recipients")
+    for c, title in enumerate(titles if columns else ()):
         out.append(f'<text x="{20 + c * (BOX_W + COL_GAP)}" y="52" fill="#5b6472" font-weight="600">{title}</text>')
     labels: dict[tuple[str, int, int], str] = {}  # one label where several edges say the same thing
-    for u, v, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1])):
-        if u not in box or v not in box:
-            continue  # categories are listed inside the store boxes
+    for u, v, _ in edges:
+        d = g.edges[u, v]
         colour, dash, label = _edge_style(d)
-        path, mid = _path(box[u], box[v])
+        path, mid = routes.get((u, v)) or _path(box[u], box[v])
         width_attr = "1.8" if colour == "invalid" else "1.2"
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<path d="{path}" fill="none" stroke="{EDGE_COLOURS[colour]}" stroke-width="{width_attr}"{dash_attr} '
             f'marker-end="url(#pm-arrow-{colour})"><title>{_e(_edge_title(g, u, v, d))}</title></path>'
         )
-        key = (label, round(mid[0] / 60), round(mid[1] / 30))
+        key = (label, round(mid[0] / 60), round(mid[1] / 30)) if columns else (label, round(mid[0]), round(mid[1]))
         if label and key not in labels:
             labels[key] = (
                 f'<text x="{mid[0]:.1f}" y="{mid[1] - 3:.1f}" text-anchor="middle" font-size="10" '
@@ -165,7 +260,7 @@ def to_svg(g: nx.DiGraph) -> str:
                 f"{_e(_fit(label, 30))}</text>"
             )
     out += labels.values()  # above every edge, so no line crosses a label
-    for n in (n for col in cols for n in col):
+    for n in drawn:
         out.append(_box(g.nodes[n], *box[n]))
     out.append(_legend(height - 40))
     out.append("</svg>")

@@ -4,32 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from privmap.data.legal import is_eea
+from privmap.data.legal import worst
 from privmap.model import SEVERITIES
 from privmap.reports.data import ReportData
 from privmap.reports.ropa import category_label, place_text
 
+ZONE_WORDS = {"EEA": "EEA", "ADEQUATE": "adequate country", "US": "United States", "THIRD": "third country"}
+
+
+def zone_words(zone: str) -> str:
+    """'ADEQUATE:GB' -> 'adequate country (GB)'; UNKNOWN -> 'unknown'."""
+    kind, _, country = zone.partition(":")
+    words = ZONE_WORDS.get(kind, "unknown")
+    return f"{words} ({country})" if country else words
+
 
 def store_rows(data: ReportData) -> list[dict[str, Any]]:
-    """One row per configured store: where it is, what it holds, which activities use it, who receives."""
+    """One row per configured store: where it is, what it holds, which activities use it, who receives.
+
+    Where a store rests is read off the data map, which derives it once (a discovered region over
+    the declared one)."""
+    if data.data_map is None:
+        raise ValueError("the stores table is read off the run's data map: ReportData.data_map is required")
+    g = data.data_map
     activities = data.config.inventory.activities
     by_store = data.findings_by_store(personal=True)
     rows = []
     for spec in data.config.sources:
         uses = [a for a in activities if spec.name in a.stores]
-        text, countries = place_text(spec.region) if spec.region else ("not declared", [])
+        nodes = [d for _, d in g.nodes(data=True) if d["kind"] == "store" and d["scanned"] and d["source"] == spec.name]
+        codes = data.regions(spec.name)
         counts = {c: sum(f["count"] for f in fs) for c, fs in by_store.get(spec.name, {}).items()}
         rows.append(
             {
                 "name": spec.name,
                 "type": spec.type,
                 "role": spec.role or "not declared",
-                "place": text,
-                "zone": "unknown"
-                if not countries
-                else "EEA"
-                if all(is_eea(c) for c in countries)
-                else "outside the EEA",
+                "place": ", ".join(place_text(c)[0] for c in codes) or "not declared",
+                "zone": zone_words(worst(d["zone"] for d in nodes)),
                 "activities": [a.name for a in uses],
                 "categories": [f"{category_label(c)} ({n})" for c, n in counts.items()],
                 "recipients": sorted({r for a in uses for r in a.recipients}),

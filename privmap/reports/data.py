@@ -6,18 +6,39 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
+
 from privmap.config.models import Config
 from privmap.model import SEVERITIES, StoreFact
 
-# how much a failed check of each severity weighs in the score; info checks only inform
-SCORE_WEIGHTS = {"info": 0, "low": 1, "medium": 3, "high": 6, "critical": 10}
+# the share of what is left that one root cause of a failure of each severity takes away
+SCORE_PENALTIES = {"info": 0.0, "low": 0.02, "medium": 0.05, "high": 0.12, "critical": 0.25}
+
+
+def root_causes(checks: list[dict[str, Any]]) -> dict[str, str]:
+    """cause -> severity of the failed (or errored) results: a root cause once, at its most severe."""
+    causes: dict[str, str] = {}
+    for c in checks:
+        if c["status"] == "pass":
+            continue
+        cause = c.get("cause") or f"{c['id']}|{c['subject']}"  # results stored before causes existed
+        if cause not in causes or SEVERITIES.index(c["severity"]) > SEVERITIES.index(causes[cause]):
+            causes[cause] = c["severity"]
+    return causes
 
 
 def score(checks: list[dict[str, Any]]) -> int:
-    """The weighted share of checks that passed, 0-100; a check that errored counts as failed."""
-    total = sum(SCORE_WEIGHTS[c["severity"]] for c in checks)
-    failed = sum(SCORE_WEIGHTS[c["severity"]] for c in checks if c["status"] != "pass")
-    return round(100 * (1 - failed / total)) if total else 100
+    """0-100: 100 times the product of (1 - penalty) over the distinct root causes of failures.
+
+    Passed results do not enter the formula, so trivial passes cannot dilute a failure and adding
+    clean stores cannot raise the score; each root cause counts once, at its highest severity;
+    a check that errored counts as failed (what was not examined is not clean); every further
+    failure lowers the score, which never goes below 0.
+    """
+    left = 1.0
+    for severity in root_causes(checks).values():
+        left *= 1 - SCORE_PENALTIES[severity]
+    return round(100 * left)
 
 
 def _failing(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -43,12 +64,23 @@ class ReportData:
     resolved_findings: list[dict[str, Any]] = field(default_factory=list)
     previous_run: int | None = None
     as_of: dt.date = field(default_factory=dt.date.today)  # the date legal tables are evaluated on
+    # the data map (privmap.graph): where each store rests and the verdict on every flow, read by the
+    # RoPA and the stores table so that one rule decides them everywhere
+    data_map: nx.DiGraph | None = None
     graph: dict[str, Any] | None = None  # the data map, node-link (graph.json)
     data_map_svg: str | None = None  # the data map drawn as SVG; built with every text escaped
     graph_exports: dict[str, str] = field(default_factory=dict)  # file name -> content: graph.json, .graphml, .dot
     previous_checks: list[dict[str, Any]] = field(default_factory=list)  # checks.json of the previous run
     # per source: items listed, scanned, unchanged, skipped, failed, partly read; bytes; problems by kind
     coverage: list[dict[str, Any]] = field(default_factory=list)
+
+    def regions(self, source: str) -> list[str]:
+        """Where a source's data rests, as the data map placed its stores (a discovered region over the
+        declared one; multi-region locations): the one reading the RoPA and both report tables share."""
+        if self.data_map is None:
+            raise ValueError("where stores rest is read off the run's data map: ReportData.data_map is required")
+        nodes = [d for _, d in self.data_map.nodes(data=True) if d["kind"] == "store" and d["scanned"]]
+        return sorted({c for d in nodes if d["source"] == source for c in [d["region"], *d["locations"]] if c})
 
     def failed(self, min_severity: str = "info") -> list[dict[str, Any]]:
         floor = SEVERITIES.index(min_severity)  # type: ignore[arg-type]

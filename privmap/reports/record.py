@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 Basis = Literal[
-    "declared", "observed", "undeclared", "unobserved", "derived", "missing", "unrecorded", "invalid", "weakness", "n/a"
+    "declared",
+    "observed",
+    "shared",
+    "undeclared",
+    "unobserved",
+    "derived",
+    "missing",
+    "unrecorded",
+    "invalid",
+    "weakness",
+    "n/a",
 ]
 
 
@@ -25,6 +35,11 @@ class BasisInfo(NamedTuple):
 BASES: dict[str, BasisInfo] = {
     "declared": BasisInfo("declared", False, "stated in the inventory (the privmap configuration)"),
     "observed": BasisInfo("observed", False, "found by the scan, and consistent with the inventory"),
+    "shared": BasisInfo(
+        "held in a shared store",
+        False,
+        "found in a store several activities use, and declared by another activity that holds it",
+    ),
     "undeclared": BasisInfo("observed in addition", True, "found by the scan but missing from the inventory"),
     "unobserved": BasisInfo(
         "declared, not found by the scan", False, "in the inventory, but the scan found none in the stores"

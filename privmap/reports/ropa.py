@@ -16,12 +16,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from privmap.config.models import Activity, Config, ControllerParty, Recipient
-from privmap.data import category_entry, covered, flags_of, load_table
-from privmap.data.legal import country_name, is_eea, transfer_basis
+from privmap.attribution import held_by, holders, sharing
+from privmap.config.models import Activity, Config, ControllerParty, Recipient, RetentionRule
+from privmap.data import category_entry, covered, flags_of, load_table, subject_label, use_label
+from privmap.data.legal import country_name, is_eea
 from privmap.data.legal import place as region_place
+from privmap.model import ORGANIZATION as ORG
 from privmap.reports.data import ReportData, personal_data
 from privmap.reports.record import Basis, Column, Entry, Record
+from privmap.retention import period_words, rule_for
 
 # one row per activity in ropa.csv and ropa.xlsx: the Art. 30 content, then the ICO and CNIL columns
 # Art. 30(1)(a) contacts, in both the activity rows and the organisation's own
@@ -105,10 +108,6 @@ def category_label(category: str) -> str:
     return str(category_entry(category)["label"])
 
 
-def _outside_eea(countries: Iterable[str]) -> list[str]:
-    return [c for c in countries if not is_eea(c)]
-
-
 def _item_name(finding: dict[str, Any]) -> str:
     """The item inside its store, as a reader names it: a table, or a path under the store."""
     uri, store = finding["uri"], finding["store"]
@@ -151,6 +150,10 @@ class _Context:
         self.vocabulary = load_table("vocabulary")
         self.as_of = data.as_of
         self.organisation = _organisation(self.config)
+        if data.data_map is None:
+            raise ValueError("the RoPA is read off the run's data map: ReportData.data_map is required")
+        self.data = data
+        self.g = data.data_map  # where stores are and the verdict on every flow: derived once, by the graph
 
     def kind_and_country(self, name: str) -> tuple[str, str]:
         """(kind, country) of a recipient, or (relationship, country) of an affiliate."""
@@ -163,10 +166,12 @@ class _Context:
         """(source, store, facts) for the posture of the given sources, containers in a stable order."""
         return [(s, store, keys) for s in stores for store, keys in sorted(self.facts.get(s, {}).items())]
 
-    def regions(self, source: str) -> list[str]:
-        """Where a source's data rests: the regions and multi-region locations of its stores."""
-        found = [r for _, _, f in self.store_facts([source]) for r in [f.get("region"), *(f.get("locations") or [])]]
-        return sorted({str(r) for r in found if r})
+    def store_nodes(self, sources: Iterable[str]) -> list[str]:
+        """The data map's scanned store nodes of the given sources."""
+        wanted = set(sources)
+        return sorted(
+            n for n, d in self.g.nodes(data=True) if d["kind"] == "store" and d["scanned"] and d["source"] in wanted
+        )
 
 
 def _organisation(config: Config) -> Record:
@@ -199,13 +204,22 @@ def _declared(value: str | None, *, required: bool = False, empty: str = "") -> 
 
 
 def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[str, Any]]:
+    """Declared against observed, by what the activity holds (privmap.attribution): a category found in a
+    shared store that another activity holding it declares is shared, not a gap of this one."""
     declared = list(activity.data_categories)
+    inv = ctx.config.inventory
     observed: dict[str, list[dict[str, Any]]] = {}
     for store in activity.stores:
-        for f in ctx.findings.get(store, []):
+        for f in held_by(activity, ctx.findings.get(store, [])):
             observed.setdefault(f["category"], []).append(f)
     covered_obs = {c: fs for c, fs in sorted(observed.items()) if covered(c, declared)}
-    extra = {c: fs for c, fs in sorted(observed.items()) if not covered(c, declared)}
+    extra: dict[str, list[dict[str, Any]]] = {}
+    shared: dict[str, list[dict[str, Any]]] = {}
+    for c, fs in sorted(observed.items()):
+        if covered(c, declared):
+            continue
+        others = [a for f in fs for a in holders(inv, f) if a is not activity and covered(c, a.data_categories)]
+        (shared if others else extra)[c] = fs
     unseen = [d for d in declared if not any(covered(c, [d]) for c in observed)]
     entries = (
         [Entry("declared", _join(category_label(c) for c in declared))]
@@ -214,6 +228,11 @@ def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[st
     )
     if covered_obs:
         entries.append(Entry("observed", _join(f"{category_label(c)} ({_where(fs)})" for c, fs in covered_obs.items())))
+    if shared:
+        for source in sorted({f["source"] for fs in shared.values() for f in fs}):
+            names = [a.name for a in sharing(inv, source)]
+            cats = _join(category_label(c) for c, fs in shared.items() if any(f["source"] == source for f in fs))
+            entries.append(Entry("shared", f"{cats}: held in a store shared by {_join(names)} ({source})"))
     if extra:
         entries.append(Entry("undeclared", _join(f"{category_label(c)} ({_where(fs)})" for c, fs in extra.items())))
     if unseen and activity.stores:
@@ -225,6 +244,7 @@ def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[st
             "declared": declared,
             "observed": {c: sorted({f["source"] for f in fs}) for c, fs in sorted(observed.items())},
             "undeclared": sorted(extra),
+            "shared": sorted(shared),
             "not_observed": unseen,
             "cnil_groups": [cnil[g] for g in cnil if g in groups],
         }
@@ -235,7 +255,7 @@ def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[st
 def _sensitive(ctx: _Context, activity: Activity) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
     """Declared special categories, and the findings in the activity's stores that are special or high-risk."""
     declared = [c for c in activity.data_categories if category_entry(c)["special"]]
-    found = [f for s in activity.stores for f in ctx.findings.get(s, [])]
+    found = held_by(activity, [f for s in activity.stores for f in ctx.findings.get(s, [])])
     special = [f for f in found if "special" in flags_of(f["entity"])]
     risky = [f for f in found if "high_risk" in flags_of(f["entity"]) and "special" not in flags_of(f["entity"])]
     return declared, special, risky
@@ -307,45 +327,74 @@ def place_text(region: str) -> tuple[str, list[str]]:
     return f"{region} ({named})", countries
 
 
+def _judged(where: str, flow: dict[str, Any], tia: str | None = None) -> Entry:
+    """A transfer entry carrying the data map's verdict on the flow (privmap.graph judges every flow once)."""
+    basis = flow["basis"]
+    if not basis["valid"]:
+        return Entry("missing" if basis["problem"] == "missing" else "invalid", f"{where}: {basis['reason']}")
+    tia_text = f", transfer impact assessment: {tia}" if tia else ""
+    return Entry("declared" if flow["declared"] else "undeclared", f"{where}: {basis['reason']}{tia_text}")
+
+
 def _transfers(ctx: _Context, activity: Activity) -> list[Entry]:
-    entries: list[Entry] = []
-    for name in activity.recipients:
-        country = ctx.kind_and_country(name)[1]
-        if is_eea(country):
-            continue
-        party = ctx.recipients.get(name) or ctx.affiliates[name]
-        assessed = transfer_basis(
-            ctx.config.inventory.mechanism(name, activity.stores), country, ctx.as_of, party.dpf_certified
-        )
-        where = f"{name} in {country_name(country)}"
-        if assessed.problem == "missing":
-            entries.append(Entry("missing", f"{where}: no transfer tool recorded"))
-            continue
-        tia = f", transfer impact assessment: {party.tia_link}" if party.tia_link else ""
-        entries.append(Entry("declared" if assessed.valid else "invalid", f"{where}: {assessed.reason}{tia}"))
-    declared_from = {t.source for t in ctx.config.inventory.transfers}
-    for source in activity.stores:
-        basis: Basis = "observed" if source in declared_from else "undeclared"
-        for region in ctx.regions(source):
-            text, countries = place_text(region)
-            if not countries or _outside_eea(countries):
-                entries.append(Entry(basis, f"{source} stores data in {text}"))
-        for _, store, facts in ctx.store_facts([source]):
-            for target in facts.get("replication") or []:
-                text, countries = place_text(str(target.get("region")))
-                if not countries or _outside_eea(countries):
-                    entries.append(Entry(basis, f"{store} ({source}) replicates to {target.get('bucket')} in {text}"))
+    """Flows of the activity that leave the EEA, with the data map's verdict: disclosures to its
+    recipients, its stores' own places, and where those stores copy their data."""
+    g, entries = ctx.g, []
+    for _, party, flow in sorted(g.out_edges(f"activity:{activity.name}", data=True)):
+        if flow["kind"] == "flow" and flow.get("basis"):
+            node = g.nodes[party]
+            entries.append(_judged(f"{node['label']} in {country_name(node['country'])}", flow, node.get("tia_link")))
+    for store in ctx.store_nodes(activity.stores):
+        node = g.nodes[store]
+        name = node["source"] if node["label"] == node["source"] else f"{node['label']} ({node['source']})"
+        storage = g.edges[ORG, store] if g.has_edge(ORG, store) else {}
+        if storage.get("basis"):
+            entries.append(_judged(f"{node['source']} stores data in {_places(node)}", storage))
+        for _, target, flow in sorted(g.out_edges(store, data=True)):
+            if flow["kind"] != "flow" or not flow.get("basis"):
+                continue
+            there = g.nodes[target]
+            if "replication" in flow["via"]:
+                where = f"{name} replicates to {there['label']} in {_places(there)}"
+            elif "placement" in flow["via"]:
+                where = f"{name} also rests in {_places(there)}"
+            elif "transfer" in flow["via"]:
+                where = f"{name} to {there['label']} in {country_name(there['country'])} (declared transfer)"
+            else:
+                where = f"{name} is reached by {there['label']} ({', '.join(flow['via'])})"
+            entries.append(_judged(where, flow))
     return entries or [Entry("derived", "none: every recipient and store of the activity is in the EEA")]
 
 
+def _places(node: dict[str, Any]) -> str:
+    """'us-east-1 (United States)' for a store or location node of the data map."""
+    codes = [node["region"]] if node.get("region") else list(node.get("locations") or [])
+    return _join(place_text(c)[0] for c in codes) or "an unknown place"
+
+
 def _retention(ctx: _Context, activity: Activity) -> list[Entry]:
-    entries = _declared(activity.retention, required=True)
+    """The rule in words (Art. 30(1)(f)), per category where the inventory sets one, and the lifecycle
+    rules observed on the activity's stores."""
+    rule = activity.retention
+    if isinstance(rule, RetentionRule):
+        entries = [
+            Entry(
+                "declared",
+                f"{rule.text + ': ' if rule.text else ''}{period_words(rule.period)} "
+                f"from {rule.clock.replace('_', ' ')}",
+            )
+        ]
+    else:
+        by_category = {c: rule_for(ctx.config.inventory, activity, c) for c in activity.data_categories}
+        per = [Entry("declared", f"{category_label(c)}: {r.text}") for c, r in by_category.items() if r and r.declared]
+        everything = bool(per) and len(per) == len(by_category)
+        entries = ([] if everything and not rule else _declared(rule, required=True)) + per
     for source, store, facts in ctx.store_facts(activity.stores):
         if "lifecycle_expiration_days" not in facts:
             continue
         days = facts["lifecycle_expiration_days"]
-        rule = f"objects expire after {days} days" if days else "no expiration rule"
-        entries.append(Entry("observed", f"{store} ({source}): {rule}"))
+        rule_text = f"objects expire after {days} days" if days else "no expiration rule"
+        entries.append(Entry("observed", f"{store} ({source}): {rule_text}"))
     return entries
 
 
@@ -390,10 +439,10 @@ def _location(ctx: _Context, activity: Activity) -> list[Entry]:
     entries = []
     for name in activity.stores:
         declared = ctx.sources[name].region
-        for region in ctx.regions(name) or ([declared] if declared else []):
+        for region in ctx.data.regions(name) or ([declared] if declared else []):
             basis: Basis = "declared" if region == declared else "observed"
             entries.append(Entry(basis, f"{name}: {place_text(region)[0]}"))
-        if not declared and not ctx.regions(name):
+        if not declared and not ctx.data.regions(name):
             entries.append(Entry("missing", f"{name}: region unknown"))
     return entries or [Entry("missing", "no store declared")]
 
@@ -450,8 +499,8 @@ def _controller_fields(ctx: _Context, activity: Activity) -> dict[str, list[Entr
         else [Entry("n/a", "no joint controller")],
         "representative": ctx.organisation.fields["representative"],
         "dpo": ctx.organisation.fields["dpo"],
-        "purposes": _declared("; ".join(activity.purposes), required=True),
-        "data_subjects": _declared(_join(activity.data_subjects), required=True),
+        "purposes": _declared("; ".join(use_label(p) for p in activity.purposes), required=True),
+        "data_subjects": _declared(_join(subject_label(s) for s in activity.data_subjects), required=True),
         "recipients": _recipients(ctx, activity),
         "processor_contracts": _contracts(ctx, activity),
         "transfers": _transfers(ctx, activity),

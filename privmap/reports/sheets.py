@@ -33,7 +33,8 @@ def csv_cell(text: str) -> str:
 
 
 def write_csv(path: Path, ropa: Ropa) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    # UTF-8 with a byte-order mark: how Excel on every platform knows the file is UTF-8
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow([header(c) for c in COLUMNS])
         writer.writerows([[csv_cell(r.text(c.key, c.marked)) for c in COLUMNS] for r in ropa.activities])

@@ -10,7 +10,7 @@ from typing import Any
 
 from privmap.files import FILE_MODE, OutputError, commit, private_dir
 from privmap.reports.audit import coverage_totals, ordered_checks, store_rows
-from privmap.reports.data import SCORE_WEIGHTS, ReportData
+from privmap.reports.data import SCORE_PENALTIES, ReportData, root_causes
 from privmap.reports.html import render
 from privmap.reports.record import BASES, Entry
 from privmap.reports.ropa import COLUMNS, ORGANISATION_COLUMNS, PROCESSOR_COLUMNS, build_ropa, ropa_json
@@ -69,7 +69,8 @@ def _write_all(data: ReportData, out_dir: Path) -> list[str]:
         "stores": store_rows(data),
         "checks": ordered_checks(data.checks),
         "totals": coverage_totals(data),
-        "score_weights": SCORE_WEIGHTS,
+        "score_penalties": SCORE_PENALTIES,
+        "root_causes": root_causes(data.checks),
     }
     for name in ("report.html", "ropa.html"):
         (out_dir / name).write_text(render(f"{name}.j2", **context), encoding="utf-8")

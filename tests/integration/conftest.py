@@ -159,7 +159,15 @@ def s3_estate(s3_server: S3Server) -> Estate:
     eu.put_bucket_lifecycle_configuration(
         Bucket="media-eu",
         LifecycleConfiguration={
-            "Rules": [{"ID": "a-year", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 365}}]
+            "Rules": [
+                {
+                    "ID": "a-year",
+                    "Status": "Enabled",
+                    "Filter": {},
+                    "Expiration": {"Days": 365},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                }
+            ]
         },
     )
     eu.put_object(
@@ -169,6 +177,8 @@ def s3_estate(s3_server: S3Server) -> Estate:
         Metadata={"consent-id": "c-20240117-0042", "uploader": "user-8812"},
         Tagging="tenant=acme&purpose=profile",
     )
+    # written twice: the first version is kept as a noncurrent version (a copy for retention)
+    eu.put_object(Bucket="media-eu", Key="uploads/readme.txt", Body=b"Thumbnails are regenerated hourly.\n")
     eu.put_object(Bucket="media-eu", Key="uploads/readme.txt", Body=b"Thumbnails are regenerated nightly.\n")
     eu.put_object(Bucket="media-eu", Key=estate.denied_key, Body=PERSONAL.encode())
 
@@ -178,6 +188,7 @@ def s3_estate(s3_server: S3Server) -> Estate:
     # plain-eu: no default encryption, no logging
     eu.put_object(Bucket="plain-eu", Key="notes.txt", Body=PERSONAL.encode())
     # shared-eu: a bucket policy grants the affiliate's account and an unknown one
+    eu.put_object(Bucket="shared-eu", Key="crm-export.txt", Body=PERSONAL.encode())
     eu.put_bucket_policy(
         Bucket="shared-eu",
         Policy=_policy(
@@ -186,7 +197,19 @@ def s3_estate(s3_server: S3Server) -> Estate:
             _allow({"Service": "logging.s3.amazonaws.com"}, "shared-eu", "s3:PutObject"),
         ),
     )
-    eu.put_object(Bucket="shared-eu", Key="crm-export.txt", Body=PERSONAL.encode())
+    # logs-eu: denies requests without TLS (holds nothing to read: the test server speaks plain HTTP)
+    eu.put_bucket_policy(
+        Bucket="logs-eu",
+        Policy=_policy(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::logs-eu/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ),
+    )
     # locked-us: the scanner may not list it
     us.put_object(Bucket="locked-us", Key="hidden.txt", Body=PERSONAL.encode())
     return estate

@@ -85,6 +85,7 @@ def test_buckets_are_found_at_their_location(tmp_path, gcs_estate: GCSEstate):
     names = [gcs_estate.big_name, "uploads/alice.txt", "uploads/empty.txt", "uploads/readme.txt"]
     assert [i.metadata["path"] for i in items] == names
     assert all(i.region == "eu" for i in items) and [i.size == 0 for i in items] == [False, False, True, False]
+    assert all(i.metadata["modified"].startswith("20") for i in items)  # the object's age, for retention
     generation, metageneration, size = items[1].fingerprint.split("|")
     assert generation.isdigit() and metageneration == "1" and int(size) == len(PERSONAL.encode())
 

@@ -116,7 +116,12 @@ def test_posture_facts_of_each_bucket(tmp_path, s3_server, s3_estate: Estate):
     assert media["region"] == "eu-west-1" and media["account"] == "123456789012"
     assert media["encryption"] == {"enabled": True, "algorithm": "AES256", "kms_key": None}
     assert media["logging"] is True and media["versioning"] == "Enabled"
-    assert media["lifecycle_expiration_days"] == 365
+    assert media["lifecycle_expiration_days"] == 365 and media["noncurrent_expiration_days"] == 30
+    assert "noncurrent_versions" in media, [p.message for p in source.problems]
+    versions = media["noncurrent_versions"]
+    assert versions["count"] == 1 and versions["complete"] is True and versions["oldest"].startswith("20")
+    assert media["tls"]["enforced"] is False and facts["logs-eu"]["tls"]["enforced"] is True
+    assert "noncurrent_versions" not in facts["plain-eu"]  # never versioned: no versions to count
     assert media["replication"] == [{"bucket": "replica-us", "account": "123456789012", "region": "us-east-1"}]
     assert media["public"] is False and media["grants"] == []
 

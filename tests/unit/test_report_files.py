@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import replace
 
+import pytest
 from openpyxl import load_workbook
 
 from privmap.reports import ReportData, write_reports
@@ -28,7 +29,9 @@ def check(id_: str, severity: str, status: str, subject: str = "store:crm") -> d
 def test_csv_and_xlsx_open_with_the_standard_libraries_and_carry_every_art30_column(tmp_path):
     extra = "controllers:\n  - {name: Studio A, country: DE}\n"
     write_reports(report(config(extra)), tmp_path)
-    with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8") as fh:
+    # UTF-8 with a byte-order mark, so spreadsheet programs on every platform read it as UTF-8
+    assert (tmp_path / "ropa.csv").read_bytes().startswith(b"\xef\xbb\xbfProcessing activity")
+    with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["Processing activity [CNIL]"] for r in rows] == ["Billing", "Hosting"]
     assert [r["Role [Art. 30(1), 30(2)]"] for r in rows] == ["controller", "processor"]
@@ -57,7 +60,7 @@ def test_names_from_the_scan_never_become_formulas(tmp_path):
     cfg = config(base=CONFIG.replace("name: Billing", f"name: '{HOSTILE}'"))
     findings = [*FINDINGS, finding("crm", f"{CRM}#bad\x07table", "EMAIL_ADDRESS", "user.contact.email")]
     write_reports(report(cfg, findings=findings), tmp_path)
-    with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8") as fh:
+    with (tmp_path / "ropa.csv").open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][0] == "'" + HOSTILE
     wb = load_workbook(tmp_path / "ropa.xlsx")
@@ -97,14 +100,56 @@ def test_the_only_script_is_allowed_by_its_hash_and_nothing_is_fetched(tmp_path)
 
 
 def test_score_and_change_since_the_previous_run():
-    assert score([]) == 100
-    assert score([check("A", "high", "pass"), check("B", "low", "fail")]) == round(100 * 6 / 7)
-    assert score([check("A", "info", "fail")]) == 100  # info checks only inform
-    assert score([check("A", "critical", "error")]) == 0
     before = [check("A", "high", "fail"), check("B", "medium", "fail"), check("C", "low", "pass")]
     now = [check("A", "high", "fail"), check("B", "medium", "pass"), check("C", "low", "fail")]
     data = ReportData(config(), {}, [], now, [], [], [], previous_run=1, previous_checks=before)
     assert [c["id"] for c in data.newly_failing()] == ["C"]
     assert [c["id"] for c in data.fixed()] == ["B"]
-    assert (data.score(), data.previous_score()) == (round(100 * 3 / 10), round(100 * 1 / 10))
+    assert (data.score(), data.previous_score()) == (round(100 * 0.88 * 0.98), round(100 * 0.88 * 0.95))
     assert data.severity_counts(before) == {"critical": 0, "high": 1, "medium": 1, "low": 0, "info": 0}
+
+
+@pytest.mark.parametrize(
+    ("checks", "expected"),
+    [
+        ([], 100),
+        ([check("A", "info", "fail")], 100),  # info checks only inform
+        ([check("A", "critical", "fail")], 75),
+        ([check("A", "critical", "error")], 75),  # not examined is not clean
+        ([check("A", "high", "fail"), check("B", "low", "fail")], round(100 * 0.88 * 0.98)),
+    ],
+)
+def test_score_formula(checks, expected):
+    assert score(checks) == expected
+
+
+def test_score_is_not_diluted_by_passes_and_not_raised_by_clean_stores():
+    failing = [check("TRF-001", "critical", "fail")]
+    clean = [check(f"SEC-00{i}", "medium", "pass", f"store:s{i}") for i in range(1, 10)]
+    assert score(failing + clean) == score(failing)  # trivial passes do not dilute a failure
+    more_stores = clean + [check("SEC-001", "medium", "pass", f"store:new{i}") for i in range(50)]
+    assert score(failing + more_stores) <= score(failing + clean)
+
+
+def test_one_root_cause_counts_once_at_its_highest_severity():
+    shield = [
+        {**check("TRF-002", "critical", "fail", f"transfer:{s}->Inc"), "cause": "party:affiliate:Inc"}
+        for s in ("a", "b", "c")
+    ]
+    assert score(shield) == score(shield[:1]) == 75
+    cache = [
+        {**check("TRF-001", "critical", "fail", "transfer:Org->cache"), "cause": "place:store:cache"},
+        {**check("TRF-012", "high", "fail", "store:cache"), "cause": "place:store:cache"},
+    ]
+    assert score(cache) == 75  # the Singapore cache once, as critical
+
+
+def test_every_further_failure_lowers_the_score_and_it_stays_in_range():
+    checks: list[dict] = []
+    last = score(checks)
+    for i in range(60):
+        checks.append(check(f"X-{i}", "critical" if i % 2 else "medium", "fail", f"store:s{i}"))
+        now = score(checks)
+        assert 0 <= now <= last
+        last = now
+    assert last == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 import typing
 from pathlib import Path
@@ -11,8 +12,10 @@ import pytest
 from privmap.config import ConfigError, parse_config
 from privmap.config.models import LawfulBasis
 from privmap.data import category_entry, load_table
+from privmap.graph import build_graph
 from privmap.model import StoreFact
 from privmap.reports import ReportData
+from privmap.reports.data import personal_data
 from privmap.reports.ropa import COLUMNS, build_ropa
 
 CONFIG = """\
@@ -86,7 +89,9 @@ FINDINGS = [
 def report(cfg=None, findings=FINDINGS, facts=()) -> ReportData:
     run = {"run_id": 1, "started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:01:00+00:00"}
     run |= {"status": "finished", "items_listed": 4, "problems": 0}
-    return ReportData(cfg or config(), run, list(findings), [], [], [], list(facts))
+    cfg = cfg or config()
+    data_map = build_graph(cfg, personal_data(list(findings)), list(facts), dt.date.today())
+    return ReportData(cfg, run, list(findings), [], [], [], list(facts), data_map=data_map)
 
 
 def record(ropa, title: str):
@@ -125,7 +130,7 @@ def test_transfers_name_the_country_and_the_tool_and_flag_invalid_tools():
     assert entries[f"MailCo in United States: {shield}"] == "invalid"
     hosting = record(build_ropa(report()), "Hosting")
     assert [(e.basis, e.text) for e in hosting.fields["transfers"]] == [
-        ("missing", "Acme Inc in United States: no transfer tool recorded")
+        ("missing", "Acme Inc in United States: no transfer mechanism recorded for United States")
     ]
 
 
@@ -153,14 +158,17 @@ def test_posture_facts_become_security_measures_transfers_and_recipients():
             "crm", "s3://crm-eu", "grants", [{"account": "999988887777", "principal": "root", "actions": ["read"]}]
         ),
     ]
-    billing = record(build_ropa(report(facts=facts)), "Billing")
+    findings = [*FINDINGS, finding("crm", "s3://crm-eu/a.csv", "EMAIL_ADDRESS", "user.contact.email", "s3://crm-eu")]
+    billing = record(build_ropa(report(facts=facts, findings=findings)), "Billing")
     security = [(e.basis, e.text) for e in billing.fields["security"]]
     assert security == [
         ("declared", "encryption at rest"),
         ("observed", "s3://crm-eu (crm): encrypted at rest (aws:kms, customer-managed key), public access blocked"),
         ("weakness", "s3://crm-eu (crm): versioning suspended, access logging off"),
     ]
-    assert ("undeclared", "s3://crm-eu (crm) replicates to crm-us in us-west-2 (United States)") in [
+    # the data map's verdict on the replication: no transfer tool covers the copy in the US
+    replica = "s3://crm-eu (crm) replicates to s3://crm-us in us-west-2 (United States)"
+    assert ("missing", f"{replica}: no transfer mechanism recorded for United States") in [
         (e.basis, e.text) for e in billing.fields["transfers"]
     ]
     assert ("undeclared", "account 999988887777 can read s3://crm-eu (crm)") in [
@@ -171,21 +179,27 @@ def test_posture_facts_become_security_measures_transfers_and_recipients():
     ]
 
 
-def test_a_store_outside_the_eea_is_a_transfer_unless_declared():
+def test_a_store_outside_the_eea_shows_the_data_maps_verdict():
     def transfers(extra: str = "") -> list[tuple[str, str]]:
         cfg = config(
             extra, base=CONFIG.replace("region: eu-west-1, role: controller", "region: us-east-1, role: controller")
         )
         facts = [StoreFact("crm", "crm", "region", "us-east-1")]
-        billing = record(build_ropa(report(cfg, facts=facts)), "Billing")
-        return [(e.basis, e.text) for e in billing.fields["transfers"] if e.text.startswith("crm")]
+        findings = [{**f, "store": "crm"} for f in FINDINGS]
+        billing = record(build_ropa(report(cfg, findings=findings, facts=facts)), "Billing")
+        return [(e.basis, e.text) for e in billing.fields["transfers"] if e.text.startswith("crm stores")]
 
-    assert transfers() == [("undeclared", "crm stores data in us-east-1 (United States)")]
+    where = "crm stores data in us-east-1 (United States)"
+    assert transfers() == [("missing", f"{where}: no transfer mechanism recorded for United States")]
+    # a declared transfer to an uncertified DPF importer: TRF-003 fails, and so the RoPA shows a gap
     declared = """\
       transfers:
         - {source: crm, recipient: PayCo, mechanism: dpf}
     """
-    assert transfers(declared) == [("observed", "crm stores data in us-east-1 (United States)")]
+    uncertified = "the EU-US Data Privacy Framework covers only certified importers; this one is not declared certified"
+    assert transfers(declared) == [("invalid", f"{where}: {uncertified}")]
+    certified = declared.replace("mechanism: dpf}", "mechanism: scc_2021_m2}")
+    assert transfers(certified)[0][0] == "declared"
 
 
 def test_special_categories_need_an_art9_condition_and_a_dpia():
@@ -232,7 +246,7 @@ def test_one_processor_record_per_controller_we_act_for():
     assert a.text("contract") == "declared: DPA 2024"
     assert b.fields["contract"][0].basis == "missing"
     assert b.text("controller_contacts") == "declared: DPO: B DPO, dpo@b.example"
-    assert a.text("processing") == "declared: Hosting: functional.storage"
+    assert a.text("processing") == "declared: Hosting: storing content"
     assert "observed in addition: email address (media: a b.txt)" in a.text("data_categories")
     assert [r.title for r in ropa.controller_records] == ["Billing"]
 

@@ -43,7 +43,7 @@ _PROJECT_ROLES = ("projectOwner:", "projectEditor:", "projectViewer:")  # IAM co
 _HOLDS = (("temporary", "temporaryHold"), ("event-based", "eventBasedHold"))  # object holds, kept as evidence
 PAGE_SIZE = 1000  # objects per objects.list answer: the most GCS sends
 # listing asks only for what an Item needs: a smaller answer per page
-_LIST_FIELDS = "items(name,size,generation,metageneration,temporaryHold,eventBasedHold),nextPageToken"
+_LIST_FIELDS = "items(name,size,generation,metageneration,updated,temporaryHold,eventBasedHold),nextPageToken"
 
 
 class GCSOptions(Options):
@@ -221,6 +221,8 @@ class GCSSource(ByteSource):
     def _item(self, store: str, region: str | None, obj: dict[str, Any]) -> Item:
         name, size = obj["name"], int(obj.get("size") or 0)
         metadata = {"path": name}
+        if obj.get("updated"):
+            metadata["modified"] = obj["updated"]  # the object's age, for the retention checks
         if holds := [hold for hold, key in _HOLDS if obj.get(key)]:
             metadata["hold"] = ",".join(holds)
         return Item(

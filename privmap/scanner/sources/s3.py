@@ -57,6 +57,7 @@ _PUBLIC_GROUPS = {
     "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
 }
+NONCURRENT_PAGES = 10  # pages of 1,000 versions read for the noncurrent-version count and age
 _PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -332,6 +333,13 @@ class S3Source(ByteSource):
         policy = self._get(bucket, "GetBucketPolicy", "NoSuchBucketPolicy")
         if policy is not None:
             yield fact("grants", policy_grants(policy.get("Policy") or "{}", {self.account} - {None}))
+            enforced = denies_insecure_transport(policy.get("Policy") or "{}")
+            why = (
+                "the bucket policy denies requests without TLS"
+                if enforced
+                else "no bucket policy statement denies requests without TLS (aws:SecureTransport)"
+            )
+            yield fact("tls", {"enforced": enforced, "evidence": why})
 
         encryption = self._get(bucket, "GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError")
         if encryption is not None:
@@ -348,6 +356,10 @@ class S3Source(ByteSource):
         versioning = self._get(bucket, "GetBucketVersioning")
         if versioning is not None:
             yield fact("versioning", versioning.get("Status") or "Disabled")
+            if versioning.get("Status"):  # versions kept now or before suspension: copies for retention
+                versions = self._noncurrent_versions(bucket)
+                if versions is not None:
+                    yield fact("noncurrent_versions", versions)
         logging = self._get(bucket, "GetBucketLogging")
         if logging is not None:
             yield fact("logging", "LoggingEnabled" in logging)
@@ -359,12 +371,38 @@ class S3Source(ByteSource):
                 if r.get("Status") == "Enabled" and "Days" in r.get("Expiration", {})
             ]
             yield fact("lifecycle_expiration_days", min(days) if days else None)
+            noncurrent = [
+                r["NoncurrentVersionExpiration"]["NoncurrentDays"]
+                for r in lifecycle.get("Rules", [])
+                if r.get("Status") == "Enabled" and "NoncurrentDays" in r.get("NoncurrentVersionExpiration", {})
+            ]
+            yield fact("noncurrent_expiration_days", min(noncurrent) if noncurrent else None)
         replication = self._get(bucket, "GetBucketReplication", "ReplicationConfigurationNotFoundError")
         if replication is not None:
             rules = replication.get("ReplicationConfiguration", {}).get("Rules", [])
             yield fact(
                 "replication", [self._destination(r["Destination"]) for r in rules if r.get("Status") == "Enabled"]
             )
+
+    def _noncurrent_versions(self, bucket: Bucket) -> dict[str, Any] | None:
+        """{count, oldest (ISO 8601), complete} of the bucket's noncurrent versions, from at most
+        NONCURRENT_PAGES pages of ListObjectVersions (`complete` false when it stopped there); None
+        when the listing is denied (a recorded gap)."""
+        pages = self._client("s3", bucket.region).get_paginator("list_object_versions")
+        count, oldest, complete = 0, None, True
+        try:
+            for i, page in enumerate(pages.paginate(Bucket=bucket.name, Prefix=self.options.prefix)):
+                if i == NONCURRENT_PAGES:
+                    complete = False
+                    break
+                for version in page.get("Versions", []):
+                    if not version.get("IsLatest"):
+                        count += 1
+                        oldest = min(oldest or version["LastModified"], version["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            self._gap(bucket.name, "ListObjectVersions", exc)
+            return None
+        return {"count": count, "oldest": oldest.isoformat() if oldest else None, "complete": complete}
 
     def _destination(self, destination: dict[str, Any]) -> dict[str, str | None]:
         """Where a replication rule sends copies: bucket, account and region, None where unknown."""
@@ -421,6 +459,16 @@ def bucket_region(constraint: str | None) -> str:
     """
     where = legal.place(constraint or "", "aws")
     return where.code if where else str(constraint).lower()
+
+
+def denies_insecure_transport(document: str) -> bool:
+    """Whether a bucket policy denies requests made without TLS (`aws:SecureTransport` false)."""
+    statements = json.loads(document).get("Statement", [])
+    for st in statements if isinstance(statements, list) else [statements]:
+        secure = (st.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport")
+        if st.get("Effect") == "Deny" and str(_as_list(secure)[0] if secure else "").lower() == "false":
+            return True
+    return False
 
 
 def policy_grants(document: str, own_accounts: set[str]) -> list[dict[str, Any]]:
