@@ -31,6 +31,7 @@ from privmap.detectors.names import (
     is_role,
     is_title,
     known_name,
+    lone_given_names,
     particle,
     recase,
     recase_value,
@@ -54,6 +55,7 @@ NER_SCORE = 0.85
 FALLBACK_NER_SCORE = 0.75
 TITLE_SCORE = 0.9
 GIVEN_NAME_SCORE = 0.8  # a known given name and a surname: below NER, which may know it is a company
+LONE_GIVEN_NAME_SCORE = 0.7  # a known given name alone ('said Željko to Teresa')
 COLUMN_SCORE = 0.85
 NAME_SCORE = min(NER_SCORE, COLUMN_SCORE)  # the least a name is indexed with (privmap locate)
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
@@ -335,6 +337,8 @@ class Detector:
             for s, e, _given in given_names_found(text, a, b):
                 if not street_like(text[s:e]):
                     job.spans.append(Span(s, e, "PERSON", GIVEN_NAME_SCORE, "given name and surname"))
+            for s, e in lone_given_names(text, a, b):
+                job.spans.append(Span(s, e, "PERSON", LONE_GIVEN_NAME_SCORE, "given name"))
             # from the start of the line: a house number may sit in a span a pattern took ('17151 2450 Crown St')
             for s, e in addresses(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
@@ -415,7 +419,7 @@ class Detector:
                     elif entity == "LOCATION" and _given_name_led(item.text[s:e]):
                         entity = "PERSON"  # 'Zuzana', 'Maurice Okafor': CNN models call rare names places
                     elif entity == "PERSON":
-                        s, e = _name_start(item.text, s, e), extend_name(item.text, s, e)
+                        s, e = _name_start(item.text, s, e), extend_name(item.text, s, _name_end(item.text, s, e))
                         if item.text[s:e].islower() and not item.text.islower():
                             continue  # names are capitalised wherever anything is
                     if not native and not _corroborated(entity, item.text, s, e):
@@ -598,6 +602,14 @@ def _corroborated(entity: str, text: str, start: int, end: int) -> bool:
     if entity == "LOCATION":
         return bool(_LOCATIVE.search(text, max(0, start - 8), start)) or any(countries(value))
     return True
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where a name NER found ends, before lower-case words it took along ('Jürgen angerufen')."""
+    words = text[start:end].split()
+    while len(words) > 1 and words[-1][:1].islower() and not particle(words[-1]):
+        words.pop()
+    return text.rindex(words[-1], start, end) + len(words[-1]) if words else end
 
 
 def _given_name_led(value: str) -> bool:

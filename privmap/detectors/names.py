@@ -66,7 +66,8 @@ _TITLE = re.compile(
 )
 _NAME_WORD = re.compile(_WORD)
 _PARTICLES_AFTER = re.compile(rf"\s(?:(?:{_PARTICLE})\s)+{_WORD}")
-_AFTER_GIVEN = re.compile(rf"(?:\s{_WORD})?\s{_SURNAME}")
+_AFTER_GIVEN = re.compile(rf"(?:\s{_WORD})?(?:\s[{UPPER}]\.?)?\s{_SURNAME}")  # 'Sari J. Paavolainen'
+_PREVIOUS_WORD = re.compile(rf"(?<![^\s])([{UPPER}][{LOWER}]+)[ \t]+$")  # a capitalised word right before
 # words after a given name that make the phrase a place or a body, not a person
 _NOT_SURNAME = frozenset(
     """Street Road Avenue Lane Drive Square Place Park Hospital Clinic Klinik Klinikum Hotel School University
@@ -79,7 +80,9 @@ _CAPS_RUN = re.compile(
 )
 _CAPS_TEXT = 400  # letters from which a text in capitals is a legacy letter or export, not a heading
 _CAPS_WORD = re.compile(rf"[{UPPER}][{UPPER}'’-]+")
-_LOCALES = ("en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "pt_BR")
+# the locales of the languages privmap reads
+_LOCALES = "en_US en_GB en_IE de_DE de_AT de_CH fr_FR fr_BE es_ES it_IT nl_NL nl_BE pl_PL pt_PT pt_BR".split()
+_STOP_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
 
 
 def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
@@ -114,6 +117,25 @@ def given_names_found(text: str, start: int = 0, end: int | None = None) -> Iter
         if any(w in COMMON or w in _NOT_SURNAME or w in ROLES for w in words):
             continue
         yield m.start(), rest.end(), word
+
+
+def lone_given_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) of a known given name on its own ('said Željko to Teresa', 'Hi Christin,'):
+    not a word any of the eight languages uses as a common word ('Will', 'Hoffnung'), not part of a
+    longer capitalised phrase ('Santa Maria Hospital'), and not a name with a surname (see
+    given_names_found)."""
+    names, common = given_names(), _stop_words()
+    stop = len(text) if end is None else end
+    for m in _NAME_WORD.finditer(text, start, stop):
+        word = m.group()
+        if word not in names or word.lower() in common or (m.start() and text[m.start() - 1] in "@./_-'’"):
+            continue
+        if _AFTER_GIVEN.match(text, m.end(), stop) or re.match(rf"[ \t]+[{UPPER}]", text[m.end() : m.end() + 2]):
+            continue
+        previous = _PREVIOUS_WORD.search(text, max(0, m.start() - 40), m.start())
+        if previous and previous.group(1) not in COMMON and not is_title(previous.group(1)):
+            continue  # 'Santa Maria', 'Hotel Victoria': one capitalised phrase
+        yield m.start(), m.end()
 
 
 def extend_name(text: str, start: int, end: int) -> int:
@@ -177,6 +199,15 @@ def known_name(value: str) -> bool:
     """A word of `value` is a known given name or surname ('Sánchez', 'Wójcik')."""
     given, family = given_names(), surnames()
     return any(w in given or w in family for w in re.findall(r"[^\W\d_]+", value))
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """spaCy's stop-word lists of the eight languages (they ship with spaCy, no model needed)."""
+    out: set[str] = set()
+    for language in _STOP_LANGUAGES:
+        out.update(import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS)
+    return frozenset(out)
 
 
 @cache

@@ -314,7 +314,8 @@ def test_a_scan_of_a_database_reports_findings_checks_and_posture_without_creden
     from privmap.pipeline import run
 
     crm(server)
-    source, config = source_of(server, write_config)
+    # two forked workers: each opens its own connections (none is open in the parent when they fork)
+    source, config = source_of(server, write_config, "scan: {workers: 2}\n")
     result = run(config, tmp_path / "out")
     assert result.run_errors == 0
     findings = json.loads((tmp_path / "out" / "findings.json").read_text())
@@ -332,3 +333,13 @@ def test_a_scan_of_a_database_reports_findings_checks_and_posture_without_creden
             text = path.read_text(errors="replace")
             assert secret not in text and "Summer2021" not in text, path.name
     assert secret not in caplog.text
+
+
+def test_tables_differing_only_in_case_stay_apart(server, tmp_path, write_config):
+    for name, count in (("Users", 1), ("users", 2)):
+        server.table(name, [("id", "key"), ("email", "text")])
+        server.insert(name, ["id", "email"], [(i, f"{name}{i}@x.ie") for i in range(count)])
+    server.grant_read()
+    source, _ = source_of(server, write_config)
+    items = by_table(source.items())
+    assert {name: len(source.open(item).rows) for name, item in items.items()} == {"Users": 1, "users": 2}

@@ -345,3 +345,21 @@ def test_special_category_entities_map_to_fideslang_and_fail_spc_001(entity):
     assert category in fideslang | additions and "special" in flags_of(entity)
     [spc] = [r for r in run_checks(evidence(config(), [finding("eu", entity)])) if r["id"] == "SPC-001"]
     assert spc["status"] == "fail" and category in spc["evidence"]
+
+
+LONE_GIVEN_NAMES = [
+    ("I'm so jealous! said Radek to Teresa", "Teresa"),
+    ("Hi Annika, I'm contacting you about the invoice.", "Annika"),
+    ("Ayer llamó Lucía para confirmar la cita.", "Lucía"),
+    ("Gestern hat Jürgen angerufen.", "Jürgen"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), LONE_GIVEN_NAMES)
+def test_a_given_name_alone(detector, text, name):
+    assert name in entity_values(detector, text, "PERSON"), spans(detector, text)
+
+
+@pytest.mark.parametrize("text", ["Will you send it today?", "The Santa Maria Hospital is closed.", "May we call?"])
+def test_words_that_are_also_given_names(detector, text):
+    assert entity_values(detector, text, "PERSON") == []

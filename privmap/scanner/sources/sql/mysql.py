@@ -151,6 +151,7 @@ class MysqlSource(SqlSource):
                 key=keys.get(name),
             )
             for name, kind, rows, updated, created in tables
+            if only is None or name == only[1]  # information_schema compares names case-insensitively
         ]
 
     def cell(self, column: Column) -> str:

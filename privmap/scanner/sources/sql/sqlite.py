@@ -67,9 +67,10 @@ class SqliteSource(SqlSource):
 
     def list_tables(self, conn: Any, database: str, only: tuple[str, str] | None = None) -> list[TableInfo]:
         kinds = ("table", "view") if self.options.views else ("table",)
-        rows = conn.execute(
-            "SELECT name, type FROM sqlite_schema WHERE type IN (?, ?) ORDER BY name", (kinds[0], kinds[-1])
-        ).fetchall()
+        sql, args = "SELECT name, type FROM sqlite_schema WHERE type IN (?, ?)", [kinds[0], kinds[-1]]
+        if only:  # one table: looked up by name, not found among all of them
+            sql, args = sql + " AND name = ?", [*args, only[1]]
+        rows = conn.execute(sql + " ORDER BY name", args).fetchall()
         signal = file_signal(Path(database))
         tables = []
         for name, kind in rows:
