@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,12 +14,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from privmap import __version__, logs, plugins
+from privmap import __version__, coverage, logs, plugins
 from privmap.config import ConfigError, load_config
 from privmap.model import SEVERITIES, Item, ItemOutcome
 
 if TYPE_CHECKING:
     from privmap.config import Config
+    from privmap.reports import ReportData
     from privmap.store import Store
 
 EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 1, 2, 130
@@ -25,21 +28,56 @@ _DETECT_BATCH = 64  # texts per detector call: NER runs batched over them
 
 
 class _ExitOnConfigError(click.Group):
-    """Bad config, missing models, failing recognizers, unwritable outputs and a damaged install key are
-    user errors: one clear message, exit code 2."""
+    """Exit codes that mean exactly one thing each: a bad config, missing models, a failing
+    recognizer, unwritable outputs, a damaged install key, a busy store or an internal error exit 2
+    with one line (an internal error's details go to a file named in it, never as a traceback);
+    Ctrl-C and SIGTERM leave the run resumable and exit 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
         from privmap.files import OutputError
         from privmap.pipeline import RunNotFound
+        from privmap.store import StoreBusy
         from privmap.store.keyfile import KeyFileError
 
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound, OutputError, KeyFileError) as exc:
+        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound, OutputError, KeyFileError, StoreBusy) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted: the run is left resumable; run the same command again to resume it", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            path = _crash_report(exc)
+            click.echo(f"error: internal error ({type(exc).__name__}); details in {path}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM (a stopped container, a killed cron job) ends the run as Ctrl-C does: resumable."""
+    raise KeyboardInterrupt
+
+
+def _crash_report(exc: BaseException) -> Path:
+    """Write where an internal error happened to a private file: the frames and the error's type,
+    not its message (which may quote the content being read)."""
+    import tempfile
+    import traceback
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"privmap-error-{stamp}-{os.getpid()}.log"
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f"privmap {__version__}: internal error {type(exc).__module__}.{type(exc).__name__}"]
+    lines += [f"  {f.filename}:{f.lineno} in {f.name}" for f in frames]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return path
 
 
 @click.group(cls=_ExitOnConfigError, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,6 +111,11 @@ _run_option = click.option("--run", "run_id", type=int, default=None, help="Run 
 _as_of_option = click.option(
     "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Evaluate legal tables as of this date."
 )
+_rejudge_option = click.option(
+    "--rejudge",
+    is_flag=True,
+    help="Judge the run again with the current config and today's legal tables (default: as the run judged it).",
+)
 
 
 @main.command()
@@ -80,30 +123,50 @@ _as_of_option = click.option(
 @_out_option
 @click.option(
     "--fail-on",
-    type=click.Choice(SEVERITIES),
+    type=click.Choice([*SEVERITIES, "none"]),
     default=None,
-    help="Exit 1 when a check at or above this severity fails (default: reports.fail_on).",
+    help="Exit 1 when a check at or above this severity fails; none: never (default: reports.fail_on, high).",
 )
 @click.option("--full", is_flag=True, help="Read every item again, changed or not, in a new run (no resuming).")
 @_as_of_option
 def scan(config_path: Path, out_dir: Path, fail_on: str | None, full: bool, as_of: dt.datetime | None) -> None:
     """Scan every source, run the checks, write the reports.
 
-    Exit code 0: clean; 1: a check at or above --fail-on failed; 2: the run had errors.
+    Exit code 0: no check at or above --fail-on failed; 1: one did; 2: a source could not be listed
+    or opened at all, or the run could not be made; 130: interrupted (the run resumes next time).
     """
     from privmap import pipeline
 
     config = load_config(config_path)
     with _progress() as progress:
         result = pipeline.run(config, out_dir, full=full, as_of=as_of and as_of.date(), progress=progress)
-    r = result.report.run
-    click.echo(
-        f"run {r['run_id']}: {r['items_listed']} items ({r['items_scanned']} scanned, {r['items_unchanged']} "
-        f"unchanged, {r['items_skipped']} skipped), {r['findings']} findings, "
-        f"{len(result.report.failed())} failed checks, {r['problems']} problems"
-    )
+    for line in summary(result.report):
+        click.echo(line)
+    for record in result.report.coverage:
+        if text := coverage.warning(record):
+            click.echo(f"warning: {text}", err=True)
     click.echo(f"reports: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
     sys.exit(result.exit_code(fail_on or config.reports.fail_on))
+
+
+def summary(report: ReportData) -> list[str]:
+    """The run in two lines: what was looked at and found, then the score beside the coverage."""
+    r = report.run
+    not_inspected: dict[str, int] = {}
+    for c in report.coverage:
+        for row in c["not_inspected"]:
+            not_inspected[row["reason"]] = not_inspected.get(row["reason"], 0) + row["count"]
+    missing = sum(not_inspected.values())
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(not_inspected.items(), key=lambda kv: (-kv[1], kv[0])))
+    excluded = r["items_skipped"] + r["items_failed"] - missing
+    return [
+        f"run {r['run_id']} ({r['kind']}): {r['items_listed']} items: {r['items_scanned']} scanned, "
+        f"{r['items_unchanged']} unchanged, {missing} not inspected{f' ({why})' if why else ''}"
+        f"{f', {excluded} excluded by the config' if excluded else ''}; {r['findings']} findings "
+        f"({len(report.new_findings)} new, {len(report.resolved_findings)} resolved), "
+        f"{len(report.failed())} failed checks, {r['problems']} problems",
+        coverage.summary_line(report.score(), report.coverage),
+    ]
 
 
 @main.command()
@@ -111,13 +174,15 @@ def scan(config_path: Path, out_dir: Path, fail_on: str | None, full: bool, as_o
 @_out_option
 @_run_option
 @_as_of_option
-def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None) -> None:
-    """Re-render the reports of a past run from the store, without rescanning."""
+@_rejudge_option
+def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datetime | None, rejudge: bool) -> None:
+    """Re-render the reports of a past run from the store, without rescanning: its findings, coverage
+    and check results as the run judged them, unless --rejudge or --as-of asks to judge it again."""
     from privmap import pipeline
     from privmap.reports import write_reports
 
     with _stored_run(config_path, run_id) as (config, store, run):
-        write_reports(pipeline.report_data(config, store, run, as_of and as_of.date()), out_dir)
+        write_reports(pipeline.report_data(config, store, run, as_of and as_of.date(), rejudge=rejudge), out_dir)
     click.echo(f"reports of run {run}: {out_dir / 'report.html'} and {out_dir / 'ropa.html'}")
 
 
@@ -131,14 +196,15 @@ def report(config_path: Path, out_dir: Path, run_id: int | None, as_of: dt.datet
     "-o", "--output", "output_file", type=click.File("w", encoding="utf-8"), default="-", help="Default: stdout."
 )
 @_as_of_option
+@_rejudge_option
 def graph_command(
-    config_path: Path, run_id: int | None, fmt: str, output_file: IO[str], as_of: dt.datetime | None
+    config_path: Path, run_id: int | None, fmt: str, output_file: IO[str], as_of: dt.datetime | None, rejudge: bool
 ) -> None:
     """Draw or export the data map of a past run from the store, without rescanning."""
     from privmap import pipeline
 
     with _stored_run(config_path, run_id) as (config, store, run):
-        output_file.write(pipeline.render_graph(config, store, run, fmt, as_of and as_of.date()))
+        output_file.write(pipeline.render_graph(config, store, run, fmt, as_of and as_of.date(), rejudge=rejudge))
 
 
 @contextmanager
@@ -157,6 +223,30 @@ def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config,
         yield config, store, row["id"]
     finally:
         store.close()
+
+
+@main.command("runs")
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON list instead of a table.")
+def list_runs(config_path: Path, as_json: bool) -> None:
+    """List the runs in the config's store, newest first: kind, status, items, findings, failed
+    checks by severity and coverage."""
+    from privmap.pipeline import run_summaries
+
+    config = load_config(config_path)
+    rows = run_summaries(config)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    header = f"{'run':>4} {'kind':11} {'status':11} {'started':25} {'items':>7} {'findings':>8}"
+    click.echo(f"{header}  failed checks  coverage")
+    for r in rows:
+        failed = " ".join(f"{n}{s[0].upper()}" for s, n in r["checks_failed"].items() if n) or "-"
+        cov = f"{r['coverage']}%" if r["coverage"] is not None else "-"
+        click.echo(
+            f"{r['run_id']:>4} {r['kind']:11} {r['status']:11} {r['started']:25} {r['items']:>7} "
+            f"{r['findings']:>8}  {failed:13}  {cov}"
+        )
 
 
 @main.command()
@@ -243,7 +333,9 @@ def list_plugins() -> None:
 @_config_option
 @_out_option
 @click.option("--cron", "expression", required=True, help='When to scan, e.g. "0 3 * * *" (local time, as cron).')
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="As for scan; sets the exit code.")
+@click.option(
+    "--fail-on", type=click.Choice([*SEVERITIES, "none"]), default=None, help="As for scan; sets the exit code."
+)
 @click.option("--max-runs", type=click.IntRange(min=1), default=None, help="Stop after this many runs.")
 def schedule(config_path: Path, out_dir: Path, expression: str, fail_on: str | None, max_runs: int | None) -> None:
     """Scan on a cron expression, in the foreground; runs never overlap.
@@ -343,9 +435,14 @@ def _progress() -> Iterator[Any]:
 
 @main.command()
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-estate"))
-def demo(dest: Path) -> None:
+@click.option("--force", is_flag=True, help="Write into DEST even if it already holds files.")
+def demo(dest: Path, force: bool) -> None:
     """Build a small demo estate (folders, a SQLite CRM, logs) and its config in DEST."""
     from privmap.demo import build
+
+    if dest.exists() and any(dest.iterdir()) and not force:
+        click.echo(f"error: {dest} already holds files; choose an empty folder, or add --force", err=True)
+        sys.exit(EXIT_ERROR)
 
     config = build(dest)
     click.echo(f"demo estate in {dest}; scan it with: privmap scan --config {config} --out {dest / 'reports'}")

@@ -10,17 +10,22 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import __version__, alerts, graph, plugins, uploads
+from privmap import __version__, alerts, coverage, graph, plugins, uploads
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
+from privmap.config.models import SourceConfig
 from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
@@ -31,7 +36,7 @@ from privmap.reports.data import personal_data
 from privmap.scanner.crawl import describe, problem_kind, scan_item
 from privmap.scanner.executor import run_all
 from privmap.scanner.sources.base import Source
-from privmap.store import Store, install_secret
+from privmap.store import BATCH, Run, Store, install_secret
 
 log = logging.getLogger("privmap")
 Progress = Callable[[Item, ItemOutcome | None], None]
@@ -45,21 +50,66 @@ class RunResult:
     run_errors: int  # sources that could not be listed or opened at all
 
     def exit_code(self, fail_on: str | None) -> int:
-        if self.run_errors:
+        """2 when a source could not be listed or opened at all; else 1 when a check at or above
+        `fail_on` failed (None or "none": never); else 0."""
+        if self.run_errors or coverage.not_listed(self.report.coverage):
             return 2
-        if fail_on and self.report.failed(fail_on):
+        if fail_on and fail_on != "none" and self.report.failed(fail_on):
             return 1
         return 0
 
 
 def config_hash(config: Config) -> str:
+    """The exact configuration: an interrupted run is resumed only by the same one."""
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
 
 
-def settings_hash(config: Config) -> str:
-    """What decides the findings of unchanged content: the privmap version and the scan and detection
-    settings. Part of every stored fingerprint, so changing any of them makes the next run read again."""
-    settings = f"{__version__}|{config.scan.model_dump_json()}|{config.detection.model_dump_json()}"
+def config_id(config: Config) -> str:
+    """The configuration's identity: the names and types of its sources (what it scans, not how).
+    Runs compare ("new", "resolved", "fixed") only with earlier runs of the same identity, so
+    configurations sharing one store never mix; editing options, detection or the inventory keeps it."""
+    names = sorted(f"{s.name}\t{s.type}" for s in config.sources)
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+
+
+def extractors_id() -> str:
+    """What decides how items are read: the media types extractors read, their code, and the versions
+    of the libraries they call (the package version alone never changes between commits)."""
+    from importlib import metadata
+
+    from privmap.scanner import extractors
+
+    digest = hashlib.sha256(",".join(sorted(extractors.EXTRACTORS)).encode())
+    package = Path(extractors.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.read_bytes())
+    libraries = {
+        (getattr(v, "__name__", "") if isinstance(v, ModuleType) else getattr(v, "__module__", "") or "").split(".")[0]
+        for module in list(sys.modules.values())
+        if getattr(module, "__name__", "").startswith(extractors.__name__)
+        for v in vars(module).values()
+    }
+    distributions = metadata.packages_distributions()
+    for name in sorted(libraries - {"", "privmap", "builtins"}):
+        for dist in sorted(distributions.get(name, [])):
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+    return digest.hexdigest()[:12]
+
+
+def settings_hash(config: Config, spec: SourceConfig) -> str:
+    """What decides the outcome of unchanged content: the privmap version, the scan and detection
+    settings, the source's own include/exclude globs and the extractors. Part of every stored
+    fingerprint, so changing any of them makes the next run look at the source's items again,
+    skipped ones included."""
+    settings = "|".join(
+        (
+            __version__,
+            config.scan.model_dump_json(),
+            config.detection.model_dump_json(),
+            json.dumps([spec.include, spec.exclude]),
+            extractors_id(),
+        )
+    )
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
@@ -91,31 +141,29 @@ def build_detector(config: Config, secret: bytes) -> Detector:
         raise ConfigError([config.error_at(i.loc, i.message).issues[0] for i in exc.issues]) from None
 
 
-def scan(config: Config, *, full: bool = False, progress: Progress | None = None) -> tuple[Store, int, int]:
-    """Crawl every source into the store; returns (store, run id, run errors).
+def scan(config: Config, store: Store, run: Run, progress: Progress | None = None) -> int:
+    """Crawl every source into `run`; returns the number of sources that failed outright.
 
-    `full` starts a new run (never resuming) that reads every item, changed or not."""
+    A `full` run reads every item, changed or not; others read only new, changed and failed ones."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
-    store = Store(config.resolve(config.store.path))
     detector = build_detector(config, install_secret(config.state_dir))
     if config.scan.workers > 1:
         detector.preload()
-    run = store.begin_run(config_hash(config), fresh=full)
-    settings = settings_hash(config)
-    log.info("run started", extra={"run_id": run.id, "resumed": run.resumed})
+    log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
     ledger = _ledger(config)
     for spec, source in zip(config.sources, sources, strict=True):
         facts: dict[tuple[str, str], Any] = {}
+        settings = settings_hash(config, spec)
         try:
             for fact in source.posture():
                 facts[(fact.store, fact.key)] = fact.value
             listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-            todo = _changed_items(store, run.id, listed, facts, spec.region, full, progress)
+            todo = _changed_items(store, run, listed, facts, spec.region, progress)
             detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
             work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect)
             for item, outcome in run_all(work, todo, config.scan.workers):
-                store.save_outcome(outcome, run.id, item.region or spec.region, store.item_state(item))
+                store.save_outcome(outcome, run.id, item.region or spec.region)
                 for p in outcome.problems:
                     log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
                 if progress:
@@ -135,7 +183,7 @@ def scan(config: Config, *, full: bool = False, progress: Progress | None = None
             uploads.assess(config, spec, source, store, run.id, ledger)
     if ledger is not None and not isinstance(ledger, LedgerError):
         ledger.close()
-    return store, run.id, errors
+    return errors
 
 
 def _ledger(config: Config) -> Ledger | LedgerError | None:
@@ -159,29 +207,28 @@ def home_country(region: str | None, fallback: str) -> str:
 
 def _changed_items(
     store: Store,
-    run_id: int,
+    run: Run,
     items: Iterable[Item],
     facts: dict[tuple[str, str], Any],
     region: str | None,
-    full: bool,
     progress: Progress | None,
 ) -> Iterator[Item]:
-    """Items that need reading; unchanged ones are carried over into the run as they pass."""
-    for item in items:
-        facts.setdefault((item.store, "region"), item.region or region)
-        prev = store.item_state(item)
-        if prev and prev.last_run == run_id:
-            continue  # done before this run was interrupted
-        unchanged = prev and prev.fingerprint == item.fingerprint and prev.status in ("scanned", "unchanged", "skipped")
-        if unchanged and not full:
-            store.mark_unchanged(item, run_id, prev)
-            if progress:
-                progress(item, None)
-            continue
-        yield item
+    """Items that need reading; the others join the run's snapshot a batch at a time as they pass."""
+    listed = iter(items)
+    while batch := list(islice(listed, BATCH)):
+        for item in batch:
+            facts.setdefault((item.store, "region"), item.region or region)
+        todo = store.carry_over(run.id, batch, reread=run.kind == "full")
+        if progress:
+            reading = {id(i) for i in todo}
+            for item in batch:
+                if id(item) not in reading:
+                    progress(item, None)
+        yield from todo
 
 
 def finding_record(row: Any) -> dict[str, Any]:
+    """A findings.json record from a `Store.findings` row."""
     return {
         "source": row["source"],
         "store": row["store"],
@@ -200,11 +247,36 @@ def finding_record(row: Any) -> dict[str, Any]:
         "region": row["region"],
         "first_seen_run": row["first_seen_run"],
         "last_seen_run": row["last_seen_run"],
+        # false when this run could not read the item again and kept what an earlier read found
+        "verified": bool(row["verified"]),
     }
 
 
 class RunNotFound(Exception):
     """The store holds no such run (or no finished run yet)."""
+
+
+_SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
+_USERINFO = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
+
+
+def _redacted(value: Any, key: str = "") -> Any:
+    """Source options with secrets masked: a password in a DSN, a key or token given inline."""
+    if isinstance(value, dict):
+        return {k: _redacted(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, key) for v in value]
+    if isinstance(value, str):
+        return "***" if _SECRET_KEY.search(key) and value else _USERINFO.sub(r"\1:***@", value)
+    return value
+
+
+def stored_config(config: Config) -> str:
+    """The configuration a run is judged with, kept in the store to reproduce its reports (secrets masked)."""
+    data = config.model_dump(mode="json")
+    data["sources"] = [{**s, "options": _redacted(s["options"])} for s in data["sources"]]
+    data["alerts"] = [{**a, "options": _redacted(a["options"])} for a in data["alerts"]]
+    return json.dumps(data, sort_keys=True)
 
 
 def _stored_findings(store: Store, run_id: int) -> list[dict[str, Any]]:
@@ -213,29 +285,62 @@ def _stored_findings(store: Store, run_id: int) -> list[dict[str, Any]]:
     return [finding_record(r) for r in store.findings(run_id)]
 
 
-def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> ReportData:
-    """Read one run back from the store, evaluate the checks, and assemble what reports need."""
+def _judged_with(
+    config: Config, store: Store, run_id: int, as_of: dt.date | None, rejudge: bool
+) -> tuple[Config, dt.date, list[dict[str, Any]] | None]:
+    """The configuration, legal date and check results to report run `run_id` with: its own, as
+    stored when it ran, unless `rejudge` (or an explicit `as_of`) asks for today's."""
+    row = store.run(run_id)
+    if row is None:
+        raise RunNotFound(f"no run {run_id} in {store.path}")
+    if rejudge or as_of is not None:
+        return config, as_of or dt.date.today(), None
+    judged = config
+    if row["config"]:
+        try:
+            judged = Config.model_validate_json(row["config"])
+        except ValidationError:  # written by a privmap whose config schema differs: today's stands in
+            log.warning("stored config no longer valid; reporting with the current one", extra={"run_id": run_id})
+    date = dt.date.fromisoformat(row["as_of"]) if row["as_of"] else dt.date.today()
+    return judged, date, store.checks(run_id) or None
+
+
+def report_data(
+    config: Config, store: Store, run_id: int, as_of: dt.date | None = None, *, rejudge: bool = False
+) -> ReportData:
+    """Read one run back from the store and assemble what reports need: by default exactly as the
+    run judged it (its stored configuration, legal date and check results); with `rejudge` or an
+    `as_of` date, the checks are evaluated again with `config` on that date (default today)."""
+    config, as_of, stored_checks = _judged_with(config, store, run_id, as_of, rejudge)
     findings = _stored_findings(store, run_id)
     row = store.run(run_id)
     personal = personal_data(findings)
     facts = store.facts(run_id)
-    as_of = as_of or dt.date.today()
     data_map = graph.build_graph(config, personal, facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
-    new = [f for f in findings if previous is not None and f["first_seen_run"] > previous]
+    before = {_key(f) for f in _stored_findings(store, previous)} if previous is not None else set()
+    new = [f for f in findings if previous is not None and _key(f) not in before]
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
     upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
     items = store.items(run_id)
+    covered = _coverage(config, store, run_id, items, problems)
     records = [
         {"source": i["source"], "store": i["store"], "uri": i["uri"], "metadata": json.loads(i["metadata"] or "{}")}
         for i in items
     ]
-    extra = {"uploads": upload_verdicts}
-    checks = run_checks(Evidence(config, personal, facts, as_of, graph=data_map, items=records, extra=extra))
+    checks = stored_checks
+    if checks is None:
+        extra = {"uploads": upload_verdicts}
+        evidence = Evidence(
+            config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
+        )
+        checks = run_checks(evidence)
     summary = (row["summary"] and json.loads(row["summary"])) or {}
+    seen, in_scope = coverage.share(covered)
     run = {
         "run_id": run_id,
+        "kind": row["kind"],
         "started": row["started"],
         "finished": row["finished"],
         "status": row["status"],
@@ -245,11 +350,18 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         "checks_failed": {
             s: sum(1 for c in checks if c["status"] == "fail" and c["severity"] == s) for s in SEVERITIES
         },
+        "coverage": {
+            "items_inspected": seen,
+            "items_in_scope": in_scope,
+            "sources_with_gaps": [c["source"] for c in covered if c["status"] != "complete"],
+            "sources_not_listed": coverage.not_listed(covered),
+            "complete": not coverage.incomplete(covered),
+        },
         **summary,
     }
-    skipped = [{"source": i["source"], "uri": i["uri"], "reason": i["skipped"]} for i in items if i["skipped"]]
-    counted = store.coverage(run_id, [s.name for s in config.sources])
-    coverage = [{"source": s.name, "type": s.type, "region": s.region, **counted[s.name]} for s in config.sources]
+    skipped = [
+        {"source": i["source"], "uri": i["uri"], "reason": i["reason"]} for i in items if i["state"] == "skipped"
+    ]
     return ReportData(
         config,
         run,
@@ -267,14 +379,73 @@ def report_data(config: Config, store: Store, run_id: int, as_of: dt.date | None
         graph_exports={f"graph.{fmt}": graph.FORMATS[fmt](data_map) for fmt in ("json", "graphml", "dot")},
         previous_checks=store.checks(previous) if previous is not None else [],
         as_of=as_of,
-        coverage=coverage,
+        coverage=covered,
     )
 
 
-def render_graph(config: Config, store: Store, run_id: int, fmt: str, as_of: dt.date | None = None) -> str:
+def _coverage(
+    config: Config, store: Store, run_id: int, items: list[Any] | None = None, problems: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """The coverage records of a run (privmap.coverage), one per configured source."""
+    sources = [{"name": s.name, "type": s.type, "region": s.region} for s in config.sources]
+    counted = store.coverage(run_id, [s.name for s in config.sources])
+    items = store.items(run_id) if items is None else items
+    return coverage.build(sources, counted, items, store.problems(run_id) if problems is None else problems)
+
+
+def _key(finding: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(finding[k] for k in ("source", "uri", "part", "field", "entity"))
+
+
+def run_summaries(config: Config) -> list[dict[str, Any]]:
+    """`privmap runs`: every run of the config's store, newest first, with `run_id`, `kind`, `status`,
+    `started`, `finished`, `items` (listed), `findings`, `checks_failed` {severity: n} (its own stored
+    check results), `coverage` (percent of the items in scope that were inspected; None for none)
+    and `same_config` (whether it is a run of this configuration)."""
+    store = Store(config.resolve(config.store.path))
+    try:
+        ours = config_id(config)
+        out = []
+        for row in store.runs():
+            counted = store.coverage(row["id"], []).values()
+            listed = sum(c["listed"] for c in counted)
+            scoped_out = sum(
+                n
+                for c in counted
+                for reason, n in c["reasons"].get("skipped", {}).items()
+                if coverage.reason_of(reason) in coverage.SCOPED_OUT
+            )
+            seen = sum(c["scanned"] + c["unchanged"] for c in counted)
+            checks = store.checks(row["id"])
+            out.append(
+                {
+                    "run_id": row["id"],
+                    "kind": row["kind"],
+                    "status": row["status"],
+                    "started": row["started"],
+                    "finished": row["finished"],
+                    "items": listed,
+                    "findings": store.finding_count(row["id"]),
+                    "checks_failed": {
+                        s: sum(1 for c in checks if c["status"] == "fail" and c["severity"] == s)
+                        for s in reversed(SEVERITIES)
+                    },
+                    "coverage": 100 * seen // (listed - scoped_out) if listed > scoped_out else None,
+                    "same_config": row["config_id"] == ours,
+                }
+            )
+        return out
+    finally:
+        store.close()
+
+
+def render_graph(
+    config: Config, store: Store, run_id: int, fmt: str, as_of: dt.date | None = None, *, rejudge: bool = False
+) -> str:
     """The data map of a stored run in one format (svg, dot, graphml, json), without scanning."""
+    config, as_of, _ = _judged_with(config, store, run_id, as_of, rejudge)
     personal = personal_data(_stored_findings(store, run_id))
-    data_map = graph.build_graph(config, personal, store.facts(run_id), as_of or dt.date.today())
+    data_map = graph.build_graph(config, personal, store.facts(run_id), as_of)
     return graph.FORMATS[fmt](data_map)
 
 
@@ -286,19 +457,40 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
+    """Scan, judge and report one run (a `full` one reads every item again); an interrupted run
+    (Ctrl-C, SIGTERM, an internal error) is left resumable by the next run of the same config."""
     check_writable(out_dir)  # an unwritable --out fails now, not after the whole scan
     alerts.build_sinks(config)  # a bad sink is a config error before scanning, not after
-    store, run_id, errors = scan(config, full=full, progress=progress)
+    as_of = as_of or dt.date.today()
+    store = Store(config.resolve(config.store.path))
     try:
-        store.finish_run(run_id, "finished" if not errors else "failed", {"source_errors": errors})
-        data = report_data(config, store, run_id, as_of)
-        # the run's own verdict, which the next run compares with (re-rendering never replaces it)
-        store.save_checks(run_id, data.checks)
+        current = store.begin_run(
+            config_hash(config),
+            config_id(config),
+            "full" if full else "incremental",
+            config_json=stored_config(config),
+            as_of=as_of,
+            fresh=full,
+            wait=config.store.wait,
+        )
+        try:
+            errors = scan(config, store, current, progress)
+        except BaseException:
+            store.interrupt_run(current.id)
+            raise
+        unlisted = coverage.not_listed(_coverage(config, store, current.id))
+        status = "failed" if errors or unlisted else "finished"
+        store.finish_run(current.id, status, {"source_errors": errors})
+        data = report_data(config, store, current.id, as_of, rejudge=True)
+        # the run's own verdict, which its reports show again and the next run compares with
+        store.save_checks(current.id, data.checks)
         outputs = write_reports(data, out_dir)
         raised = alerts.AlertStore(store)
-        alerts.raise_alerts(config, raised, run_id, data.checks, personal_data(data.findings))
+        alerts.raise_alerts(config, raised, current.id, data.checks, personal_data(data.findings))
         alerts.deliver(config, raised)
+        if config.store.keep_runs:
+            store.prune(config.store.keep_runs)
     finally:
         store.close()
-    log.info("run finished", extra={"run_id": run_id, "findings": len(data.findings), "out": str(out_dir)})
-    return RunResult(run_id, data, outputs, errors)
+    log.info("run finished", extra={"run_id": current.id, "findings": len(data.findings), "out": str(out_dir)})
+    return RunResult(current.id, data, outputs, errors)

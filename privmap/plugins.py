@@ -76,16 +76,16 @@ class PluginInfo:
     extra: str | None = None  # the pip extra that provides its optional dependencies
 
 
-def names(kind: Kind) -> list[str]:
-    """Every registered plugin name of a kind, built-in and third-party."""
-    return sorted(_targets(kind))
-
-
 def _targets(kind: Kind) -> dict[str, tuple[str, str | None]]:
     found = dict(BUILTINS[kind])
     for ep in entry_points(group=_GROUPS[kind]):
         found.setdefault(ep.name, (ep.value, None))
     return found
+
+
+def names(kind: Kind) -> list[str]:
+    """Every registered name of a kind (built-in or entry point), loadable here or not."""
+    return sorted(_targets(kind))
 
 
 def load(kind: Kind, name: str) -> Any:

@@ -145,7 +145,7 @@ def _consent(
         metadata = json.loads(item["metadata"] or "{}")
         consent_id = evidence_id(metadata, config.consent.key)
         prev = previous.get(uri)
-        if item["status"] == "unchanged":
+        if item["state"] == "unchanged":
             if prev and prev.status == "valid":
                 consent_id = prev.consent_id  # still looked up: a consent may be withdrawn since
             else:

@@ -2,6 +2,7 @@
 
 from privmap.checks import (  # noqa: F401  (registers the checks)
     ccpa,
+    coverage,
     databases,
     inventory,
     logs,

@@ -34,9 +34,23 @@ class Evidence:
     as_of: dt.date
     # the data map (privmap.graph): inventory and observed flows, judged as of `as_of`; None when not built
     graph: nx.DiGraph | None = None
+    # what the run examined, per source (privmap.coverage records); empty when not known
+    coverage: list[dict[str, Any]] = field(default_factory=list)
     # the run's items: {source, store, uri, metadata}; metadata `modified` (ISO 8601) ages the data
     items: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # evidence contributed by later stages
+
+    def scope(self, source: str) -> str:
+        """What a "nothing found" verdict on `source` rests on, to append to it: e.g. `; read 11 of 18
+        items; 7 not inspected: 3 PDF, 2 XLSX, 2 failed (timeout)`; empty when coverage is not known."""
+        from privmap.coverage import not_inspected_text
+
+        record = next((c for c in self.coverage if c["source"] == source), None)
+        if record is None:
+            return ""
+        if record["status"] == "not listed":
+            return "; the source could not be listed: nothing in it was examined"
+        return f"; {not_inspected_text(record)}"
 
     def findings_by_source(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}

@@ -42,7 +42,7 @@ def public_without_personal_data(ev: Evidence) -> Iterator[Outcome]:
     holding = ev.findings_by_store()
     for (source, store), facts in sorted(ev.store_facts().items()):
         if "public" in facts and (source, store) not in holding:  # stores with personal data are SEC-001's
-            yield _exposure(store, facts, "no personal data found in it yet")
+            yield _exposure(store, facts, f"no personal data found in it{ev.scope(source)}")
 
 
 @check("SEC-004")

@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from privmap import plugins
+from privmap.config import codes
 from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin, Loc
 from privmap.config.models import Config
 
@@ -73,7 +75,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str]) -> Config:
     except ValidationError as exc:
         raise ConfigError([origin.issue(tuple(e["loc"]), _explain(e, builder.hidden)) for e in exc.errors()]) from None
     config._origin = origin
-    issues = [origin.issue(loc, msg) for loc, msg in _reference_problems(config)]
+    issues = [origin.issue(loc, msg) for loc, msg in (*_reference_problems(config), *_code_problems(config))]
     if issues:
         raise ConfigError(issues)
     return config
@@ -200,6 +202,44 @@ def _reference_problems(config: Config) -> list[tuple[Loc, str]]:
                 )
             )
     return problems
+
+
+def _code_problems(config: Config) -> list[tuple[Loc, str]]:
+    """Codes checked against maintained tables: countries, languages, data categories, regions and
+    alert sink types, each error with a suggestion (privmap.config.codes)."""
+    inv, detection = config.inventory, config.detection
+    found: list[tuple[Loc, str | None]] = [(("organization", "country"), codes.country(config.organization.country))]
+    for key, parties in (
+        ("affiliates", inv.affiliates),
+        ("recipients", inv.recipients),
+        ("controllers", inv.controllers),
+    ):
+        found += [
+            (("inventory", key, i, "country"), codes.country(p.country)) for i, p in enumerate(parties) if p.country
+        ]
+    found += [
+        (("inventory", "storage_locations", i), codes.country(where))
+        for i, where in enumerate(inv.storage_locations)
+        if where != "EEA"
+    ]
+    for key, entries in (("activities", inv.activities), ("transfers", inv.transfers)):
+        found += [
+            (("inventory", key, i, "data_categories", j), codes.data_category(category))
+            for i, entry in enumerate(entries)
+            for j, category in enumerate(entry.data_categories)
+        ]
+    found.append((("detection", "language"), codes.language(detection.language)))
+    found += [(("detection", "languages", i), codes.language(lang)) for i, lang in enumerate(detection.languages)]
+    found += [(("detection", "models", lang), codes.language(lang)) for lang in detection.models]
+    for i, source in enumerate(config.sources):
+        found += [(("sources", i, "region"), codes.region(source.region))] if source.region else []
+        found += [(("sources", i, "replicas", j), codes.region(r)) for j, r in enumerate(source.replicas)]
+    sinks = plugins.names("alert")
+    for i, alert in enumerate(config.alerts):
+        if alert.type not in sinks:
+            known = ", ".join(sinks) or "none installed"
+            found.append((("alerts", i, "type"), f"unknown alert sink type {alert.type!r} (known: {known})"))
+    return [(loc, message) for loc, message in found if message]
 
 
 class _Builder:

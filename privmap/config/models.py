@@ -19,7 +19,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -131,6 +130,8 @@ class Organization(Strict):
 
 class StoreConfig(Strict):
     path: Path = Path(".privmap/state.db")
+    keep_runs: int | None = Field(100, ge=1)  # finished runs kept with their snapshots; None keeps all
+    wait: float = Field(0, ge=0)  # seconds to wait for another process's run on this store to end
 
 
 class ArchiveLimits(Strict):
@@ -382,7 +383,7 @@ class ControllerParty(Strict):
 
 class Inventory(Strict):
     # where the organisation says personal data is stored (privacy notice): `EEA` or ISO countries
-    storage_locations: list[Annotated[str, StringConstraints(pattern=r"^(EEA|[A-Z]{2})$")]] = []
+    storage_locations: list[str] = []  # checked at load time (privmap.config.codes)
     affiliates: list[Affiliate] = []
     activities: list[Activity] = []
     controllers: list[ControllerParty] = []
@@ -402,7 +403,8 @@ class Inventory(Strict):
 
 
 class ReportsConfig(Strict):
-    fail_on: Severity | None = None
+    # exit 1 when a check at or above this severity fails; "none" (or null) never does
+    fail_on: Severity | Literal["none"] | None = "high"
     url: str | None = None  # where the reports are published: the link alerts carry
 
 

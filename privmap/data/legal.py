@@ -45,10 +45,14 @@ def place(code: str | None, provider: str | None = None) -> Place | None:
     """The place a region or location code names, or None when it is not in regions.yaml.
 
     Codes are matched without regard to case (GCS reports them upper-case). A provider's legacy
-    spellings (S3's `EU` for eu-west-1) are applied only when the provider is known.
+    spellings (S3's `EU` for eu-west-1) are applied only when the provider is known. A region of
+    the organisation's own, declared as `private:<ISO country>[:<name>]`, is in that country.
     """
     if code is None:
         return None
+    if code.startswith("private:"):
+        country, _, name = code.removeprefix("private:").partition(":")
+        return Place("private", code, name or f"private region in {country}", (country_code(country),))
     if provider:
         code = load_table("regions")["aliases"].get(provider, {}).get(code, code)
     return _places().get(code.strip().lower())

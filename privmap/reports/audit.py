@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from privmap.coverage import incomplete, summary_line
 from privmap.data.legal import worst
 from privmap.model import SEVERITIES
 from privmap.reports.data import ReportData
@@ -57,7 +58,21 @@ def ordered_checks(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def coverage_totals(data: ReportData) -> dict[str, int]:
-    keys = ("listed", "scanned", "unchanged", "skipped", "failed", "partial", "bytes_read", "bytes_listed")
+    """The coverage table's footer: every count summed over the sources."""
+    keys = ("listed", "scanned", "unchanged", "read_in_part", "bytes_read", "bytes_listed")
     totals = {k: sum(row[k] for row in data.coverage) for k in keys}
-    totals["denied"] = sum(row["problems"].get("denied", 0) for row in data.coverage)
+    for key in ("skipped", "failed"):
+        totals[key] = sum(sum(row[key].values()) for row in data.coverage)
+    totals["not_inspected"] = sum(r["count"] for row in data.coverage for r in row["not_inspected"])
     return totals
+
+
+def coverage_json(data: ReportData) -> dict[str, Any]:
+    """coverage.json: the run, its summary line, one record per source, and every problem."""
+    return {
+        "run_id": data.run["run_id"],
+        "summary": summary_line(data.score(), data.coverage),
+        "complete": not incomplete(data.coverage),
+        "sources": data.coverage,
+        "problems": [{k: p[k] for k in ("source", "uri", "part", "kind", "message")} for p in data.problems],
+    }

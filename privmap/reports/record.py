@@ -17,6 +17,7 @@ Basis = Literal[
     "shared",
     "undeclared",
     "unobserved",
+    "unexamined",
     "derived",
     "missing",
     "unrecorded",
@@ -43,6 +44,9 @@ BASES: dict[str, BasisInfo] = {
     "undeclared": BasisInfo("observed in addition", True, "found by the scan but missing from the inventory"),
     "unobserved": BasisInfo(
         "declared, not found by the scan", False, "in the inventory, but the scan found none in the stores"
+    ),
+    "unexamined": BasisInfo(
+        "not examined", True, "listed by the scan but not read (or not listed at all): what it holds is unknown"
     ),
     "derived": BasisInfo("derived", False, "worked out from the inventory, the scan and privmap's legal tables"),
     "missing": BasisInfo("missing, required", True, "required by Art. 30 (or by the basis relied on) and not recorded"),

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from privmap.attribution import held_by, holders, sharing
 from privmap.config.models import Activity, Config, ControllerParty, Recipient, RetentionRule
+from privmap.coverage import not_inspected_text
 from privmap.data import category_entry, covered, flags_of, load_table, subject_label, use_label
 from privmap.data.legal import country_name, is_eea
 from privmap.data.legal import place as region_place
@@ -148,6 +149,7 @@ class _Context:
         for fact in data.facts:
             self.facts.setdefault(fact.source, {}).setdefault(fact.store, {})[fact.key] = fact.value
         self.vocabulary = load_table("vocabulary")
+        self.coverage = {c["source"]: c for c in data.coverage}  # what the scan examined, per source
         self.as_of = data.as_of
         self.organisation = _organisation(self.config)
         if data.data_map is None:
@@ -237,6 +239,7 @@ def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[st
         entries.append(Entry("undeclared", _join(f"{category_label(c)} ({_where(fs)})" for c, fs in extra.items())))
     if unseen and activity.stores:
         entries.append(Entry("unobserved", _join(category_label(c) for c in unseen)))
+    entries += _coverage_notes(ctx, activity.stores)
     groups = {category_entry(c)["group"] for c in [*declared, *observed]}
     cnil = ctx.vocabulary["cnil_groups"]
     structured = {
@@ -250,6 +253,23 @@ def _categories(ctx: _Context, activity: Activity) -> tuple[list[Entry], dict[st
         }
     }
     return entries, structured
+
+
+def _coverage_notes(ctx: _Context, stores: list[str]) -> list[Entry]:
+    """What the observed categories rest on, for each store the scan did not fully examine:
+    `uploads: read 11 of 18 items; 7 not inspected: 3 PDF, 2 XLSX, 2 failed (timeout)`."""
+    notes = []
+    for name in stores:
+        record = ctx.coverage.get(name)
+        if record is None or record["status"] == "complete":
+            continue
+        if record["status"] == "not listed":
+            notes.append(Entry("unexamined", f"{name}: could not be listed; nothing in it was examined"))
+        elif record["status"] == "empty":
+            notes.append(Entry("unexamined", f"{name}: listed no items"))
+        else:
+            notes.append(Entry("unexamined", f"{name}: {not_inspected_text(record)}"))
+    return notes
 
 
 def _sensitive(ctx: _Context, activity: Activity) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:

@@ -8,15 +8,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from privmap.coverage import incomplete, summary_line
 from privmap.files import FILE_MODE, OutputError, commit, private_dir
-from privmap.reports.audit import coverage_totals, ordered_checks, store_rows
+from privmap.reports.audit import coverage_json, coverage_totals, ordered_checks, store_rows
 from privmap.reports.data import SCORE_PENALTIES, ReportData, root_causes
 from privmap.reports.html import render
 from privmap.reports.record import BASES, Entry
 from privmap.reports.ropa import COLUMNS, ORGANISATION_COLUMNS, PROCESSOR_COLUMNS, build_ropa, ropa_json
 from privmap.reports.sheets import write_csv, write_xlsx
 
-OUTPUTS = ("findings.json", "checks.json", "run.json", "ropa.json", "ropa.csv", "ropa.xlsx", "report.html", "ropa.html")
+OUTPUTS = (
+    "findings.json",
+    "checks.json",
+    "run.json",
+    "coverage.json",
+    "ropa.json",
+    "ropa.csv",
+    "ropa.xlsx",
+    "report.html",
+    "ropa.html",
+)
 
 
 def _json(path: Path, value: Any) -> None:
@@ -51,6 +62,7 @@ def _write_all(data: ReportData, out_dir: Path) -> list[str]:
         ("findings.json", data.findings),
         ("checks.json", data.checks),
         ("run.json", data.run),
+        ("coverage.json", coverage_json(data)),
         ("ropa.json", ropa_json(data, ropa)),
     ):
         _json(out_dir / name, value)
@@ -69,6 +81,8 @@ def _write_all(data: ReportData, out_dir: Path) -> list[str]:
         "stores": store_rows(data),
         "checks": ordered_checks(data.checks),
         "totals": coverage_totals(data),
+        "summary_line": summary_line(data.score(), data.coverage),
+        "incomplete": incomplete(data.coverage),
         "score_penalties": SCORE_PENALTIES,
         "root_causes": root_causes(data.checks),
     }

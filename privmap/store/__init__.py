@@ -1,6 +1,7 @@
-"""Persistence of runs, items, findings, problems, facts and check results."""
+"""Persistence of the run history: runs, per-run snapshots of items and findings, problems, facts
+and check results (see privmap.store.sqlite for the model)."""
 
 from privmap.store.keyfile import install_secret
-from privmap.store.sqlite import ItemState, Run, Store
+from privmap.store.sqlite import BATCH, RUN_KINDS, Run, RunKind, Store, StoreBusy
 
-__all__ = ["ItemState", "Run", "Store", "install_secret"]
+__all__ = ["BATCH", "RUN_KINDS", "Run", "RunKind", "Store", "StoreBusy", "install_secret"]

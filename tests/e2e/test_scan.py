@@ -29,7 +29,7 @@ def raw_values(estate_dir: Path) -> set[str]:
 
 def test_scan_writes_every_report_and_keeps_raw_values_in(estate, tmp_path):
     out = tmp_path / "out"
-    result = privmap("scan", "--config", str(estate), "--out", str(out))
+    result = privmap("scan", "--config", str(estate), "--out", str(out), "--fail-on", "none")
     assert result.returncode == 0, result.stderr
     for name in OUTPUTS:
         assert (out / name).stat().st_size > 0, name
@@ -89,10 +89,10 @@ def test_scan_writes_every_report_and_keeps_raw_values_in(estate, tmp_path):
 
 def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
     out = tmp_path / "out"
-    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--fail-on", "none").returncode == 0
     (estate.parent / "uploads-eu" / "caption-000.txt").unlink()
     (estate.parent / "uploads-eu" / "new-note.txt").write_text("Contact Dara Walsh at dara.walsh@inbox.pl\n")
-    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--fail-on", "none").returncode == 0
     run = json.loads((out / "run.json").read_text())
     assert run["items_scanned"] == 1 and run["items_unchanged"] > 10
     findings = json.loads((out / "findings.json").read_text())
@@ -112,14 +112,14 @@ def test_second_run_is_incremental_and_reports_changes(estate, tmp_path):
 
 def test_full_rereads_everything_and_new_settings_invalidate_fingerprints(estate, tmp_path):
     out = tmp_path / "out"
-    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--fail-on", "none").returncode == 0
     first = json.loads((out / "run.json").read_text())
-    assert privmap("scan", "-c", str(estate), "-o", str(out), "--full").returncode == 0
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--full", "--fail-on", "none").returncode == 0
     full = json.loads((out / "run.json").read_text())
     assert full["run_id"] == 2 and full["items_unchanged"] == 0
     assert full["items_scanned"] == first["items_scanned"]
     estate.write_text(estate.read_text().replace("version: 1\n", "version: 1\ndetection: {min_score: 0.6}\n", 1))
-    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--fail-on", "none").returncode == 0
     changed = json.loads((out / "run.json").read_text())
     assert changed["items_unchanged"] == 0 and changed["items_scanned"] == first["items_scanned"]
 
@@ -144,7 +144,9 @@ def test_documentation_values_are_reported_as_test_data_and_fail_no_check(tmp_pa
 def test_fail_on_and_exit_codes(estate, tmp_path):
     # the demo still relies on the Privacy Shield: a critical transfer failure
     assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "a"), "--fail-on", "critical").returncode == 1
-    assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "b")).returncode == 0  # no fail_on configured
+    # reports.fail_on defaults to high; --fail-on none never fails
+    assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "b")).returncode == 1
+    assert privmap("scan", "-c", str(estate), "-o", str(tmp_path / "c"), "--fail-on", "none").returncode == 0
 
 
 def test_bad_config_exits_2_with_file_line_and_key(tmp_path):
@@ -179,7 +181,7 @@ def test_corrupt_and_hostile_items_are_recorded_and_escaped(estate, tmp_path):
         db.execute('INSERT INTO "<script>alert(2)</script>" VALUES (?)', ("liam.walsh@inbox.pl",))
         db.commit()
     out = tmp_path / "out"
-    assert privmap("scan", "-c", str(estate), "-o", str(out)).returncode == 0
+    assert privmap("scan", "-c", str(estate), "-o", str(out), "--fail-on", "none").returncode == 0
     html = (out / "report.html").read_text()
     assert "&lt;img src=x onerror=alert(1)&gt;&#34;; DROP TABLE users" in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html and "&lt;b&gt;email&lt;/b&gt;" in html

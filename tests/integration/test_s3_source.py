@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 from collections import Counter
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from privmap.pipeline import build_source, run
 from privmap.scanner.extractors import Context
 from privmap.scanner.extractors.base import sample
 from privmap.scanner.sources.s3 import S3Source
+from privmap.store import Store
 from tests.e2e.conftest import privmap
 from tests.integration.conftest import AFFILIATE, BIG_SIZE, EMAILS, STRANGER, Estate, scanner_policy
 
@@ -235,10 +234,10 @@ def test_privmap_scan_over_s3(tmp_path, s3_server, s3_estate: Estate):
     assert "s3://locked-us" in report and "ListObjectsV2: AccessDenied" in report
     assert f"s3://media-eu/{s3_estate.denied_key}" in report
     # object metadata and tags are kept with the item as evidence
-    with closing(sqlite3.connect(tmp_path / ".privmap" / "state.db")) as db:
-        [(metadata,)] = db.execute(
-            "SELECT metadata FROM items WHERE uri = ?", (f"s3://media-eu/{s3_estate.consented_key}",)
-        )
+    store = Store(tmp_path / ".privmap" / "state.db")
+    uri = f"s3://media-eu/{s3_estate.consented_key}"
+    [metadata] = [i["metadata"] for i in store.items(run_json["run_id"]) if i["uri"] == uri]
+    store.close()
     assert json.loads(metadata)["meta:consent-id"] == "c-20240117-0042" and json.loads(metadata)["tag:tenant"] == "acme"
     # nothing personal leaves the scanner
     kept = [*out.iterdir(), tmp_path / ".privmap" / "state.db"]

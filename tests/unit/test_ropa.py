@@ -203,7 +203,7 @@ def test_a_store_outside_the_eea_shows_the_data_maps_verdict():
 
 
 def test_special_categories_need_an_art9_condition_and_a_dpia():
-    findings = [*FINDINGS, finding("crm", f"{CRM}#patients", "UK_NHS", "user.health.record_id")]
+    findings = [*FINDINGS, finding("crm", f"{CRM}#patients", "UK_NHS", "user.health_and_medical.record_id")]
     billing = record(build_ropa(report(findings=findings)), "Billing")
     assert billing.text("special_categories").startswith("observed in addition: health record identifier")
     assert billing.fields["art9_condition"][0].basis == "missing"
@@ -275,4 +275,4 @@ def test_vocabulary_covers_every_lawful_basis_and_labels_categories():
             assert entity["category"] in table["categories"], entity["category"]
     assert category_entry("user.contact.email")["label"] == "email address"
     assert category_entry("user.contact.fax") == {"label": "user.contact.fax", "group": "identity", "special": False}
-    assert category_entry("user.health.anything")["special"]
+    assert category_entry("user.health_and_medical.anything")["special"]

@@ -42,7 +42,7 @@ def test_encryption_escalates_for_special_category_data():
     off = {"enabled": False, "algorithm": None, "kms_key": None}
     sse = {"enabled": True, "algorithm": "AES256", "kms_key": None}
     cmk = {"enabled": True, "algorithm": "aws:kms", "kms_key": "arn:aws:kms:eu-west-1:1:key/k"}
-    health = finding("x", "UK_NHS", "user.health")
+    health = finding("x", "UK_NHS", "user.health_and_medical")
     facts = {"s3://a": {"encryption": off}, "s3://b": {"encryption": off}, "s3://c": {"encryption": sse}}
     facts |= {"s3://d": {"encryption": cmk}, "s3://e": {"encryption": sse}}
     found = [finding("s3://a"), {**health, "store": "s3://b"}, {**health, "store": "s3://c"}]
