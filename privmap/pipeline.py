@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import __version__, alerts, coverage, graph, plugins, uploads
+from privmap import __version__, alerts, coverage, graph, logs, plugins, uploads
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
@@ -257,7 +257,6 @@ class RunNotFound(Exception):
 
 
 _SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
-_USERINFO = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
 
 
 def _redacted(value: Any, key: str = "") -> Any:
@@ -267,7 +266,7 @@ def _redacted(value: Any, key: str = "") -> Any:
     if isinstance(value, list):
         return [_redacted(v, key) for v in value]
     if isinstance(value, str):
-        return "***" if _SECRET_KEY.search(key) and value else _USERINFO.sub(r"\1:***@", value)
+        return "***" if _SECRET_KEY.search(key) and value else logs.redact(value)
     return value
 
 
