@@ -83,6 +83,11 @@ def _targets(kind: Kind) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+def names(kind: Kind) -> list[str]:
+    """Every registered name of a kind (built-in or entry point), loadable here or not."""
+    return sorted(_targets(kind))
+
+
 def load(kind: Kind, name: str) -> Any:
     """The class registered as `name`; PluginUnavailable if unknown or its dependencies are missing."""
     targets = _targets(kind)
