@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test bench-detect bench-gcs bench-databases bench-store clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases bench-store clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requi
 	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -61,6 +61,15 @@ bench-databases: install-test
 # the run-history store: size per 10,000 items and per run; a no-change rescan against per-item carry-over
 bench-store: install
 	$(PY) -m bench.store_size
+
+# OCR of text in images (scan.ocr): Debian's tesseract program and the `ocr` extra
+install-ocr: install
+	command -v tesseract >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr)
+	$(PIP) install -c $(REQ) -e '.[ocr]'
+
+# extraction MB/s and files/s per format, peak RSS on the hostile corpus and a 1 GB zip of CSVs (not part of `make test`)
+bench-extract: install-test
+	$(PY) -m bench.extract
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

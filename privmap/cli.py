@@ -322,10 +322,11 @@ def detect(input_file: IO[bytes], output_file: IO[str], language: str | None, co
 
 @main.command("plugins")
 def list_plugins() -> None:
-    """List sources and alert sinks, and why any is disabled."""
+    """List sources, extractors and alert sinks, and why any is disabled (with the extra that enables it)."""
     for info in plugins.catalogue():
         state = "enabled" if info.enabled else f"disabled: {info.reason}"
-        click.echo(f"{info.kind:7} {info.name:10} {state}")
+        extra = f" [{info.extra}]" if info.extra else ""
+        click.echo(f"{info.kind:9} {info.name:10} {state}{extra}")
 
 
 @main.command()

@@ -19,6 +19,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from PIL import Image
+
 FIRST = [
     "Aoife",
     "Liam",
@@ -117,7 +119,7 @@ def build(dest: Path, seed: int = 2018) -> Path:
         ),
         encoding="utf-8",
     )
-    (eu / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(512)))
+    Image.frombytes("L", (32, 16), bytes(rng.randrange(256) for _ in range(512))).save(eu / "logo.png")
     (us / "model-release.txt").write_text(
         f"I, {people[10]['name']}, living in {people[10]['city']}, consent to the publication of my image.\n"
         f"Signed by {people[10]['name']} ({people[10]['email']}).\n",

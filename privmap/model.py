@@ -8,9 +8,9 @@ detection is done: findings carry masked previews and keyed hashes only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
@@ -46,14 +46,43 @@ class Item:
     metadata: dict[str, str] = field(default_factory=dict)  # evidence: uploader, consent id, tags
 
 
+class RangeReader(Protocol):
+    """Random access to the bytes of one stored object: the read seam of byte-addressable sources.
+
+    Local files implement it with `seek`, S3 with ranged GETs (`Range: bytes=start-end-1`), GCS
+    with ranged downloads. Extractors reach it through `Blob.reader`, so a PDF or a ZIP, whose
+    index sits at the end, is parsed without holding the whole object in memory.
+    """
+
+    size: int  # bytes in the object
+    metadata: dict[str, str]  # evidence learned by reading (object metadata, tags); may fill on first read
+    bytes_read: int  # bytes fetched so far, for the outcome's bytes_read and the container budget
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes [start, end) (`end` clipped to `size`). Raises OSError or SourceError on failure."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Blob:
-    """Bytes read from an item (possibly a prefix of it: `truncated` says so)."""
+    """Bytes of an item or of a part of one (archive member, attachment, embedded file).
+
+    `data` is the whole content, or a prefix or sample of it when `truncated`. A blob opened
+    from a source carries only the first bytes (enough to sniff its type) plus `reader`, random
+    access to the rest; a member of a compressed archive carries `stream`, which opens a
+    forward-only file of its whole content. Extractors read beyond `data` through
+    privmap.scanner.extractors.base (within the scan's budgets), never directly.
+    """
 
     location: Location
     data: bytes
     truncated: bool = False
     metadata: dict[str, str] = field(default_factory=dict)  # evidence learned by reading: object metadata, tags
+    size: int | None = None  # bytes of the whole content, when known
+    reader: RangeReader | None = field(default=None, compare=False, repr=False)
+    stream: Callable[[], BinaryIO] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,9 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cache, partial
 from itertools import islice
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from privmap import __version__, alerts, coverage, graph, plugins, uploads
+from privmap import __version__, alerts, coverage, graph, logs, plugins, uploads
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
@@ -30,7 +31,6 @@ from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
-from privmap.logs import redact
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
@@ -74,14 +74,23 @@ def config_id(config: Config) -> str:
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
+@cache
 def extractors_id() -> str:
-    """What decides how items are read: the media types extractors read, their code, and the versions
-    of the libraries they call (the package version alone never changes between commits)."""
+    """What decides how items are read: the media types extractors read, which extractors load here
+    (an optional library may be missing), their code, and the versions of the libraries their modules
+    import (the package version alone never changes between commits). Every extractor is loaded
+    first, so the answer never depends on which items an earlier source happened to read."""
     from importlib import metadata
 
     from privmap.scanner import extractors
 
-    digest = hashlib.sha256(",".join(sorted(extractors.EXTRACTORS)).encode())
+    available = []
+    for name in plugins.names("extractor"):
+        with suppress(plugins.PluginUnavailable):
+            plugins.load("extractor", name)
+            available.append(name)
+    registered = [f"{t}={n}" for t, n in sorted(extractors.MEDIA_TYPES.items())]
+    digest = hashlib.sha256(",".join([*registered, "|", *available]).encode())
     package = Path(extractors.__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.read_bytes())
@@ -268,7 +277,7 @@ def _redacted(value: Any, key: str = "") -> Any:
     if isinstance(value, list):
         return [_redacted(v, key) for v in value]
     if isinstance(value, str):
-        return "***" if _SECRET_KEY.search(key) and value else redact(value)
+        return "***" if _SECRET_KEY.search(key) and value else logs.redact(value)
     return value
 
 

@@ -41,3 +41,22 @@ def special_category(ev: Evidence) -> Iterator[Outcome]:
         )
         where = f"; it reaches {', '.join(reach)}" if reach else ""
         yield Outcome(f"store:{source}", "fail", f"found {', '.join(special)}{where}")
+
+
+@check("SPC-008")
+def precise_location_in_public_media(ev: Evidence) -> Iterator[Outcome]:
+    """Media whose metadata carries GPS coordinates (EXIF/XMP GPS, video `©xyz`: the GPS_COORDINATES
+    findings of privmap/scanner/extractors/media.py) in a store the posture facts say is publicly
+    readable. Stores whose exposure could not be read are not judged (their gap is a problem)."""
+    facts = ev.store_facts()
+    for (source, store), findings in sorted(ev.findings_by_store().items()):
+        located = sorted({f["uri"] for f in findings if f["entity"] == "GPS_COORDINATES"})
+        public = facts.get((source, store), {}).get("public")
+        if not located or public is None:
+            continue
+        count = f"{len(located)} media file{'s' * (len(located) != 1)} with precise location (GPS) in metadata"
+        if public:
+            reasons = "; ".join(facts[(source, store)].get("public_reasons") or [])
+            yield Outcome(f"store:{store}", "fail", f"{count}, publicly readable ({reasons}); e.g. {located[0]}")
+        else:
+            yield Outcome(f"store:{store}", "pass", f"{count}, not publicly readable")

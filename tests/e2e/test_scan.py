@@ -227,7 +227,7 @@ def test_a_killed_scan_resumes_without_losing_or_double_counting(tmp_path):
     proc.wait()
     assert 20 <= done < 150, "the scan was not interrupted midway"
 
-    result = privmap("scan", "-c", str(config), "-o", str(tmp_path / "b"))
+    result = privmap("scan", "-c", str(config), "-o", str(tmp_path / "b"), "--fail-on", "none")
     assert result.returncode == 0, result.stderr
     run = json.loads((tmp_path / "b" / "run.json").read_text())
     assert run["run_id"] == 1 and run["items_listed"] == 150  # the same run, completed

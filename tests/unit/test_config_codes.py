@@ -57,9 +57,9 @@ def test_data_categories_are_fideslang_keys_or_declared_additions():
     assert "data_categories[1]" not in msg and "data_categories[2]" not in msg  # an addition, a taxonomy key
 
 
-def test_languages_regions_and_alert_sinks():
+def test_languages_and_regions():
     text = BASE.replace("region: eu-west-1", "region: eu-west-9\n    replicas: [private:DE:dc1, private:Germany]")
-    text += "detection: {language: english, languages: [en, EN]}\nalerts:\n  - {type: pager}\n"
+    text += "detection: {language: english, languages: [en, EN]}\n"
     msg = errors(text)
     assert "privmap.yaml:6: sources[0].region: 'eu-west-9' is not a region in privmap/data/regions.yaml" in msg
     assert "did you mean `eu-west-3`" in msg and "private:<country>[:<name>]" in msg
@@ -67,7 +67,6 @@ def test_languages_regions_and_alert_sinks():
     assert "sources[0].replicas[1]: private region 'private:Germany'" in msg
     assert "detection.language: 'english' is not an ISO 639-1 language code; did you mean `en` (English)?" in msg
     assert "detection.languages[1]: 'EN' is not an ISO 639-1 language code; did you mean `en`" in msg
-    assert "alerts[0].type: unknown alert sink type 'pager'" in msg
 
 
 def test_a_private_region_is_in_its_country():

@@ -104,6 +104,7 @@ WEAK = [
     ("DE_TAX_ID", "36574261809", {"de": "Steuer-ID: {v}", "en": "Tax ID {v}"}),
     ("NL_BSN", "111222333", {"nl": "Burgerservicenummer: {v}", "en": "BSN {v}"}),
     ("PL_PESEL", "44051401359", {"pl": "PESEL: {v}"}),
+    ("GPS_COORDINATES", "52.520008, 13.404954", {"en": "GPS {v}"}),
     (
         "DATE_OF_BIRTH",
         "17/03/1984",
@@ -140,6 +141,7 @@ def test_weak_patterns_alone_are_not_reported(detector, entity, value):
         ("DE_TAX_ID", "36574261808", "Steuer-ID: {v}"),
         ("NL_BSN", "111222334", "BSN {v}"),
         ("PL_PESEL", "44051401358", "PESEL: {v}"),
+        ("GPS_COORDINATES", "95.520008, 13.404954", "GPS {v}"),  # no latitude beyond 90
     ],
 )
 def test_context_does_not_rescue_a_broken_checksum(detector, entity, value, text):

@@ -60,3 +60,20 @@ def test_logging_is_judged_only_where_known():
     assert got[("SEC-007", "store:s3://a")]["status"] == "fail"
     assert got[("SEC-007", "store:s3://b")]["status"] == "pass"
     assert ("SEC-007", "store:s3://c") not in got  # posture unreadable: a coverage gap, not a verdict
+
+
+def test_spc008_gps_in_public_media():
+    def gps(store: str, uri: str) -> dict[str, Any]:
+        return {**finding(store, "GPS_COORDINATES", "user.location.precise"), "uri": uri}
+
+    facts = {
+        "s3://pub": {"public": True, "public_reasons": ["bucket policy is public"]},
+        "s3://private": {"public": False},
+    }
+    found = [gps("s3://pub", "s3://pub/a.jpg"), gps("s3://private", "s3://private/b.jpg"), gps("s3://unknown", "x")]
+    got = results(facts, [*found, {**finding("s3://pub"), "uri": "s3://pub/c.txt"}])
+    spc = got[("SPC-008", "store:s3://pub")]
+    assert spc["status"] == "fail" and "1 media file with precise location" in spc["evidence"]
+    assert "s3://pub/a.jpg" in spc["evidence"] and "bucket policy is public" in spc["evidence"]
+    assert got[("SPC-008", "store:s3://private")]["status"] == "pass"
+    assert ("SPC-008", "store:s3://unknown") not in got  # exposure unknown: not judged

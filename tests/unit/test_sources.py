@@ -1,9 +1,13 @@
+import io
+
 import pytest
 
 from privmap.config import ConfigError
 from privmap.model import Blob
 from privmap.pipeline import build_source
-from privmap.scanner.sources.base import read_sampled, sample_ranges
+from privmap.scanner.extractors import Context
+from privmap.scanner.extractors.base import sample
+from privmap.scanner.sources.base import RangeFile, SourceError, read_sampled, sample_ranges
 
 
 def test_local_lists_sorted_and_lists_links_as_not_regular(tmp_path, local_config):
@@ -23,7 +27,27 @@ def test_local_open_reads_within_the_byte_budget(tmp_path, local_config):
     source = build_source(local_config("scan: {max_bytes_per_object: 10KB}\n"), 0)
     [item] = source.items()
     blob = source.open(item)
-    assert isinstance(blob, Blob) and blob.truncated and len(blob.data) <= 10_000 + 8
+    assert isinstance(blob, Blob) and blob.truncated and len(blob.data) <= 10_000  # the head, to sniff
+    data, truncated = sample(blob, Context.for_item(source.config.scan))
+    assert truncated and len(data) <= 10_000 + 8 and blob.reader.bytes_read <= 15_000
+    blob.reader.close()
+
+
+def test_a_range_file_reads_blocks_within_its_budget(tmp_path, local_config):
+    (tmp_path / "data" / "big.bin").write_bytes(bytes(range(256)) * 4096)  # 1 MiB
+    source = build_source(local_config(), 0)
+    [item] = source.items()
+    reader = source.reader(item)
+    fh = RangeFile(reader, budget=300_000, block=100_000)
+    fh.seek(-10, io.SEEK_END)
+    assert fh.read() == (bytes(range(256)) * 4096)[-10:]
+    fh.seek(5)
+    assert fh.read(3) == bytes([5, 6, 7]) and reader.bytes_read == 148_576
+    with pytest.raises(SourceError, match="read in part") as info:
+        fh.seek(500_000)
+        fh.read(300_000)
+    assert info.value.kind == "too-large"
+    reader.close()
 
 
 def test_sample_ranges_cover_head_and_spread():

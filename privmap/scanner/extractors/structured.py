@@ -8,27 +8,45 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from privmap.model import Blob, Chunk, Location
+from privmap.scanner.extractors.base import Context, Part, sample
 from privmap.scanner.extractors.tabular import _text
-from privmap.scanner.extractors.text import decode
+from privmap.scanner.extractors.text import decode, prose
 
 
-def extract_json(blob: Blob) -> Iterator[Chunk]:
-    doc = json.loads(decode(blob.data))
-    # a top-level array is a list of records, each its own row (privmap locate links values by row)
-    yield from path_chunks(
-        blob.location, doc if isinstance(doc, list) else [doc], "[]" if isinstance(doc, list) else ""
-    )
+class JsonExtractor:
+    """A JSON document: values grouped by key path; a sampled (cut) document is read as text."""
+
+    media_types = frozenset({"application/json"})
+    reads = "sample"
+
+    def extract(self, blob: Blob, ctx: Context) -> Iterator[Part]:
+        data, truncated = sample(blob, ctx)
+        if truncated:
+            yield from prose(blob, decode(data), ctx)  # a sampled JSON document no longer parses
+            return
+        doc = json.loads(decode(data))
+        # a top-level array is a list of records, each its own row (privmap locate links values by row)
+        yield from path_chunks(
+            blob.location, doc if isinstance(doc, list) else [doc], "[]" if isinstance(doc, list) else ""
+        )
 
 
-def extract_jsonl(blob: Blob) -> Iterator[Chunk]:
-    docs = []
-    for line in decode(blob.data).splitlines():
-        if line.strip():
-            try:
-                docs.append(json.loads(line))
-            except ValueError:
-                continue  # a sampled window can cut a line; the rest still counts
-    yield from path_chunks(blob.location, docs)
+class JsonLinesExtractor:
+    """JSON Lines: values grouped by key path over every line that parses."""
+
+    media_types = frozenset({"application/x-ndjson"})
+    reads = "sample"
+
+    def extract(self, blob: Blob, ctx: Context) -> Iterator[Part]:
+        data, _ = sample(blob, ctx)
+        docs = []
+        for line in decode(data).splitlines():
+            if line.strip():
+                try:
+                    docs.append(json.loads(line))
+                except ValueError:
+                    continue  # a sampled window can cut a line; the rest still counts
+        yield from path_chunks(blob.location, docs)
 
 
 def path_chunks(location: Location, docs: Sequence[Any], prefix: str = "", rows: Sequence[int] = ()) -> Iterator[Chunk]:

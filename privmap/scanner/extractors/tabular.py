@@ -8,29 +8,36 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from privmap.model import Blob, Chunk, Location, Table
+from privmap.scanner.extractors.base import Context, Part, sample
+from privmap.scanner.extractors.sniff import LinearSniffer, csv_dialect
 from privmap.scanner.extractors.text import decode
 
 csv.field_size_limit(10_000_000)
+_SNIFF_CHARS = 16_384  # the sniffers see the first lines only: enough, and bounded
 
 
-def extract_csv(blob: Blob, delimiter: str | None = None) -> Iterator[Chunk]:
-    text = decode(blob.data)
-    head = text[:65536]
-    try:
-        dialect: Any = csv.Sniffer().sniff(head, delimiters=delimiter or ",;\t|")
-    except csv.Error:
-        dialect = csv.excel_tab if delimiter == "\t" else csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    if not rows:
-        return
-    try:
-        has_header = csv.Sniffer().has_header(head)
-    except csv.Error:
-        has_header = False
-    width = max(len(r) for r in rows)
-    header = rows[0] if has_header else [f"column {i + 1}" for i in range(width)]
-    body = rows[1:] if has_header else rows
-    yield from column_chunks(blob.location, header, body)
+class CsvExtractor:
+    """CSV and TSV: one chunk of values per column, the header (when there is one) as context."""
+
+    media_types = frozenset({"text/csv", "text/tab-separated-values"})
+    reads = "sample"
+
+    def extract(self, blob: Blob, ctx: Context) -> Iterator[Part]:
+        data, _ = sample(blob, ctx)
+        text = decode(data)
+        head = "\n".join(text[:_SNIFF_CHARS].splitlines()[:21][:-1])
+        dialect: Any = csv_dialect(head) or csv.excel
+        rows = list(csv.reader(io.StringIO(text), dialect))
+        if not rows:
+            return
+        try:
+            has_header = LinearSniffer().has_header(head)
+        except csv.Error:
+            has_header = False
+        width = max(len(r) for r in rows)
+        header = rows[0] if has_header else [f"column {i + 1}" for i in range(width)]
+        body = rows[1:] if has_header else rows
+        yield from column_chunks(blob.location, header, body)
 
 
 def extract_table(table: Table) -> Iterator[Chunk | Blob]:

@@ -1,14 +1,16 @@
-"""What every source provides, and the sampling read shared by byte-addressable sources."""
+"""What every source provides, and the random-access read seam shared by byte-addressable sources."""
 
 from __future__ import annotations
 
+import io
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from privmap.config.models import Config, SourceConfig
-from privmap.model import Blob, Item, Location, Problem, StoreFact, Table
+from privmap.model import Blob, Item, Location, Problem, RangeReader, StoreFact, Table
 
 
 class Options(BaseModel):
@@ -85,6 +87,91 @@ class SourceBase:
 def object_metadata(metadata: dict[str, str] | None) -> dict[str, str]:
     """An object's user metadata as item evidence (`meta:<key>`), scanned and stored masked like content."""
     return {f"meta:{k}": v for k, v in (metadata or {}).items()}
+
+
+HEAD_BYTES = 65_536  # read first, before anything else: enough to sniff any type privmap reads
+
+
+class ByteSource(SourceBase):
+    """A source of byte objects (files, S3/GCS objects): implements `reader`, inherits `open`.
+
+    `open` reads only the head of the object; the extractor chosen by sniffing it decides how
+    much more to read (a sample of a text, the index and the parts of a container, nothing
+    more of an unsupported binary), through the reader, within the scan's budgets.
+    """
+
+    def reader(self, item: Item) -> RangeReader:
+        """Random access to the item's bytes. Raises OSError or SourceError if it cannot be opened."""
+        raise NotImplementedError
+
+    def open(self, item: Item) -> Blob:
+        reader = self.reader(item)
+        try:
+            head = reader.read(0, min(reader.size, HEAD_BYTES, self.config.scan.max_bytes_per_object))
+        except BaseException:
+            reader.close()
+            raise
+        return Blob(item.location, head, reader.size > len(head), dict(reader.metadata), reader.size, reader)
+
+
+class RangeFile(io.RawIOBase):
+    """A read-only, seekable file over a RangeReader, for libraries that parse from a file object.
+
+    Reads are served from aligned blocks of `block` bytes (the last `cache` of them kept), so a
+    parser's many small seeks cost a few ranged reads. At most `budget` bytes are fetched: past
+    that, reads raise SourceError("too-large", "read in part ..."): what was parsed before keeps
+    its findings, and the rest is a recorded gap.
+    """
+
+    def __init__(self, reader: RangeReader, budget: int, block: int = 1 << 20, cache: int = 8) -> None:
+        super().__init__()
+        self._reader, self._budget, self._block, self._cache = reader, budget, block, cache
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        self._pos = 0
+        self.fetched = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._reader.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        want = min(len(buffer), self._reader.size - self._pos)
+        done = 0
+        while done < want:
+            index, offset = divmod(self._pos + done, self._block)
+            data = self._get(index)[offset : offset + want - done]
+            if not data:
+                break
+            buffer[done : done + len(data)] = data
+            done += len(data)
+        self._pos += done
+        return done
+
+    def _get(self, index: int) -> bytes:
+        if index in self._blocks:
+            self._blocks.move_to_end(index)
+            return self._blocks[index]
+        start = index * self._block
+        end = min(start + self._block, self._reader.size)
+        if self.fetched + end - start > self._budget:
+            where = f"at byte {start} of {self._reader.size}"
+            raise SourceError("too-large", f"read in part: max_container_bytes ({self._budget} bytes) reached {where}")
+        data = self._reader.read(start, end)
+        self.fetched += len(data)
+        self._blocks[index] = data
+        if len(self._blocks) > self._cache:
+            self._blocks.popitem(last=False)
+        return data
 
 
 def sample_ranges(size: int, budget: int, windows: int = 4) -> list[tuple[int, int]]:

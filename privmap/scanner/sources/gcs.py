@@ -3,8 +3,9 @@
 Read-only by construction: the source sends GET requests of the JSON API only (buckets.list,
 buckets.get, buckets.getIamPolicy, bucketAccessControls.list, defaultObjectAccessControls.list,
 objects.list, objects.get); tests/integration/test_gcs_source.py records every request of a
-full scan to prove it. Objects are read by byte ranges within the scan's per-object budget,
-pinned to the generation that was listed, so a large object is sampled, never downloaded.
+full scan to prove it. Objects are read by byte ranges (the random-access seam of
+sources/base.py ByteSource), pinned to the generation that was listed, within the scan's
+budgets, so a large object is sampled or parsed in parts, never downloaded whole.
 
 Throttling (429), server errors (5xx) and dropped connections are retried by the client
 library's own retry (exponential backoff with jitter), bounded to `max_attempts` tries per
@@ -33,8 +34,8 @@ from pydantic import Field
 
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
-from privmap.model import Blob, Item, Location, StoreFact
-from privmap.scanner.sources.base import Options, SourceBase, SourceError, object_metadata, read_sampled, status_kind
+from privmap.model import Item, Location, StoreFact
+from privmap.scanner.sources.base import ByteSource, Options, SourceError, object_metadata, status_kind
 
 READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"  # the token can read, nothing more
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")  # IAM members and ACL entities meaning "anyone"
@@ -115,7 +116,7 @@ def classify(operation: str, exc: Exception) -> SourceError:
 ERRORS = (api_exceptions.GoogleAPIError, auth_exceptions.GoogleAuthError, requests.RequestException, ConnectionError)
 
 
-class GCSSource(SourceBase):
+class GCSSource(ByteSource):
     Options = GCSOptions
     needs_region = False  # each bucket's location is discovered
 
@@ -240,11 +241,6 @@ class GCSSource(SourceBase):
         generation = item.fingerprint.partition("|")[0]
         blob = self.client.bucket(bucket).blob(name, generation=int(generation) if generation.isdigit() else None)
         return ObjectReader(blob, item.size or 0, self._call())
-
-    def open(self, item: Item) -> Blob:
-        reader = self.reader(item)
-        data, truncated = read_sampled(reader.read, reader.size, self.config.scan.max_bytes_per_object)
-        return Blob(item.location, data, truncated, reader.metadata)
 
     # -- posture --------------------------------------------------------------------------
 

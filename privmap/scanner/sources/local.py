@@ -17,8 +17,8 @@ from urllib.parse import unquote_to_bytes, urlparse
 
 from pydantic import Field
 
-from privmap.model import Blob, Item, Location, Problem
-from privmap.scanner.sources.base import NotRead, Options, SourceBase, SourceError, read_sampled
+from privmap.model import Item, Location, Problem
+from privmap.scanner.sources.base import ByteSource, NotRead, Options, SourceError
 
 # what a listed entry that is not a regular file is, in the words of the skip reason
 _KINDS = {
@@ -39,7 +39,7 @@ class LocalOptions(Options):
     sidecar: str | None = None
 
 
-class LocalSource(SourceBase):
+class LocalSource(ByteSource):
     Options = LocalOptions
 
     @property
@@ -130,19 +130,10 @@ class LocalSource(SourceBase):
         """The item's evidence as it is now (re-read each run for uploads whose consent did not hold)."""
         return self.evidence(path_of(item.location.uri))
 
-    def open(self, item: Item) -> Blob:
-        """Read a listed file within the byte budget. Raises NotRead for anything but a regular file
-        below the root (whatever it has become since listing), OSError when it cannot be read."""
-        fd = self._open_beneath(path_of(item.location.uri))
-        with os.fdopen(fd, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-
-            def read(start: int, end: int) -> bytes:
-                fh.seek(start)
-                return fh.read(end - start)
-
-            data, truncated = read_sampled(read, size, self.config.scan.max_bytes_per_object)
-        return Blob(item.location, data, truncated)
+    def reader(self, item: Item) -> FileReader:
+        """Random access to a listed file. Raises NotRead for anything but a regular file below the
+        root (whatever it has become since listing), OSError when it cannot be opened."""
+        return FileReader(self._open_beneath(path_of(item.location.uri)))
 
     def _open_beneath(self, path: Path) -> int:
         """A read descriptor for `path`, reached from the root one component at a time, never through a
@@ -176,6 +167,26 @@ class LocalSource(SourceBase):
             os.close(file_fd)
             raise NotRead(_KINDS.get(stat.S_IFMT(mode), "not a regular file"))
         return file_fd
+
+
+class FileReader:
+    """Random access to a local file by `seek` (the RangeReader of local sources), from
+    a descriptor opened beneath the root."""
+
+    def __init__(self, fd: int) -> None:
+        self._fh = os.fdopen(fd, "rb")
+        self.size = os.fstat(self._fh.fileno()).st_size
+        self.metadata: dict[str, str] = {}
+        self.bytes_read = 0
+
+    def read(self, start: int, end: int) -> bytes:
+        self._fh.seek(start)
+        data = self._fh.read(max(0, min(end, self.size) - start))
+        self.bytes_read += len(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def _iso(mtime: float) -> str:

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -35,7 +35,7 @@ from pydantic import Field
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
 from privmap.model import Blob, Item, Location, StoreFact
-from privmap.scanner.sources.base import Options, SourceBase, SourceError, object_metadata, read_sampled, status_kind
+from privmap.scanner.sources.base import ByteSource, Options, SourceError, object_metadata, status_kind
 
 # error codes -> Problem kinds; other codes go by their HTTP status (base.status_kind)
 _KINDS = {
@@ -96,7 +96,7 @@ def classify(operation: str, exc: Exception) -> SourceError:
     return SourceError("unreadable", f"{operation}: {type(exc).__name__}")
 
 
-class S3Source(SourceBase):
+class S3Source(ByteSource):
     Options = S3Options
     needs_region = False  # each bucket's region is discovered
 
@@ -240,28 +240,20 @@ class S3Source(SourceBase):
             marks[bucket.name] = {"modified": newest, "keys": sorted(at_newest), "last_key": last_key}
         return found, json.dumps(marks, sort_keys=True)
 
-    def open(self, item: Item) -> Blob:
+    def reader(self, item: Item) -> ObjectReader:
         bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
-        s3 = self._client("s3", item.region)
-        size = item.size or 0
-        first: dict[str, Any] = {}
+        return ObjectReader(self._client("s3", item.region), bucket, key, item.size or 0)
 
-        def read(start: int, end: int) -> bytes:
-            whole = start == 0 and end == size
-            resp = s3.get_object(Bucket=bucket, Key=key, **({} if whole else {"Range": f"bytes={start}-{end - 1}"}))
-            first.setdefault("response", resp)
-            with closing(resp["Body"]) as body:
-                return body.read()  # one range: at most the budget, however large the object
-
-        try:
-            data, truncated = read_sampled(read, size, self.config.scan.max_bytes_per_object)
-            metadata = object_metadata(first["response"].get("Metadata"))
-            if first["response"].get("TagCount"):
-                tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
-                metadata |= {f"tag:{t['Key']}": t["Value"] for t in tags}
-        except (ClientError, BotoCoreError) as exc:
-            raise classify("GetObject", exc) from exc
-        return Blob(item.location, data, truncated, metadata)
+    def open(self, item: Item) -> Blob:
+        blob = super().open(item)
+        if isinstance(blob.reader, ObjectReader) and blob.reader.tag_count:
+            bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
+            try:
+                tags = self._client("s3", item.region).get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+            except (ClientError, BotoCoreError) as exc:
+                raise classify("GetObjectTagging", exc) from exc
+            blob = replace(blob, metadata={**blob.metadata, **{f"tag:{t['Key']}": t["Value"] for t in tags}})
+        return blob
 
     def metadata(self, item: Item) -> dict[str, str]:
         """User metadata (`meta:`) and tags (`tag:`) as they are now, without reading content: a consent
@@ -419,6 +411,45 @@ class S3Source(SourceBase):
         account = destination.get("Account") or (self.account if known and known.owned else None)
         region = known.region if known else self._region_of(name, record=False)
         return {"bucket": name, "account": account, "region": region}
+
+
+class ObjectReader:
+    """Random access to one S3 object by ranged GETs (the RangeReader of the S3 source).
+
+    The first response's user metadata becomes `meta:` evidence; a read of the whole object is
+    sent without a Range header (some S3-compatible stores answer 416 to a range on an empty object).
+    """
+
+    def __init__(self, client: Any, bucket: str, key: str, size: int) -> None:
+        self._client, self._bucket, self._key = client, bucket, key
+        self.size = size
+        self.metadata: dict[str, str] = {}
+        self.bytes_read = 0
+        self.tag_count = 0
+        self._first = True
+
+    def read(self, start: int, end: int) -> bytes:
+        end = min(end, self.size)
+        if start >= end and not self._first:
+            return b""
+        whole = start == 0 and end == self.size
+        try:
+            resp = self._client.get_object(
+                Bucket=self._bucket, Key=self._key, **({} if whole else {"Range": f"bytes={start}-{end - 1}"})
+            )
+            with closing(resp["Body"]) as body:
+                data = body.read()  # one range: at most what was asked, however large the object
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("GetObject", exc) from exc
+        if self._first:
+            self._first = False
+            self.metadata = object_metadata(resp.get("Metadata"))
+            self.tag_count = int(resp.get("TagCount") or 0)
+        self.bytes_read += len(data)
+        return data
+
+    def close(self) -> None:
+        pass
 
 
 def bucket_region(constraint: str | None) -> str:
