@@ -170,7 +170,8 @@ def test_only_list_get_and_head_calls_in_a_full_scan(tmp_path, s3_server, s3_est
     monkeypatch.setattr(boto3, "Session", Recording)
     config = s3_config(tmp_path, s3_server.url, f"buckets: [{', '.join(s3_estate.buckets)}]")
     result = run(config, tmp_path / "out")
-    assert result.report.run["items_scanned"] >= 7
+    run_counts = result.report.run
+    assert run_counts["items_scanned"] + run_counts["items_failed"] >= 7  # failed reads count apart since issue 9
     assert set(operations) >= {
         "GetCallerIdentity",
         "ListBuckets",
