@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -80,7 +81,7 @@ def hostile() -> dict[str, bytes]:
 
 def read_item(path: Path, scan: ScanConfig) -> tuple[int, int]:
     """(chunks, problems) of one file read as a scan reads it (no detection)."""
-    reader = FileReader(path)
+    reader = FileReader(os.open(path, os.O_RDONLY))
     try:
         head = reader.read(0, min(reader.size, HEAD_BYTES))
         blob = Blob(Location("bench", path.as_uri()), head, reader.size > len(head), size=reader.size, reader=reader)
