@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases bench-store clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases bench-store bench-scale clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requi
 	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt requirements/dask.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr,dask]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -61,6 +61,11 @@ bench-databases: install-test
 # the run-history store: size per 10,000 items and per run; a no-change rescan against per-item carry-over
 bench-store: install
 	$(PY) -m bench.store_size
+
+# one process vs local workers vs a Dask LocalCluster on 200 MB (local + moto S3); scanner memory at 50 vs 200 MB;
+# a no-change rescan of 100,000 items (heavy: about half an hour on 2 cores; not part of `make test`)
+bench-scale: install-test
+	$(PY) -m bench.scale
 
 # OCR of text in images (scan.ocr): Debian's tesseract program and the `ocr` extra
 install-ocr: install

@@ -1,3 +1,4 @@
 from privmap.cli import main
 
-main()
+if __name__ == "__main__":  # spawned worker processes (a Dask LocalCluster's) import this module again
+    main()

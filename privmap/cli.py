@@ -422,12 +422,15 @@ def _progress() -> Iterator[Any]:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("scanning", total=None)
         counts = {"scanned": 0, "unchanged": 0}
+        workers = [""]  # the executor's last word on its workers (a cluster's grow and shrink)
 
-        def update(item: Item, outcome: ItemOutcome | None) -> None:
+        def update(item: Item, outcome: ItemOutcome | None, status: str = "") -> None:
             counts["unchanged" if outcome is None else "scanned"] += 1
+            workers[0] = status or workers[0]
+            on = f" [{workers[0]}]" if workers[0] else ""
             bar.update(
                 task,
-                description=f"{item.location.source}: {counts['scanned']} scanned, {counts['unchanged']} unchanged",
+                description=f"{item.location.source}: {counts['scanned']} scanned, {counts['unchanged']} unchanged{on}",
             )
 
         yield update

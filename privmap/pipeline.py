@@ -12,36 +12,41 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from privmap import __version__, alerts, coverage, graph, logs, plugins, uploads
+from privmap import __version__, alerts, coverage, graph, logs, plugins, uploads, work
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
 from privmap.consent import Ledger, LedgerError, open_ledger
-from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
-from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
-from privmap.scanner.crawl import describe, problem_kind, scan_item
-from privmap.scanner.executor import run_all
+from privmap.scanner.crawl import describe, problem_kind
+from privmap.scanner.executor import Executor, InProcess, LocalPool, ahead
 from privmap.scanner.sources.base import Source
 from privmap.store import BATCH, Run, Store, install_secret
+from privmap.work import Job
 
 log = logging.getLogger("privmap")
-Progress = Callable[[Item, ItemOutcome | None], None]
+
+
+class Progress(Protocol):
+    """Told of every listed item: its outcome, or None when it was carried over unchanged, and a few
+    words on the executor's workers."""
+
+    def __call__(self, item: Item, outcome: ItemOutcome | None, status: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def settings_hash(config: Config, spec: SourceConfig) -> str:
     settings = "|".join(
         (
             __version__,
-            config.scan.model_dump_json(),
+            config.scan.outcome_settings(),
             config.detection.model_dump_json(),
             json.dumps([spec.include, spec.exclude]),
             extractors_id(),
@@ -155,46 +160,78 @@ def build_detector(config: Config, secret: bytes) -> Detector:
 def scan(config: Config, store: Store, run: Run, progress: Progress | None = None) -> int:
     """Crawl every source into `run`; returns the number of sources that failed outright.
 
-    A `full` run reads every item, changed or not; others read only new, changed and failed ones."""
+    A `full` run reads every item, changed or not; others read only new, changed and failed ones.
+    Listing runs in a thread ahead of the rest; the executor scans items (in this process, local
+    worker processes or a Dask cluster); this thread alone writes the store."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
-    detector = build_detector(config, install_secret(config.state_dir))
-    if config.scan.workers > 1:
-        detector.preload()
+    secret = install_secret(config.state_dir)
+    work.adopt(Job.of(config, 0, secret), build_detector(config, secret))
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
     ledger = _ledger(config)
-    for spec, source in zip(config.sources, sources, strict=True):
-        facts: dict[tuple[str, str], Any] = {}
-        settings = settings_hash(config, spec)
-        try:
-            for fact in source.posture():
-                facts[(fact.store, fact.key)] = fact.value
-            listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-            todo = _changed_items(store, run, listed, facts, spec.region, progress)
-            detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
-            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
-            for item, outcome in run_all(work, todo, config.scan.workers):
-                store.save_outcome(outcome, run.id, item.region or spec.region)
-                for p in outcome.problems:
-                    log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
-                if progress:
-                    progress(item, outcome)
-        except Exception as exc:  # the source itself failed: recorded, and the next source goes on
-            errors += 1
-            log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
-            store.record_problem(run.id, Problem(Location(spec.name, spec.name), problem_kind(exc), describe(exc)))
-        for p in source.problems:  # coverage gaps: a bucket that could not be listed, a denied setting
-            log.warning("coverage gap", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
-            store.record_problem(run.id, p)
-        source.problems.clear()
-        # a source's declared region stands for its stores; a discovered one overrides it
-        store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
-        store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
-        if spec.uploads:
-            uploads.assess(config, spec, source, store, run.id, ledger)
+    executor = build_executor(config)
+    try:
+        for index, source in enumerate(sources):
+            job = Job.of(config, index, secret)
+            errors += _scan_source(config, store, run, source, job, executor, ledger, progress)
+    finally:
+        executor.close()
     if ledger is not None and not isinstance(ledger, LedgerError):
         ledger.close()
     return errors
+
+
+def build_executor(config: Config) -> Executor:
+    """The executor `scan.executor` and `scan.workers` ask for."""
+    if config.scan.executor == "dask":
+        from privmap.scanner.cluster import DaskExecutor
+
+        return DaskExecutor(config.scan)
+    if config.scan.workers > 1:
+        return LocalPool(config.scan.workers, config.scan.item_timeout)
+    return InProcess()
+
+
+def _scan_source(
+    config: Config,
+    store: Store,
+    run: Run,
+    source: Source,
+    job: Job,
+    executor: Executor,
+    ledger: Ledger | LedgerError | None,
+    progress: Progress | None,
+) -> int:
+    """Scan `job`'s source into `run`; 1 when it failed outright (recorded), else 0."""
+    spec = config.sources[job.source]
+    facts: dict[tuple[str, str], Any] = {}
+    settings = settings_hash(config, spec)
+    failed = 0
+    try:
+        for fact in source.posture():
+            facts[(fact.store, fact.key)] = fact.value
+        listed = ahead(replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
+        todo = _changed_items(store, run, listed, facts, spec.region, progress)
+        for item, outcome in executor.run(job, todo):
+            store.save_outcome(outcome, run.id, item.region or spec.region)
+            for p in outcome.problems:
+                log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+            if progress:
+                progress(item, outcome, status=executor.status())
+    except Exception as exc:  # the source itself failed: recorded, and the next source goes on
+        failed = 1
+        log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
+        store.record_problem(run.id, Problem(Location(spec.name, spec.name), problem_kind(exc), describe(exc)))
+    for p in source.problems:  # coverage gaps: a bucket that could not be listed, a denied setting
+        log.warning("coverage gap", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+        store.record_problem(run.id, p)
+    source.problems.clear()
+    # a source's declared region stands for its stores; a discovered one overrides it
+    store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
+    store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
+    if spec.uploads:
+        uploads.assess(config, spec, source, store, run.id, ledger)
+    return failed
 
 
 def _ledger(config: Config) -> Ledger | LedgerError | None:
@@ -207,13 +244,6 @@ def _ledger(config: Config) -> Ledger | LedgerError | None:
     except LedgerError as exc:
         log.error("consent ledger unavailable", extra={"detail": str(exc)})
         return exc
-
-
-def home_country(region: str | None, fallback: str) -> str:
-    """The country whose numbering plan reads a phone number written in national format found in a
-    store: where the store rests (its region's only country), else the organisation's country."""
-    where = legal.place(region) if region else None
-    return where.countries[0] if where and len(where.countries) == 1 else fallback
 
 
 def _changed_items(

@@ -147,9 +147,30 @@ class ArchiveLimits(Strict):
     _sizes = field_validator("max_total_bytes", "max_member_bytes", mode="before")(parse_size)
 
 
+class DaskTLS(Strict):
+    """TLS to a remote Dask scheduler: the configuration (credentials included) and the install's
+    hashing key travel to the workers inside the work units, so a real cluster is reached over TLS."""
+
+    ca_file: str  # PEM files, as `dask scheduler --tls-ca-file ...` uses
+    cert: str
+    key: str
+
+
+class DaskOptions(Strict):
+    batch: int = Field(20, ge=1, le=10_000)  # items per work unit sent to a worker
+    in_flight: int = Field(4, ge=1, le=1000)  # work units submitted per worker before waiting for results
+    tls: DaskTLS | None = None
+
+
+_SCHEDULER = re.compile(r"^(tcp|tls)://[^\s/]+:\d+$")
+
+
 class ScanConfig(Strict):
-    workers: int = Field(1, ge=1, le=64)
-    executor: Literal["local"] = "local"
+    workers: int = Field(1, ge=1, le=64)  # local worker processes, or the LocalCluster's workers (dask)
+    # where items are scanned: local (this process, or `workers` processes), or dask (a cluster)
+    executor: Literal["local", "dask"] = "local"
+    scheduler: str | None = None  # dask: a running scheduler (tcp://host:8786); none: a LocalCluster
+    dask: DaskOptions = DaskOptions()
     rows_per_table: int = Field(1000, ge=1)
     max_bytes_per_object: int = Field(10_000_000, gt=0)
     max_object_size: int | None = Field(None, ge=0)  # items larger than this are skipped, not sampled
@@ -164,6 +185,24 @@ class ScanConfig(Strict):
     _sizes = field_validator("max_bytes_per_object", "max_object_size", "max_container_bytes", mode="before")(
         lambda v: None if v is None else parse_size(v)
     )
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler_address(cls, value: str | None) -> str | None:
+        if value is not None and not _SCHEDULER.match(value):
+            raise ValueError("expected a scheduler address such as tcp://scheduler:8786 or tls://scheduler:8786")
+        return value
+
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self) -> ScanConfig:
+        if self.scheduler and self.executor != "dask":
+            raise ValueError("`scheduler` is used only with `executor: dask`")
+        return self
+
+    def outcome_settings(self) -> str:
+        """The settings that decide what scanning an item finds (JSON): not where or by how many
+        workers it runs, which must never make unchanged items look changed."""
+        return self.model_dump_json(exclude={"workers", "executor", "scheduler", "dask"})
 
 
 # Presidio's predefined recognizers run by default: personal identifiers privmap has no recognizer of

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from privmap.config.models import ScanConfig, SourceConfig
 from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Location, Problem, Table
@@ -39,30 +39,55 @@ def scan_item(
 ) -> ItemOutcome:
     """Read, extract and detect one item; every failure is recorded on it. With a `guard`, the outcome
     leaves with its names pseudonymised (and findings for identifiers in the item's own name)."""
-    outcome = _scan(source, item, spec, scan, detect)
-    return guard.outcome(outcome) if guard else outcome
+    return read_item(open_item(source, item, spec, scan), scan, detect, guard)
 
 
-def _scan(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, detect: Detect) -> ItemOutcome:
-    outcome = ItemOutcome(item)
+@dataclass(slots=True)
+class Opened:
+    """An item opened (its head read) or the reason it was not: the I/O half of scanning one item,
+    done ahead in a reading thread while the item before it is extracted and detected."""
+
+    item: Item
+    content: Blob | Table | None = None
+    skipped: str | None = None
+    problem: Problem | None = None
+    in_scope: bool = True  # its metadata is inspected even when its content is not read
+
+    def close(self) -> None:
+        """Release the item's reader (a file descriptor, a connection) when it will not be read."""
+        if isinstance(self.content, Blob) and self.content.reader:
+            self.content.reader.close()
+
+
+def open_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig) -> Opened:
+    """Open one item, unless it is out of scope; a failure to open is recorded, never raised."""
     reason = skip_reason(item, spec, scan)
     if reason:
-        outcome.skipped = reason
-        return outcome
+        return Opened(item, skipped=reason, in_scope=False)
     try:
-        opened = source.open(item)
+        return Opened(item, source.open(item))
     except NotRead as exc:
-        outcome.skipped = f"not read: {exc}"
+        return Opened(item, skipped=f"not read: {exc}")
     except Exception as exc:  # recorded on the item; the scan goes on
-        outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
-    else:
-        _read(opened, outcome, scan, detect)
+        return Opened(item, problem=Problem(item.location, problem_kind(exc), describe(exc)))
+
+
+def read_item(opened: Opened, scan: ScanConfig, detect: Detect, guard: NameGuard | None = None) -> ItemOutcome:
+    """Extract and detect an opened item (the CPU half): its outcome, names pseudonymised by `guard`."""
+    item = opened.item
+    outcome = ItemOutcome(item, skipped=opened.skipped)
+    if opened.skipped and not opened.in_scope:
+        return guard.outcome(outcome) if guard else outcome  # out of scope: not even its metadata is read
+    if opened.problem is not None:
+        outcome.problems.append(opened.problem)
+    elif opened.content is not None:
+        _read(opened.content, outcome, scan, detect)
     try:
         _inspect_metadata(outcome, detect)
     except Exception as exc:
         outcome.item = item  # the metadata as listed: never values read but not inspected
         outcome.problems.append(Problem(item.location.refine(field="metadata"), problem_kind(exc), describe(exc)))
-    return outcome
+    return guard.outcome(outcome) if guard else outcome
 
 
 def _read(opened: Blob | Table, outcome: ItemOutcome, scan: ScanConfig, detect: Detect) -> None:

@@ -23,13 +23,22 @@ from tests.e2e.conftest import privmap
 WORKERS = textwrap.dedent(
     """
     import os, sys, time
-    from privmap.scanner.executor import run_all
+    from privmap import work
+    from privmap.scanner.executor import LocalPool
 
-    def slow(n):
+    class Loaded:
+        def preload(self):
+            pass
+
+    def slow(job, item):
         os.write(1, f"{os.getpid()}\\n".encode())  # one write: lines of two workers never mix
         time.sleep(600)
 
-    for _ in run_all(slow, range(4), workers=2):
+    work.open_one = lambda job, item: item  # forked workers inherit these stand-ins
+    work.read_one = slow
+    job = work.Job("{}", 0, work.Secret(b""), "hygiene")
+    work.adopt(job, Loaded())
+    for _ in LocalPool(2, item_timeout=300).run(job, range(4)):
         pass
     """
 )

@@ -1,25 +1,116 @@
+"""The local executor: same outcomes as one process; a worker that dies or hangs costs only its item."""
+
+from __future__ import annotations
+
 import os
-from concurrent.futures.process import BrokenProcessPool
+import signal
+import time
 
 import pytest
 
-from privmap.scanner.executor import run_all
+from privmap import plugins, work
+from privmap.pipeline import build_source
+from privmap.scanner import executor, extractors
+from privmap.scanner.executor import InProcess, LocalPool, ahead
+from privmap.scanner.extractors.text import TextExtractor
+from privmap.work import Job
 
 
-def double(n: int) -> int:
-    return 2 * n
+class Crashing(TextExtractor):
+    """Text, except that a file saying CRASH kills the process reading it, as a native parser's crash does."""
+
+    def extract(self, blob, ctx):
+        if b"CRASH" in blob.data:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if b"HANG" in blob.data:  # stuck in C: no Python signal handler (the item's SIGALRM) ever runs
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(600)
+        yield from super().extract(blob, ctx)
 
 
-def dies_on_three(n: int) -> int:
-    if n == 3:
-        os._exit(1)  # a worker killed mid-item (out of memory, a crashing parser)
-    return n
+@pytest.fixture
+def estate(tmp_path, local_config, detector):
+    """Twelve text files with an e-mail address each; the config's job, sharing the session's detector."""
+    for i in range(12):
+        (tmp_path / "data" / f"note-{i:02}.txt").write_text(f"Ticket {i}: write to client{i}@mailbox.ie\n")
+
+    def make(extra: str = "") -> tuple[Job, list]:
+        config = local_config(extra)
+        job = Job.of(config, 0, detector.secret)
+        work.adopt(job, detector)
+        return job, list(build_source(config, 0).items())
+
+    return make
 
 
-def test_results_come_back_in_order_from_worker_processes():
-    assert list(run_all(double, range(20), workers=2)) == [(n, 2 * n) for n in range(20)]
+@pytest.fixture
+def crashing(monkeypatch):
+    monkeypatch.setitem(plugins.BUILTINS["extractor"], "text", (f"{__name__}:Crashing", None))
+    extractors.extractor_for.cache_clear()  # forked workers inherit the patched registry
+    yield
+    extractors.extractor_for.cache_clear()
 
 
-def test_a_dead_worker_raises_instead_of_hanging():
-    with pytest.raises(BrokenProcessPool):
-        list(run_all(dies_on_three, range(10), workers=2))
+def _summary(results) -> dict[str, tuple]:
+    return {
+        item.metadata["path"]: (
+            sorted((f.entity, f.preview, f.value_key) for f in outcome.findings),
+            [(p.kind, p.message) for p in outcome.problems],
+        )
+        for item, outcome in results
+    }
+
+
+def test_worker_processes_find_what_one_process_finds(estate):
+    job, items = estate("scan: {workers: 2}\n")
+    pool = LocalPool(2, item_timeout=30)
+    try:
+        parallel = _summary(pool.run(job, items))
+    finally:
+        pool.close()
+    assert parallel == _summary(InProcess().run(job, items))
+    assert len(parallel) == 12 and all(findings and not problems for findings, problems in parallel.values())
+
+
+def test_a_worker_killed_by_a_signal_loses_only_its_item(estate, crashing, tmp_path):
+    (tmp_path / "data" / "note-05.txt").write_text("CRASH client5@mailbox.ie\n")
+    job, items = estate("scan: {workers: 2}\n")
+    pool = LocalPool(2, item_timeout=30)
+    try:
+        outcomes = _summary(pool.run(job, items))
+    finally:
+        pool.close()
+    assert sorted(outcomes) == [f"note-{i:02}.txt" for i in range(12)]  # every item came back once
+    assert outcomes.pop("note-05.txt") == ([], [("crashed", "the worker process reading it died (signal SIGKILL)")])
+    assert all(findings and not problems for findings, problems in outcomes.values())
+    assert pool.lost == 1 and pool.status() == "2 workers, 1 replaced"
+
+
+def test_a_worker_stuck_past_the_item_timeout_is_killed_and_the_scan_goes_on(estate, crashing, tmp_path, monkeypatch):
+    monkeypatch.setattr(executor, "KILL_GRACE", 1.0)
+    (tmp_path / "data" / "note-03.txt").write_text("HANG client3@mailbox.ie\n")
+    job, items = estate("scan: {workers: 2, item_timeout: 0.5}\n")
+    pool = LocalPool(2, item_timeout=0.5)
+    started = time.monotonic()
+    try:
+        outcomes = _summary(pool.run(job, items))
+    finally:
+        pool.close()
+    assert time.monotonic() - started < 20
+    [(kind, message)] = outcomes.pop("note-03.txt")[1]
+    assert kind == "timeout" and message.endswith("killed")
+    assert len(outcomes) == 11 and all(findings and not problems for findings, problems in outcomes.values())
+
+
+def test_listing_runs_ahead_in_a_thread_and_its_failure_reaches_the_consumer():
+    assert list(ahead(iter(range(1000)), size=2, chunk=7)) == list(range(1000))
+
+    def listing():
+        yield from range(10)
+        raise ConnectionResetError("listing broke")
+
+    got = []
+    with pytest.raises(ConnectionResetError):
+        for n in ahead(listing(), chunk=3):
+            got.append(n)
+    assert got == list(range(10))  # what was listed before the failure is still scanned

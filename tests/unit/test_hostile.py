@@ -95,11 +95,9 @@ def test_item_timeout_interrupts_a_stuck_extractor_and_keeps_earlier_parts(monke
 
 
 def test_item_timeout_holds_in_worker_processes(monkeypatch, tmp_path, local_config, detector):
-    from functools import partial
-
+    from privmap import work
     from privmap.pipeline import build_source
-    from privmap.scanner.crawl import scan_item
-    from privmap.scanner.executor import run_all
+    from privmap.scanner.executor import LocalPool
 
     (tmp_path / "data" / "notes.txt").write_text("plain words\n")
     (tmp_path / "data" / "customers.csv").write_bytes(formats.customers_csv())
@@ -108,9 +106,12 @@ def test_item_timeout_holds_in_worker_processes(monkeypatch, tmp_path, local_con
     monkeypatch.setitem(plugins.BUILTINS["extractor"], "text", (f"{__name__}:Endless", None))
     extractors.extractor_for.cache_clear()  # the forked workers inherit the patched registry
     try:
-        work = partial(scan_item, source, spec=config.sources[0], scan=config.scan, detect=detector.detect)
-        outcomes = {item.metadata["path"]: outcome for item, outcome in run_all(work, source.items(), 2)}
+        job = work.Job.of(config, 0, detector.secret)
+        work.adopt(job, detector)
+        pool = LocalPool(2, config.scan.item_timeout)
+        outcomes = {item.metadata["path"]: outcome for item, outcome in pool.run(job, source.items())}
     finally:
+        pool.close()
         extractors.extractor_for.cache_clear()
     assert [p.kind for p in outcomes["notes.txt"].problems] == ["timeout"]
     assert outcomes["customers.csv"].problems == [] and outcomes["customers.csv"].findings

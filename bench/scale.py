@@ -1,0 +1,343 @@
+"""Scan throughput by executor, the scanner's memory as the estate grows, and a no-change rescan.
+
+    make bench-scale        # or: python -m bench.scale [--mb 200] [--small-mb 50] [--rescan-items 100000]
+
+1. A generated estate of `--mb` megabytes of mixed content (mails, logs, CSV exports, JSON records,
+   and media files no extractor reads), three quarters in a local folder and one quarter in a moto S3
+   bucket, is scanned three times in one run: one process (the baseline), the local executor with
+   `--workers` processes, and Dask on a LocalCluster of `--workers` processes; the findings of the
+   three must be the same.
+2. The scanning process's peak RSS with the local executor on the first `--small-mb` megabytes and
+   on the whole estate (it must not grow with the estate).
+3. `--rescan-items` small local files scanned with the local executor, then scanned again with
+   nothing changed: the rescan's time against the first scan's.
+
+Each scan runs in its own process (`python -m bench.scale --one CONFIG OUT`), which reports its
+wall time, its own CPU time and peak RSS (the scanning process alone: local workers and Dask
+workers are other processes), and the CPU time of the worker processes it waited for. A projection
+of throughput against workers follows from the measured worker CPU per item and the scanning
+process's CPU per item (which bounds the items per second one scanner can take in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import boto3
+
+from bench import corpus
+
+MB = 1_000_000
+# share of the estate's bytes by kind: (extension, share, typical file size in bytes)
+KINDS = {
+    "mail": (".eml", 0.25, 24_000),
+    "log": (".log", 0.30, 400_000),
+    "csv": (".csv", 0.20, 200_000),
+    "json": (".json", 0.10, 100_000),
+    "media": (".jpg", 0.15, 1_500_000),
+}
+STABLE = ("source", "store", "uri", "part", "field", "entity", "category", "count", "distinct", "preview", "value_key")
+
+
+def pool(seed: int = 7) -> dict[str, list[str]]:
+    """A few megabytes of generated documents per kind, from which files are drawn."""
+    rng = random.Random(seed)
+    docs: dict[str, list[str]] = {"mail": [], "log": [], "csv": [], "json": []}
+    for _ in range(600):
+        docs["mail"].append("".join(corpus.mail(rng).parts))
+    for _ in range(120):
+        docs["log"].append("".join(corpus.log(rng).parts))
+        docs["csv"].append("".join(corpus.export(rng).parts))
+    for n in range(3000):
+        first, last = rng.choice(corpus.FIRST["en"]), rng.choice(corpus.LAST["en"])
+        record = {
+            "id": n,
+            "name": f"{first} {last}",
+            "email": corpus.ascii_mail(first, last, rng.choice(corpus.DOMAINS)),
+            "iban": corpus.make_iban(rng),
+            "ip": corpus.ip(rng),
+        }
+        docs["json"].append(json.dumps(record))
+    return docs
+
+
+def file_body(kind: str, size: int, docs: dict[str, list[str]], rng: random.Random) -> bytes:
+    if kind == "media":  # a JPEG header and noise: sniffed, not read (no OCR)
+        return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + rng.randbytes(size - 11)
+    if kind == "json":
+        out = ["["]
+        while sum(map(len, out)) < size:
+            out.append(rng.choice(docs["json"]) + ",\n")
+        return ("".join(out).rstrip(",\n") + "]").encode()
+    parts: list[str] = []
+    total = 0
+    if kind == "csv":
+        header, *_ = docs["csv"][0].partition("\n")
+        parts.append(header + "\n")
+        while total < size:
+            rows = rng.choice(docs["csv"]).split("\n", 1)[1]
+            parts.append(rows)
+            total += len(rows)
+    else:
+        while total < size:
+            doc = rng.choice(docs[kind])
+            parts.append(doc + "\n")
+            total += len(doc) + 1
+    return "".join(parts).encode()
+
+
+def build_estate(root: Path, mb: int, s3: object, bucket: str, seed: int = 11) -> list[tuple[str, int]]:
+    """Write `mb` MB of files (3/4 local under root/local, 1/4 to the bucket); [(name, bytes)] in order."""
+    rng = random.Random(seed)
+    docs = pool()
+    written: list[tuple[str, int]] = []
+    target = mb * MB
+    total = 0
+    n = 0
+    while total < target:
+        kind = rng.choices(list(KINDS), weights=[v[1] / v[2] for v in KINDS.values()])[0]
+        ext, _, typical = KINDS[kind]
+        body = file_body(kind, max(1000, int(rng.uniform(0.5, 1.5) * typical)), docs, rng)
+        name = f"dept-{n % 20:02d}/{kind}-{n:06d}{ext}"
+        if n % 4 == 3:
+            s3.put_object(Bucket=bucket, Key=name, Body=body)  # type: ignore[attr-defined]
+        else:
+            path = root / "local" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+        written.append((name, len(body)))
+        total += len(body)
+        n += 1
+    return written
+
+
+def config(folder: Path, scan: str, sources: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "privmap.yaml"
+    path.write_text(f"version: 1\norganization: {{name: Bench, country: IE}}\nscan: {scan}\nsources:\n{sources}")
+    return path
+
+
+def share_key(source: Path, folder: Path) -> None:
+    """The same install key in `folder`'s state, so value keys of two runs compare."""
+    (folder / ".privmap").mkdir(mode=0o700, exist_ok=True)
+    shutil.copy2(source / ".privmap" / "secret.key", folder / ".privmap" / "secret.key")
+
+
+def scan(config_path: Path, out: Path) -> dict[str, float]:
+    """One scan in a fresh process: its wall time, CPU and peak RSS, and its workers' CPU."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scale", "--one", str(config_path), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"scan of {config_path} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def one(config_path: str, out: str) -> None:
+    """--one: scan in this process and print what it cost."""
+    from privmap import pipeline
+    from privmap.config import load_config
+
+    config = load_config(Path(config_path))
+    start = time.perf_counter()
+    result = pipeline.run(config, Path(out))
+    seconds = time.perf_counter() - start
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    counts = result.report.run
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": me.ru_utime + me.ru_stime,
+                "rss_mb": me.ru_maxrss / 1024,
+                "workers_cpu": kids.ru_utime + kids.ru_stime,
+                "scanned": counts["items_scanned"] + counts["items_failed"] + counts["items_skipped"],
+                "unchanged": counts["items_unchanged"],
+                "failed": counts["items_failed"],
+                "findings": len(result.report.findings),
+            }
+        )
+    )
+
+
+def findings(out: Path) -> list[tuple]:
+    return sorted(tuple(f[k] for k in STABLE) for f in json.loads((out / "findings.json").read_text()))
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)"
+
+
+def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[str, float]]:
+    s3 = boto3.client("s3", endpoint_url=url, region_name="eu-west-1")
+    s3.create_bucket(Bucket="estate-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    started = time.perf_counter()
+    written = build_estate(tmp, args.mb, s3, "estate-eu")
+    size = sum(n for _, n in written)
+    print(f"estate: {len(written)} files, {size / MB:.0f} MB ({time.perf_counter() - started:.0f} s to generate)")
+    sources = textwrap.dedent(
+        f"""\
+          - {{name: share, type: local, region: eu-west-1, role: controller, options: {{path: {tmp / "local"}}}}}
+          - {{name: bucket, type: s3, role: controller, options: {{endpoint_url: "{url}", buckets: [estate-eu]}}}}
+        """
+    )
+    w = args.workers
+    runs = {
+        "single process": "{workers: 1}",
+        f"local executor, {w} workers": f"{{workers: {w}}}",
+        f"dask LocalCluster, {w} workers": f"{{executor: dask, workers: {w}}}",
+    }
+    results: dict[str, dict[str, float]] = {}
+    found: dict[str, list[tuple]] = {}
+    first: Path | None = None
+    for name, scan_yaml in runs.items():
+        folder = tmp / name.split()[0]
+        path = config(folder, scan_yaml, sources)
+        if first is not None:
+            share_key(first, folder)
+        print(f"  {name}: {machine()} before", flush=True)
+        results[name] = r = scan(path, folder / "out")
+        first = first or folder
+        found[name] = findings(folder / "out")
+        r["mb_s"] = size / MB / r["seconds"]
+        print(
+            f"  {name}: {r['seconds']:.1f} s, {r['mb_s']:.2f} MB/s, {r['scanned']:.0f} items, "
+            f"{r['findings']:.0f} findings, scanner RSS {r['rss_mb']:.0f} MB, scanner CPU {r['cpu']:.1f} s, "
+            f"workers' CPU {r['workers_cpu']:.1f} s",
+            flush=True,
+        )
+    names = list(runs)
+    base = results[names[0]]["seconds"]
+    for name in names[1:]:
+        same = "same findings" if found[name] == found[names[0]] else "FINDINGS DIFFER"
+        print(f"  {name}: {base / results[name]['seconds']:.2f}x single process ({same})")
+    results["_size"] = {"mb": size / MB, "files": len(written)}
+    return results
+
+
+def memory(tmp: Path, args: argparse.Namespace) -> None:
+    """Peak RSS of the scanning process (local executor) on the first --small-mb MB and on all local files."""
+    local = tmp / "local"
+    files = sorted(p for p in local.rglob("*") if p.is_file())
+    small = tmp / "small"
+    total = 0
+    for p in files:
+        if total >= args.small_mb * MB * 3 // 4:  # the local share of --small-mb
+            break
+        dest = small / p.relative_to(local)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.link(p, dest)
+        total += p.stat().st_size
+    peaks = {}
+    for name, folder, mb in (("small", small, total / MB), ("whole", local, sum(p.stat().st_size for p in files) / MB)):
+        src = f"  - {{name: share, type: local, region: eu-west-1, role: controller, options: {{path: {folder}}}}}\n"
+        path = config(tmp / f"mem-{name}", f"{{workers: {args.workers}}}", src)
+        r = scan(path, tmp / f"mem-{name}" / "out")
+        peaks[name] = r["rss_mb"]
+        print(f"  local executor on {mb:.0f} MB ({r['scanned']:.0f} items): scanner peak RSS {r['rss_mb']:.0f} MB")
+    print(f"  growth: {100 * (peaks['whole'] / peaks['small'] - 1):+.1f}% (target within 10%)")
+
+
+def rescan(tmp: Path, args: argparse.Namespace) -> None:
+    """--rescan-items small files: a first scan, then a scan in which nothing changed."""
+    folder = tmp / "many"
+    rng = random.Random(3)
+    docs = pool()
+    started = time.perf_counter()
+    for i in range(args.rescan_items):
+        sub = folder / f"d{i // 1000:03d}"
+        if i % 1000 == 0:
+            sub.mkdir(parents=True)
+        kind = ("mail", "json", "plain")[i % 3]
+        text = "nothing to see here\n" if kind == "plain" else rng.choice(docs[kind])[:400]
+        (sub / f"f{i:06d}.txt").write_text(text)
+    print(f"  {args.rescan_items} files written in {time.perf_counter() - started:.0f} s")
+    src = f"  - {{name: many, type: local, region: eu-west-1, role: controller, options: {{path: {folder}}}}}\n"
+    path = config(tmp / "rescan", f"{{workers: {args.workers}}}", src)
+    first = scan(path, tmp / "rescan" / "out1")
+    again = scan(path, tmp / "rescan" / "out2")
+    print(
+        f"  first scan: {first['seconds']:.1f} s ({first['scanned']:.0f} items read, "
+        f"scanner CPU {1000 * first['cpu'] / max(first['scanned'], 1):.2f} ms per item)"
+    )
+    print(
+        f"  no-change rescan: {again['seconds']:.1f} s ({again['unchanged']:.0f} unchanged, "
+        f"{again['scanned']:.0f} read) = {100 * again['seconds'] / first['seconds']:.1f}% of the first scan "
+        "(target at most 5%)"
+    )
+
+
+def projection(results: dict[str, dict[str, float]], workers: int) -> None:
+    """Items/s against workers, from the worker CPU per item and the scanner's CPU per item."""
+    local = next(v for k, v in results.items() if k.startswith("local"))
+    dask = next(v for k, v in results.items() if k.startswith("dask"))
+    single = next(v for k, v in results.items() if k.startswith("single"))
+    items = local["scanned"]
+    per_item_worker = local["workers_cpu"] / items  # CPU seconds one worker spends per item
+    kb_per_item = results["_size"]["mb"] * 1000 / items
+    print(
+        f"  measured: one worker {1 / per_item_worker:.1f} items/s ({kb_per_item / per_item_worker / 1000:.2f} MB/s); "
+        f"single process {single['scanned'] / single['seconds']:.1f} items/s"
+    )
+    for name, r in (("local executor", local), ("dask", dask)):
+        per_item_driver = r["cpu"] / r["scanned"]
+        ceiling = 1 / per_item_driver
+        stop = per_item_worker / per_item_driver
+        print(
+            f"  {name}: scanner CPU {1000 * per_item_driver:.2f} ms per item -> at most {ceiling:.0f} items/s "
+            f"({ceiling * kb_per_item / 1000:.1f} MB/s); throughput grows with workers up to ~{stop:.0f} workers"
+        )
+        line = ", ".join(
+            f"{w}: {min(w / per_item_worker, ceiling) * kb_per_item / 1000:.1f} MB/s" for w in (1, 2, 4, 8, 16, 32, 64)
+        )
+        print(f"    projected (one core per worker, no other limit): {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--small-mb", type=int, default=50)
+    parser.add_argument("--rescan-items", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--one", nargs=2, metavar=("CONFIG", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(*args.one)
+        return
+    from tests.integration.moto import moto_server
+
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="privmap-scale-") as name, moto_server() as url:
+        tmp = Path(name)
+        print(f"1. throughput on {args.mb} MB (local folder and moto S3)")
+        results = throughput(tmp, args, url)
+        print(f"2. scanner memory, {args.small_mb} MB vs {args.mb} MB")
+        memory(tmp, args)
+        print(f"3. no-change rescan of {args.rescan_items} local items")
+        rescan(tmp, args)
+        print("4. projection")
+        projection(results, args.workers)
+    print(f"machine after: {machine()}")
+
+
+if __name__ == "__main__":
+    main()
