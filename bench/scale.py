@@ -209,7 +209,7 @@ def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[
     found: dict[str, list[tuple]] = {}
     first: Path | None = None
     for name, scan_yaml in runs.items():
-        folder = tmp / name.split()[0]
+        folder = tmp / f"run-{name.split()[0]}"
         path = config(folder, scan_yaml, sources)
         if first is not None:
             share_key(first, folder)

@@ -165,7 +165,6 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
     worker processes or a Dask cluster); this thread alone writes the store."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
     secret = install_secret(config.state_dir)
-    work.adopt(Job.of(config, 0, secret), build_detector(config, secret))
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
     ledger = _ledger(config)
@@ -211,13 +210,15 @@ def _scan_source(
         for fact in source.posture():
             facts[(fact.store, fact.key)] = fact.value
         listed = ahead(replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-        todo = _changed_items(store, run, listed, facts, spec.region, progress)
+        todo = _detector_first(config, job, _changed_items(store, run, listed, facts, spec.region, progress))
         for item, outcome in executor.run(job, todo):
             store.save_outcome(outcome, run.id, item.region or spec.region)
             for p in outcome.problems:
                 log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
             if progress:
                 progress(item, outcome, status=executor.status())
+    except ConfigError:  # a recognizer that cannot be loaded: the whole run stops, naming its line
+        raise
     except Exception as exc:  # the source itself failed: recorded, and the next source goes on
         failed = 1
         log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
@@ -244,6 +245,19 @@ def _ledger(config: Config) -> Ledger | LedgerError | None:
     except LedgerError as exc:
         log.error("consent ledger unavailable", extra={"detail": str(exc)})
         return exc
+
+
+def _detector_first(config: Config, job: Job, items: Iterable[Item]) -> Iterator[Item]:
+    """`items`, the detector built (its settings checked against the config's lines) before the first one.
+
+    Built only when an item needs reading: a rescan in which nothing changed never pays for it
+    (importing Presidio and spaCy and compiling the pattern database take seconds)."""
+    listed = iter(items)
+    for item in listed:
+        if not work.built(job):
+            work.adopt(job, build_detector(config, job.secret.value))
+        yield item
+        yield from listed
 
 
 def _changed_items(

@@ -92,6 +92,11 @@ def detector(job: Job) -> Detector:
     return found
 
 
+def built(job: Job) -> bool:
+    """Whether this process holds the detector of `job`'s configuration."""
+    return job.key in _detectors
+
+
 def adopt(job: Job, built: Detector) -> None:
     """Use `built` (the scanner's own, already checked against the config) for `job`'s configuration."""
     _detectors[job.key] = built

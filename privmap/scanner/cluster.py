@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from privmap import work
@@ -56,46 +56,62 @@ def scan_batch(job: Job, batch: Batch) -> list[ItemOutcome]:
 class DaskExecutor:
     def __init__(self, scan: ScanConfig) -> None:
         try:
-            from distributed import Client, LocalCluster
-            from distributed.security import Security
+            import distributed  # noqa: F401  (checked now: a missing extra is an error before any work)
         except ImportError as exc:
             raise RuntimeError("scan.executor: dask needs the `dask` extra (pip install 'privmap[dask]')") from exc
+        self.scan = scan
         self.options = scan.dask
-        self.address = scan.scheduler
         self.cluster: Any = None
-        security = None
-        if scan.dask.tls is not None:
-            tls = scan.dask.tls
-            security = Security(
-                tls_ca_file=tls.ca_file, tls_client_cert=tls.cert, tls_client_key=tls.key, require_encryption=True
-            )
-        if scan.scheduler:
-            self.client = Client(scan.scheduler, security=security, timeout=30)
-        else:
-            self.cluster = LocalCluster(
-                n_workers=scan.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self.client = Client(self.cluster)
+        self._client: Any = None
         self.in_flight = 0
         self.lost = 0  # units that failed for good and were split into single items
 
+    @property
+    def client(self) -> Any:
+        """The cluster's client, connected (or the LocalCluster started) when first needed: a rescan in
+        which nothing changed starts nothing."""
+        if self._client is None:
+            from distributed import Client, LocalCluster
+            from distributed.security import Security
+
+            scan = self.scan
+            security = None
+            if scan.dask.tls is not None:
+                tls = scan.dask.tls
+                security = Security(
+                    tls_ca_file=tls.ca_file, tls_client_cert=tls.cert, tls_client_key=tls.key, require_encryption=True
+                )
+            if scan.scheduler:
+                self._client = Client(scan.scheduler, security=security, timeout=30)
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=scan.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self._client = Client(self.cluster)
+        return self._client
+
     def status(self) -> str:
         workers = len(self.client.scheduler_info().get("workers", {}))
-        where = self.address or "local cluster"
+        where = self.scan.scheduler or "local cluster"
         return f"dask {where}: {workers} workers, {self.in_flight} units in flight"
 
     def run(self, job: Job, items: Iterable[Item]) -> Iterator[tuple[Item, ItemOutcome]]:
         from distributed import as_completed
 
+        listed = iter(items)
+        try:
+            first = next(listed)
+        except StopIteration:
+            return
+        listed = chain([first], listed)
         workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         limit = self.options.in_flight * workers
         batches: dict[Any, list[Item]] = {}
         done = as_completed()
-        listed = iter(items)
         try:
             while batch := list(islice(listed, self.options.batch)):
                 done.add(self._submit(job, batch, batches))
@@ -135,6 +151,7 @@ class DaskExecutor:
         return future
 
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -26,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import chain, count
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Protocol, TypeVar
@@ -207,10 +207,15 @@ class LocalPool:
         return f"{self.size} workers{lost}"
 
     def run(self, job: Job, items: Iterable[Item]) -> Iterator[tuple[Item, ItemOutcome]]:
+        listed = iter(items)
+        try:
+            first = next(listed)
+        except StopIteration:  # nothing to read (a rescan with nothing changed): no worker is started
+            return
+        listed = chain([first], listed)
         if not self._workers:
             work.detector(job).preload()  # loaded once, before forking: every worker starts with the models
             self._workers = [self._spawn() for _ in range(self.size)]
-        listed = iter(items)
         retry: deque[_Task] = deque()
         exhausted = False
         failure: BaseException | None = None  # raised by the listing: raised again once held items are back
