@@ -7,8 +7,8 @@
    bucket, is scanned three times in one run: one process (the baseline), the local executor with
    `--workers` processes, and Dask on a LocalCluster of `--workers` processes; the findings of the
    three must be the same.
-2. The scanning process's peak RSS with the local executor on the first `--small-mb` megabytes and
-   on the whole estate (it must not grow with the estate).
+2. The scanning process's peak RSS with the local executor on a `--small-mb` estate of the same
+   mixture and on the whole estate (it must not grow with the estate).
 3. `--rescan-items` small local files scanned with the local executor, then scanned again with
    nothing changed: the rescan's time against the first scan's.
 
@@ -193,12 +193,7 @@ def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[
     written = build_estate(tmp, args.mb, s3, "estate-eu")
     size = sum(n for _, n in written)
     print(f"estate: {len(written)} files, {size / MB:.0f} MB ({time.perf_counter() - started:.0f} s to generate)")
-    sources = textwrap.dedent(
-        f"""\
-          - {{name: share, type: local, region: eu-west-1, role: controller, options: {{path: {tmp / "local"}}}}}
-          - {{name: bucket, type: s3, role: controller, options: {{endpoint_url: "{url}", buckets: [estate-eu]}}}}
-        """
-    )
+    estate = sources(tmp / "local", url, "estate-eu")
     w = args.workers
     runs = {
         "single process": "{workers: 1}",
@@ -210,7 +205,7 @@ def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[
     first: Path | None = None
     for name, scan_yaml in runs.items():
         folder = tmp / f"run-{name.split()[0]}"
-        path = config(folder, scan_yaml, sources)
+        path = config(folder, scan_yaml, estate)
         if first is not None:
             share_key(first, folder)
         print(f"  {name}: {machine()} before", flush=True)
@@ -218,6 +213,7 @@ def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[
         first = first or folder
         found[name] = findings(folder / "out")
         r["mb_s"] = size / MB / r["seconds"]
+        r["mb"] = size / MB
         print(
             f"  {name}: {r['seconds']:.1f} s, {r['mb_s']:.2f} MB/s, {r['scanned']:.0f} items, "
             f"{r['findings']:.0f} findings, scanner RSS {r['rss_mb']:.0f} MB, scanner CPU {r['cpu']:.1f} s, "
@@ -233,30 +229,33 @@ def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[
     return results
 
 
-def memory(tmp: Path, args: argparse.Namespace) -> None:
-    """Peak RSS of the scanning process (local executor) on the first --small-mb MB and on all local files."""
-    local = tmp / "local"
-    files = sorted(p for p in local.rglob("*") if p.is_file())
+def memory(tmp: Path, args: argparse.Namespace, url: str, whole: dict[str, float]) -> None:
+    """Peak RSS of the scanning process (local executor) on a --small-mb estate of the same mixture,
+    against its peak on the whole estate (measured in step 1)."""
+    s3 = boto3.client("s3", endpoint_url=url, region_name="eu-west-1")
+    s3.create_bucket(Bucket="small-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     small = tmp / "small"
-    total = 0
-    for p in files:
-        if total >= args.small_mb * MB * 3 // 4:  # the local share of --small-mb
-            break
-        dest = small / p.relative_to(local)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.link(p, dest)
-        total += p.stat().st_size
-    peaks = {}
-    for name, folder, mb in (("small", small, total / MB), ("whole", local, sum(p.stat().st_size for p in files) / MB)):
-        src = f"  - {{name: share, type: local, region: eu-west-1, role: controller, options: {{path: {folder}}}}}\n"
-        path = config(tmp / f"mem-{name}", f"{{workers: {args.workers}}}", src)
-        r = scan(path, tmp / f"mem-{name}" / "out")
-        peaks[name] = r["rss_mb"]
-        print(f"  local executor on {mb:.0f} MB ({r['scanned']:.0f} items): scanner peak RSS {r['rss_mb']:.0f} MB")
-    print(f"  growth: {100 * (peaks['whole'] / peaks['small'] - 1):+.1f}% (target within 10%)")
+    written = build_estate(small, args.small_mb, s3, "small-eu")
+    path = config(tmp / "run-small", f"{{workers: {args.workers}}}", sources(small / "local", url, "small-eu"))
+    r = scan(path, tmp / "run-small" / "out")
+    print(
+        f"  local executor on {sum(n for _, n in written) / MB:.0f} MB ({r['scanned']:.0f} items): "
+        f"scanner peak RSS {r['rss_mb']:.0f} MB; on {whole['mb']:.0f} MB ({whole['scanned']:.0f} items): "
+        f"{whole['rss_mb']:.0f} MB"
+    )
+    print(f"  growth: {100 * (whole['rss_mb'] / r['rss_mb'] - 1):+.1f}% (target within 10%)")
 
 
-def rescan(tmp: Path, args: argparse.Namespace) -> None:
+def sources(folder: Path, url: str, bucket: str) -> str:
+    return textwrap.dedent(
+        f"""\
+          - {{name: share, type: local, region: eu-west-1, role: controller, options: {{path: {folder}}}}}
+          - {{name: bucket, type: s3, role: controller, options: {{endpoint_url: "{url}", buckets: [{bucket}]}}}}
+        """
+    )
+
+
+def rescan(tmp: Path, args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float]]:
     """--rescan-items small files: a first scan, then a scan in which nothing changed."""
     folder = tmp / "many"
     rng = random.Random(3)
@@ -275,40 +274,45 @@ def rescan(tmp: Path, args: argparse.Namespace) -> None:
     first = scan(path, tmp / "rescan" / "out1")
     again = scan(path, tmp / "rescan" / "out2")
     print(
-        f"  first scan: {first['seconds']:.1f} s ({first['scanned']:.0f} items read, "
-        f"scanner CPU {1000 * first['cpu'] / max(first['scanned'], 1):.2f} ms per item)"
+        f"  first scan: {first['seconds']:.1f} s ({first['scanned']:.0f} items read; scanner CPU {first['cpu']:.1f} s, "
+        f"workers' CPU {first['workers_cpu']:.1f} s)"
     )
     print(
         f"  no-change rescan: {again['seconds']:.1f} s ({again['unchanged']:.0f} unchanged, "
-        f"{again['scanned']:.0f} read) = {100 * again['seconds'] / first['seconds']:.1f}% of the first scan "
-        "(target at most 5%)"
+        f"{again['scanned']:.0f} read; scanner CPU {again['cpu']:.1f} s) = "
+        f"{100 * again['seconds'] / first['seconds']:.1f}% of the first scan's time, "
+        f"{100 * again['cpu'] / (first['cpu'] + first['workers_cpu']):.1f}% of its CPU (target at most 5%)"
     )
+    return first, again
 
 
-def projection(results: dict[str, dict[str, float]], workers: int) -> None:
-    """Items/s against workers, from the worker CPU per item and the scanner's CPU per item."""
+def projection(results: dict[str, dict[str, float]], first: dict[str, float], again: dict[str, float]) -> None:
+    """Throughput against workers, from the workers' CPU per MB and the scanner's CPU per item.
+
+    The scanner's marginal CPU per item read (receiving the outcome, the store transaction, progress)
+    is (first scan - no-change rescan) / items on the many small files; the Dask scanner's is its CPU
+    on the throughput estate less a scan that reads nothing (the rescan), per item."""
     local = next(v for k, v in results.items() if k.startswith("local"))
     dask = next(v for k, v in results.items() if k.startswith("dask"))
-    single = next(v for k, v in results.items() if k.startswith("single"))
-    items = local["scanned"]
-    per_item_worker = local["workers_cpu"] / items  # CPU seconds one worker spends per item
-    kb_per_item = results["_size"]["mb"] * 1000 / items
-    print(
-        f"  measured: one worker {1 / per_item_worker:.1f} items/s ({kb_per_item / per_item_worker / 1000:.2f} MB/s); "
-        f"single process {single['scanned'] / single['seconds']:.1f} items/s"
-    )
-    for name, r in (("local executor", local), ("dask", dask)):
-        per_item_driver = r["cpu"] / r["scanned"]
-        ceiling = 1 / per_item_driver
-        stop = per_item_worker / per_item_driver
+    mb_per_item = local["mb"] / local["scanned"]
+    worker_s_per_mb = local["workers_cpu"] / local["mb"]  # CPU seconds a worker spends per MB of this mixture
+    print(f"  one worker: {1 / worker_s_per_mb:.2f} MB/s of this mixture ({mb_per_item * 1000:.0f} KB per item)")
+    costs = {
+        "local executor": (first["cpu"] - again["cpu"]) / first["scanned"],
+        "dask": max(dask["cpu"] - again["cpu"], 0.0) / dask["scanned"],
+    }
+    for name, per_item in costs.items():
+        items_s = 1 / per_item if per_item > 0 else float("inf")
+        stop = items_s * mb_per_item * worker_s_per_mb  # workers the scanner can keep busy
         print(
-            f"  {name}: scanner CPU {1000 * per_item_driver:.2f} ms per item -> at most {ceiling:.0f} items/s "
-            f"({ceiling * kb_per_item / 1000:.1f} MB/s); throughput grows with workers up to ~{stop:.0f} workers"
+            f"  {name}: scanner {1000 * per_item:.2f} ms CPU per item -> at most {items_s:.0f} items/s "
+            f"({items_s * mb_per_item:.1f} MB/s at {mb_per_item * 1000:.0f} KB per item); "
+            f"grows with workers up to ~{stop:.0f} workers"
         )
         line = ", ".join(
-            f"{w}: {min(w / per_item_worker, ceiling) * kb_per_item / 1000:.1f} MB/s" for w in (1, 2, 4, 8, 16, 32, 64)
+            f"{w}: {min(w / worker_s_per_mb, items_s * mb_per_item):.1f}" for w in (1, 2, 4, 8, 16, 32, 64, 128)
         )
-        print(f"    projected (one core per worker, no other limit): {line}")
+        print(f"    projected MB/s by workers (a core each, storage and network not limiting): {line}")
 
 
 def main() -> None:
@@ -331,11 +335,11 @@ def main() -> None:
         print(f"1. throughput on {args.mb} MB (local folder and moto S3)")
         results = throughput(tmp, args, url)
         print(f"2. scanner memory, {args.small_mb} MB vs {args.mb} MB")
-        memory(tmp, args)
+        memory(tmp, args, url, next(v for k, v in results.items() if k.startswith("local")))
         print(f"3. no-change rescan of {args.rescan_items} local items")
-        rescan(tmp, args)
+        first, again = rescan(tmp, args)
         print("4. projection")
-        projection(results, args.workers)
+        projection(results, first, again)
     print(f"machine after: {machine()}")
 
 

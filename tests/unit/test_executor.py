@@ -114,3 +114,29 @@ def test_listing_runs_ahead_in_a_thread_and_its_failure_reaches_the_consumer():
         for n in ahead(listing(), chunk=3):
             got.append(n)
     assert got == list(range(10))  # what was listed before the failure is still scanned
+
+
+def test_where_items_are_scanned_is_not_part_of_their_fingerprints(local_config):
+    from privmap.pipeline import settings_hash
+
+    one = local_config("scan: {workers: 1}\n")
+    cluster = local_config("scan: {workers: 8, executor: dask, scheduler: 'tcp://10.1.2.3:8786', dask: {batch: 5}}\n")
+    assert settings_hash(one, one.sources[0]) == settings_hash(cluster, cluster.sources[0])
+    budget = local_config("scan: {workers: 1, item_timeout: 5}\n")
+    assert settings_hash(one, one.sources[0]) != settings_hash(budget, budget.sources[0])
+
+
+@pytest.mark.parametrize(
+    ("scan", "message"),
+    [
+        ("{scheduler: 'tcp://host:8786'}", "`scheduler` is used only with `executor: dask`"),
+        ("{executor: dask, scheduler: 'http://host'}", "expected a scheduler address"),
+        ("{executor: ray}", "Input should be 'local' or 'dask'"),
+        ("{executor: dask, dask: {batches: 3}}", "scan.dask.batches: unknown key"),
+    ],
+)
+def test_executor_settings_are_checked(local_config, scan, message):
+    from privmap.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        local_config(f"scan: {scan}\n")
