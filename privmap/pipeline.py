@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
@@ -284,25 +283,11 @@ class RunNotFound(Exception):
     """The store holds no such run (or no finished run yet)."""
 
 
-_SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
-
-
-def _redacted(value: Any, key: str = "") -> Any:
-    """Source options with secrets masked: a password in a DSN, a key or token given inline."""
-    if isinstance(value, dict):
-        return {k: _redacted(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v, key) for v in value]
-    if isinstance(value, str):
-        return "***" if _SECRET_KEY.search(key) and value else logs.redact(value)
-    return value
-
-
 def stored_config(config: Config) -> str:
     """The configuration a run is judged with, kept in the store to reproduce its reports (secrets masked)."""
     data = config.model_dump(mode="json")
-    data["sources"] = [{**s, "options": _redacted(s["options"])} for s in data["sources"]]
-    data["alerts"] = [{**a, "options": _redacted(a["options"])} for a in data["alerts"]]
+    data["sources"] = [{**s, "options": logs.masked(s["options"])} for s in data["sources"]]
+    data["alerts"] = [{**a, "options": logs.masked(a["options"])} for a in data["alerts"]]
     return json.dumps(data, sort_keys=True)
 
 
