@@ -339,6 +339,7 @@ class Watcher:
             if not self.sources:
                 raise config.error_at(("sources",), "no source has `uploads: true`: nothing to watch")
             self.detector = pipeline.build_detector(config, install_secret(config.state_dir))
+            self.detector.preload()  # models load now, not on the first upload: seconds count from upload to alert
             self.alerts = alerts.AlertStore(self.store)
         except BaseException:
             self.close()
