@@ -161,23 +161,13 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
         detector.preload()
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
-    ledger = _ledger(config)
+    ledger = ledger_for(config)
     for spec, source in zip(config.sources, sources, strict=True):
         facts: dict[tuple[str, str], Any] = {}
-        settings = settings_hash(config, spec)
         try:
             for fact in source.posture():
                 facts[(fact.store, fact.key)] = fact.value
-            listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-            todo = _changed_items(store, run, listed, facts, spec.region, progress)
-            detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
-            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
-            for item, outcome in run_all(work, todo, config.scan.workers):
-                store.save_outcome(outcome, run.id, item.region or spec.region)
-                for p in outcome.problems:
-                    log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
-                if progress:
-                    progress(item, outcome)
+            read_items(config, spec, source, store, run, source.items(), detector, facts, progress)
         except Exception as exc:  # the source itself failed: recorded, and the next source goes on
             errors += 1
             log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
@@ -196,7 +186,34 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
     return errors
 
 
-def _ledger(config: Config) -> Ledger | LedgerError | None:
+def read_items(
+    config: Config,
+    spec: SourceConfig,
+    source: Source,
+    store: Store,
+    run: Run,
+    items: Iterable[Item],
+    detector: Detector,
+    facts: dict[tuple[str, str], Any],
+    progress: Progress | None = None,
+) -> None:
+    """Enter `items` (as the source lists them) into `run`: unchanged ones carry over, the rest are read,
+    detected and saved one transaction each. `facts` gains each store's region. Raises what the
+    listing raises (the source itself failed); an item's own failure is recorded on it."""
+    settings = settings_hash(config, spec)
+    listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
+    todo = _changed_items(store, run, listed, facts, spec.region, progress)
+    detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
+    work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
+    for item, outcome in run_all(work, todo, config.scan.workers):
+        store.save_outcome(outcome, run.id, item.region or spec.region)
+        for p in outcome.problems:
+            log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+        if progress:
+            progress(item, outcome)
+
+
+def ledger_for(config: Config) -> Ledger | LedgerError | None:
     """The consent ledger when a controller-role upload source needs one; the error when it cannot be
     opened (its uploads are then recorded as not verified, and the scan goes on)."""
     if not any(s.uploads and uploads.role_of(config, s) == "controller" for s in config.sources):
