@@ -49,10 +49,7 @@ class AlertStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        with store.transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        store.ensure_tables(_SCHEMA)
 
     def open_keys(self) -> set[tuple[str, str]]:
         """(rule, subject) of every alert not cleared yet."""

@@ -251,6 +251,13 @@ class Store:
                         db.execute(statement)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
+    def ensure_tables(self, schema: str) -> None:
+        """Create a module's own tables (`CREATE ... IF NOT EXISTS` statements separated by `;`) on its
+        first use of this store: the alert, upload-verdict and watch tables live beside the schema."""
+        with self.transaction() as db:
+            for statement in _schema_statements(schema):
+                db.execute(statement)
+
     def close(self) -> None:
         self._stop_keeper()
         self.db.close()

@@ -26,11 +26,15 @@ from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 from pydantic import Field
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
@@ -91,7 +95,7 @@ def classify(operation: str, exc: Exception) -> SourceError:
         return SourceError(_KINDS.get(code) or status_kind(status), f"{operation}: {code}")
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         return SourceError("timeout", f"{operation}: {type(exc).__name__}")
-    if isinstance(exc, EndpointConnectionError):
+    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
         return SourceError("unreachable", f"{operation}: {type(exc).__name__}")
     return SourceError("unreadable", f"{operation}: {type(exc).__name__}")
 
@@ -242,7 +246,8 @@ class S3Source(ByteSource):
 
     def reader(self, item: Item) -> ObjectReader:
         bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
-        return ObjectReader(self._client("s3", item.region), bucket, key, item.size or 0)
+        client = self._client("s3", item.region)
+        return ObjectReader(client, bucket, key, item.size or 0, self.options.max_attempts)
 
     def open(self, item: Item) -> Blob:
         blob = super().open(item)
@@ -413,33 +418,46 @@ class S3Source(ByteSource):
         return {"bucket": name, "account": account, "region": region}
 
 
+# what a body read raises when the connection breaks or stalls after the headers came
+_BROKEN_BODY = (ResponseStreamingError, IncompleteReadError, ReadTimeoutError, ConnectionClosedError)
+
+
 class ObjectReader:
     """Random access to one S3 object by ranged GETs (the RangeReader of the S3 source).
 
     The first response's user metadata becomes `meta:` evidence; a read of the whole object is
     sent without a Range header (some S3-compatible stores answer 416 to a range on an empty object).
+    A body cut off mid-transfer is fetched again, up to `attempts` times: the client retries a request
+    whose answer never came, but not one whose body broke after the headers.
     """
 
-    def __init__(self, client: Any, bucket: str, key: str, size: int) -> None:
+    def __init__(self, client: Any, bucket: str, key: str, size: int, attempts: int = 1) -> None:
         self._client, self._bucket, self._key = client, bucket, key
         self.size = size
         self.metadata: dict[str, str] = {}
         self.bytes_read = 0
         self.tag_count = 0
         self._first = True
+        self._attempts = attempts
 
     def read(self, start: int, end: int) -> bytes:
         end = min(end, self.size)
         if start >= end and not self._first:
             return b""
-        whole = start == 0 and end == self.size
+        ranged = {} if start == 0 and end == self.size else {"Range": f"bytes={start}-{end - 1}"}
+        retrying = Retrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2, jitter=0.05),
+            retry=retry_if_exception_type(_BROKEN_BODY),
+            reraise=True,
+        )
         try:
-            resp = self._client.get_object(
-                Bucket=self._bucket, Key=self._key, **({} if whole else {"Range": f"bytes={start}-{end - 1}"})
-            )
-            with closing(resp["Body"]) as body:
-                data = body.read()  # one range: at most what was asked, however large the object
-        except (ClientError, BotoCoreError) as exc:
+            for attempt in retrying:
+                with attempt:
+                    resp = self._get(ranged)
+                    with closing(resp["Body"]) as body:
+                        data = body.read()  # one range: at most what was asked, however large the object
+        except _BROKEN_BODY as exc:
             raise classify("GetObject", exc) from exc
         if self._first:
             self._first = False
@@ -447,6 +465,13 @@ class ObjectReader:
             self.tag_count = int(resp.get("TagCount") or 0)
         self.bytes_read += len(data)
         return data
+
+    def _get(self, ranged: dict[str, str]) -> dict[str, Any]:
+        """The GetObject answer, its body unread; SourceError once the client's own retries are spent."""
+        try:
+            return self._client.get_object(Bucket=self._bucket, Key=self._key, **ranged)
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("GetObject", exc) from exc
 
     def close(self) -> None:
         pass
