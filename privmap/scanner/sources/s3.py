@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
@@ -33,7 +33,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
     ResponseStreamingError,
 )
-from pydantic import Field
+from pydantic import Field, model_validator
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from privmap.config.models import Config, SourceConfig
@@ -74,6 +74,17 @@ class S3Options(Options):
     timeout: float = Field(60, gt=0)  # connect and read timeout of each request, in seconds
     max_attempts: int = Field(8, ge=1)  # tries per request on throttling, 5xx and dropped connections
     ordered_keys: bool = False  # keys sort in upload order (time-prefixed): `privmap watch` lists only newer keys
+    # how `privmap watch` learns of uploads: listing since a mark, or S3 event notifications in an SQS queue
+    intake: Literal["listing", "sqs"] = "listing"
+    queue_url: str | None = None  # intake sqs: the queue the buckets' event notifications go to
+    queue_region: str | None = None  # intake sqs: default the region in an AWS queue URL, else us-east-1
+    visibility_timeout: int = Field(300, ge=1, le=43_200)  # seconds a taken message stays hidden until recorded
+
+    @model_validator(mode="after")
+    def _queue_for_sqs(self) -> S3Options:
+        if (self.intake == "sqs") != (self.queue_url is not None):
+            raise ValueError("queue_url goes with intake: sqs (and intake: sqs needs it)")
+        return self
 
 
 @dataclass(frozen=True)
@@ -206,18 +217,34 @@ class S3Source(ByteSource):
         after = {"StartAfter": start_after} if start_after else {}
         try:
             for page in pages.paginate(Bucket=bucket.name, Prefix=self.options.prefix, **after):
-                for obj in page.get("Contents", []):
-                    key = obj["Key"]
-                    yield Item(
-                        location=Location(self.name, f"{bucket.store}/{key}"),
-                        store=bucket.store,
-                        fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
-                        size=obj["Size"],
-                        region=bucket.region,
-                        metadata={"path": key, "modified": obj["LastModified"].isoformat()},
-                    )
+                yield from self._items(bucket, page)
         except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
             self._gap(bucket.name, "ListObjectsV2", exc)
+
+    def _items(self, bucket: Bucket, page: dict[str, Any]) -> Iterator[Item]:
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            yield Item(
+                location=Location(self.name, f"{bucket.store}/{key}"),
+                store=bucket.store,
+                fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
+                size=obj["Size"],
+                region=bucket.region,
+                metadata={"path": key, "modified": obj["LastModified"].isoformat()},
+            )
+
+    def object_item(self, bucket_name: str, key: str) -> Item | None:
+        """The item of one object as a listing shows it (the same fingerprint), by a listing that starts
+        at its key; None when the bucket is not scanned, the key is outside `prefix` or it is gone."""
+        bucket = next((b for b in self.buckets if b.name == bucket_name), None)
+        if bucket is None or not key.startswith(self.options.prefix):
+            return None
+        try:
+            page = self._client("s3", bucket.region).list_objects_v2(Bucket=bucket.name, Prefix=key, MaxKeys=1)
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("ListObjectsV2", exc) from exc
+        # the first key under a prefix equal to the key is the key itself
+        return next((i for i in self._items(bucket, page) if i.metadata["path"] == key), None)
 
     def changes(self, mark: str | None) -> tuple[list[Item], str]:
         """Objects uploaded or overwritten since `mark` (this method's previous answer: per bucket, the
