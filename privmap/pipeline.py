@@ -322,6 +322,16 @@ def _judged_with(
     return judged, date, store.checks(run_id) or None
 
 
+def _history(store: Store, row: Any) -> dict[int, str]:
+    """Run id -> start date (ISO) of the runs of this configuration up to `row`'s: what findings'
+    `first_seen_run` dates against (INV-006: categories found since an activity's last review)."""
+    return {
+        r["id"]: r["started"][:10]
+        for r in store.runs()
+        if r["id"] <= row["id"] and r["config_id"] == row["config_id"] and r["status"] != "abandoned"
+    }
+
+
 def report_data(
     config: Config, store: Store, run_id: int, as_of: dt.date | None = None, *, rejudge: bool = False
 ) -> ReportData:
@@ -348,7 +358,7 @@ def report_data(
     ]
     checks = stored_checks
     if checks is None:
-        extra = {"uploads": upload_verdicts}
+        extra = {"uploads": upload_verdicts, "runs": _history(store, row)}
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
         )

@@ -84,6 +84,22 @@ class Outcome:
     cause: str | None = None
 
 
+def verdict(subject: str, failure: str | None, passed: str) -> Outcome:
+    """One subject judged: failed with `failure` (what is wrong) when there is one, else passed with
+    `passed` (what was verified)."""
+    if failure:
+        return Outcome(subject, "fail", failure)
+    return Outcome(subject, "pass", passed)
+
+
+def stores_with(ev: Evidence, key: str) -> Iterator[tuple[str, Any]]:
+    """(`store:<uri>` subject, value) of every store whose posture holds fact `key`, in store order;
+    a store without the fact is not judged (its source cannot tell)."""
+    for (_, store), facts in sorted(ev.store_facts().items()):
+        if key in facts:
+            yield f"store:{store}", facts[key]
+
+
 def summarize(findings: list[dict[str, Any]]) -> str:
     """Categories and occurrence counts, e.g. `user.contact.email (12), user.name (3)`."""
     counts: dict[str, int] = {}
