@@ -801,7 +801,8 @@ class Store:
     def occurrences(self, run_id: int, keys: Sequence[bytes]) -> list[sqlite3.Row]:
         """Where the run's snapshot holds any of `keys` (privmap.identifiers.keyed): key, source, uri,
         store, region, part, field, row_key, version_id, state (scanned, unchanged, failed) and indexed.
-        One index probe per key, then each hit's item: no scan of the index or of the run's items."""
+        One index probe per key, then each hit's item: no scan of the index or of the run's items (the
+        join order is forced: with several keys SQLite's planner would otherwise walk the run's items)."""
         out: list[sqlite3.Row] = []
         for start in range(0, len(keys), BATCH):
             batch = list(keys[start : start + BATCH])
@@ -809,9 +810,10 @@ class Store:
             out += self.db.execute(
                 f"""SELECT o.key, o.kind, i.source, i.uri, v.store, v.region, o.part, o.field, o.row_key, o.version_id,
                            r.state, v.indexed
-                    FROM occurrences o JOIN item_versions v ON v.id = o.version_id
-                    JOIN run_items r ON r.run_id = ? AND r.item_id = v.item_id AND r.version_id = v.id
-                    JOIN items i ON i.id = v.item_id
+                    FROM occurrences o INDEXED BY occurrences_by_key
+                    CROSS JOIN item_versions v ON v.id = o.version_id
+                    CROSS JOIN run_items r ON r.run_id = ? AND r.item_id = v.item_id AND r.version_id = v.id
+                    CROSS JOIN items i ON i.id = v.item_id
                     WHERE o.key IN ({marks}) ORDER BY i.source, i.uri, o.part, o.field""",
                 (run_id, *batch),
             ).fetchall()

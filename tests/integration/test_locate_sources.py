@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -59,7 +58,10 @@ def estate(tmp_path, s3_server, gcs_estate):
         crm.insert(
             "customers",
             ["id", "name", "email", "phone"],
-            [(1, "Anna Byrne", "Anna.Byrne@Example.ie", "+353 1 555 0142"), (2, "Tomás Ó Briain", "tomas@example.ie", "")],
+            [
+                (1, "Anna Byrne", "Anna.Byrne@Example.ie", "+353 1 555 0142"),
+                (2, "Tomás Ó Briain", "tomas@example.ie", ""),
+            ],
         )
         # more rows than scan.rows_per_table: read from a sample, so its index is partial
         crm.table("events", [("id", "key"), ("email", "text")])

@@ -384,3 +384,14 @@ def test_locate_answers_from_the_store_and_exits_1_for_an_erased_subject_still_f
     done = CliRunner().invoke(main, ["locate", "-c", str(path), "--erased-list", str(erased), "-f", "csv"])
     assert done.exit_code == 1, done.output
     assert Path(out).exists()
+
+
+def test_a_file_named_after_a_person_is_in_the_index(detector):
+    from privmap.names import NAME_FIELD, NameGuard
+
+    it = item("file:///share/users/anna.byrne@example.ie/cv.pdf", source="files")
+    guarded = NameGuard.of(detector).outcome(ItemOutcome(it))
+    [named] = guarded.findings
+    spelled = identifiers.normalise("email", "anna.byrne@example.ie")
+    assert named.location.field == NAME_FIELD and "anna" not in named.location.uri
+    assert named.occurrences == ((identifiers.keyed(detector.secret, "email", spelled), -1),)
