@@ -166,9 +166,7 @@ def test_one_scan_then_people_found_everywhere_without_reading_again(estate, tmp
         tomas = ask(("email", "Tomas@Example.IE"))
         assert places(tomas) == {("crm", "customers", "email"), ("cards", "cards", "holder")}
         # the card alone, with separators the store never used
-        assert places(ask(("card", "-".join(CARD[i : i + 4] for i in range(0, 16, 4))))) == {
-            ("cards", "cards", "card")
-        }
+        assert places(ask(("card", "-".join(CARD[i : i + 4] for i in range(0, 16, 4))))) == {("cards", "cards", "card")}
         # nobody: an empty answer that says where the index is partial
         nobody = ask(("email", "nobody@example.org")).to_json()
         assert nobody["found"] is False and nobody["matches"] == [] and nobody["complete"] is False
