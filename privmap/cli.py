@@ -470,8 +470,8 @@ def _kind_options(fn: Any) -> Any:
     "--erased-list",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="CSV subject,kind,value[,erased_on] of completed erasures: exit 1 if one is still found "
-    "(default: dsr.erased_list).",
+    help="CSV subject,kind,value[,erased_on] of completed erasures (as dsr.erased_list, which scans check): "
+    "exit 1 if one is still found.",
 )
 @_run_option
 def locate(
@@ -496,7 +496,6 @@ def locate(
 
     requested = [(kind, value) for kind, values in given.items() for value in values]
     config = load_config(config_path)
-    erased_list = erased_list or (config.resolve(config.dsr.erased_list) if config.dsr.erased_list else None)
     if not requested and erased_list is None:
         raise click.UsageError("give at least one identifier (--email, --phone, ...) or --erased-list")
     secret = loc.secret_of(config)  # before the store is opened: no key, no answer

@@ -15,6 +15,7 @@ import pytest
 
 from privmap import locate, pipeline
 from privmap.config import load_config
+from privmap.scanner import crawl
 from privmap.store import Store
 from tests.integration import gcs
 from tests.integration.conftest import GCP_PROJECT
@@ -122,7 +123,7 @@ def places(answer: locate.Answer, via: str = "direct") -> set[tuple[str, str, st
     return {(m.source, name(m.uri), m.field) for m in answer.matches if m.via == via}
 
 
-def test_one_scan_then_people_found_everywhere_without_reading_again(estate, tmp_path):
+def test_one_scan_then_people_found_everywhere_without_reading_again(estate, tmp_path, monkeypatch):
     config = load_config(estate)
     result = pipeline.run(config, tmp_path / "out")
     checks = json.loads((tmp_path / "out" / "checks.json").read_text())
@@ -178,9 +179,21 @@ def test_one_scan_then_people_found_everywhere_without_reading_again(estate, tmp
         assert dsr2["subject:DSR-8"]["status"] == "fail"  # Tomás is still in the CRM and the card table
         dsr1 = {c["subject"]: c["status"] for c in checks if c["id"] == "DSR-001"}
         assert dsr1["store:crm"] == "fail" and dsr1["store:payments"] == "pass"
-        # --verify reads only the candidate items again: all still hold her
+        # --verify reads only the candidate items again: all still hold her; then one no longer does
+        opened: list[str] = []
+        scan_item = crawl.scan_item
+        monkeypatch.setattr(
+            crawl, "scan_item", lambda src, it, *a, **k: opened.append(it.location.uri) or scan_item(src, it, *a, **k)
+        )
         locate.verify(config, store, secret, anna)
         assert {m.verified for m in anna.matches} == {True}
+        assert sorted(opened) == sorted({m.uri for m in anna.matches})
+        (tmp_path / "files" / "notes" / "call.txt").write_text("Call back the customer about the renewal.\n")
+        locate.verify(config, store, secret, anna)
+        assert {(m.source, m.verified) for m in anna.matches if m.source in ("files", "crm")} == {
+            ("files", False),
+            ("crm", True),
+        }
     finally:
         store.close()
     raw = b"".join(p.read_bytes() for p in config.state_dir.iterdir() if p.name.startswith("state.db"))
