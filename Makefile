@@ -15,8 +15,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requi
 	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt requirements/msg.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr,msg]'
 	touch $@
 
 install: $(VENV)/.installed

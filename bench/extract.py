@@ -176,9 +176,10 @@ def main() -> None:
         ):
             got = peak(str(path))
             extra = (got["rss_kb"] - base["rss_kb"]) / 1024
+            speed = f", {args.big_mb / got['seconds']:.1f} MB/s uncompressed" if path.name == "big" else ""
             print(
                 f"peak RSS, {label}: {got['rss_kb'] / 1024:.0f} MB (+{extra:.0f} MB), "
-                f"{got['seconds']:.1f} s, {got['chunks']} chunks, {got['problems']} problems"
+                f"{got['seconds']:.1f} s{speed}, {got['chunks']} chunks, {got['problems']} problems"
             )
         print(f"(the zip is {size / 1e6:.0f} MB on disk, made in {made:.0f} s; budgets: {ScanConfig().archive})")
 

@@ -78,6 +78,10 @@ class MysqlSource(SqlSource):
         params = self._params()
         return f"{params['host']}:{params['port']}"
 
+    def address(self) -> tuple[str, int] | None:
+        params = self._params()
+        return params["host"], int(params["port"])
+
     def databases(self) -> list[str]:
         if self.options.databases:
             return self.options.databases

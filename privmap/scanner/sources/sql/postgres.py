@@ -57,6 +57,12 @@ class PostgresSource(SqlSource):
         params = self._params()
         return f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
 
+    def address(self) -> tuple[str, int] | None:
+        params = self._params()
+        # libpq takes a list of hosts to try in turn: the first is the one normally reached
+        host = str(params.get("host") or "localhost").split(",")[0]
+        return host, int(str(params.get("port") or 5432).split(",")[0])
+
     def databases(self) -> list[str]:
         params = self._params()
         return self.options.databases or [str(params.get("dbname") or params.get("user") or "postgres")]
