@@ -486,8 +486,8 @@ class Store:
 
     def prune(self, keep_runs: int) -> list[int]:
         """Delete finished runs beyond the newest `keep_runs`, with their snapshots and the item
-        versions no remaining run refers to (the last version of an item no kept run saw included).
-        Returns the deleted run ids."""
+        versions no remaining run or item refers to; the last version of an item no remaining run saw
+        loses its occurrence index. Returns the deleted run ids."""
         with self.transaction() as db:
             old = [
                 r[0]
@@ -504,9 +504,17 @@ class Store:
             for table in (t for t in PER_RUN if t in tables):  # a module's table exists once it was used
                 db.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", old)
             db.execute(f"DELETE FROM runs WHERE id IN ({marks})", old)
-            # an item no kept run saw is gone: its last version goes too (with its occurrence index:
-            # pseudonymised data of an item that no longer exists); if it comes back it is read anew
-            db.execute("UPDATE items SET version_id = NULL WHERE version_id NOT IN (SELECT version_id FROM run_items)")
+            # an item no kept run saw is gone: its last version stays (to recognise it if it comes back
+            # unchanged) but loses its occurrence index, pseudonymised data of an item that no longer
+            # exists; `indexed` NULL then says so if it does come back (locate, DSR-001)
+            if "occurrences" in tables:
+                db.execute(
+                    """CREATE TEMP TABLE unseen AS SELECT version_id AS id FROM items
+                       WHERE version_id IS NOT NULL AND version_id NOT IN (SELECT version_id FROM run_items)"""
+                )
+                db.execute("DELETE FROM occurrences WHERE version_id IN (SELECT id FROM unseen)")
+                db.execute("UPDATE item_versions SET indexed = NULL WHERE id IN (SELECT id FROM unseen)")
+                db.execute("DROP TABLE unseen")
             db.execute(
                 """CREATE TEMP TABLE unused AS SELECT id FROM item_versions
                    WHERE id NOT IN (SELECT version_id FROM run_items)
