@@ -113,10 +113,13 @@ def _past(state: _Expired, as_of: dt.date) -> str:
         )
     for table, row in state.tables:
         oldest = dt.date.fromisoformat(row["oldest"])
-        sample = f"all {row['rows']} rows" if row["whole"] else f"{row['rows']} sampled rows"
+        if row.get("read") == "index":
+            basis = "the column's minimum, read through its index"
+        else:
+            basis = f"of all {row['rows']} rows" if row["whole"] else f"of {row['rows']} sampled rows"
         parts.append(
             f"table {table}: the oldest row by {row['column']} is from {oldest} "
-            f"({age_words((as_of - oldest).days)} old; of {sample})"
+            f"({age_words((as_of - oldest).days)} old; {basis})"
         )
     if state.versions:
         parts.append(

@@ -69,7 +69,20 @@ def test_row_ages_respect_the_sample_budget(db, write_config):
     source = build_source(config_of(db, write_config, "scan: {rows_per_table: 2}\n"), 0)
     ages = {f.key: f.value for f in source.posture()}["row_ages"]
     [entry] = [a for a in next(iter(ages.values())) if a["column"] == "created_at"]
-    assert entry["rows"] == 2 and entry["whole"] is False  # two sampled rows: the oldest of them, said so
+    # two sampled rows: the oldest of them, said so
+    assert (entry["rows"], entry["whole"], entry["read"]) == (2, False, "sample")
+
+
+def test_an_indexed_timestamp_column_is_dated_by_its_minimum(db, write_config):
+    accounts(db)
+    db.execute(f"CREATE INDEX accounts_created ON {db.q('accounts')} ({db.q('created_at')})")
+    db.insert("accounts", ["id", "email", "created_at"], [(4, "sean.kelly@mail.ie", "2012-07-04 00:00:00")])
+    db.analyze("accounts")
+    source = build_source(config_of(db, write_config, "scan: {rows_per_table: 1}\n"), 0)
+    ages = {f.key: f.value for f in source.posture()}["row_ages"]
+    by_column = {a["column"]: a for a in next(iter(ages.values()))}
+    assert (by_column["created_at"]["oldest"], by_column["created_at"]["read"]) == ("2012-07-04", "index")
+    assert by_column["last_login"]["read"] == "sample"  # not indexed: the one sampled row's date
 
 
 def test_row_ages_can_be_turned_off(db, write_config):

@@ -308,6 +308,14 @@ def test_row_age_evidence_names_the_table_column_and_age():
     )
 
 
+def test_an_indexed_minimum_is_the_tables_oldest_row():
+    facts = row_ages(CREATED_OLD)
+    facts[("eu", "eu")]["row_ages"][TABLE["uri"]][0]["read"] = "index"
+    ev = Evidence(config(YEAR), [TABLE], [StoreFact("eu", "eu", "row_ages", facts[("eu", "eu")]["row_ages"])], TODAY)
+    [result] = run_checks(ev, only=["RET-001"])
+    assert result["evidence"].endswith("(7 years, 2 months old; the column's minimum, read through its index)")
+
+
 def test_noncurrent_versions_older_than_the_rule_fail_ret001():
     versions = {"noncurrent_versions": {"count": 12, "oldest": "2023-03-01T00:00:00+00:00"}}
     assert statuses("RET-001", YEAR, items=[NEW], facts={("eu", "eu"): versions}) == {"store:eu": "fail"}

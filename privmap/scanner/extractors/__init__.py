@@ -107,7 +107,13 @@ def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
     if isinstance(obj, Table):
         yield from _table(obj, ctx)
         return
-    blob, extractor = _choose(obj, ctx)
+    try:
+        blob, extractor = _choose(obj, ctx)
+    except Unsupported:
+        raise
+    except Exception as exc:  # a container too broken to tell which kind it is (a truncated OLE file)
+        ctx.problem(obj.location, problem_kind(exc), describe(exc))
+        return
     parts = extractor.extract(blob, ctx)
     while not ctx.expired():
         try:
@@ -162,8 +168,10 @@ def _choose(blob: Blob, ctx: Context) -> tuple[Blob, Extractor]:
         try:
             with open_file(blob, ctx) as fh:
                 media_type = refine(fh)
-        except Exception as exc:  # the container's own extractor (or `unsupported`) reports it
-            log.debug("container not refined", extra={"detail": describe(exc)})
+        except Exception as exc:
+            if media_type not in _media_types():  # no extractor of its own would report the broken container
+                raise
+            log.debug("container not refined", extra={"detail": describe(exc)})  # its own extractor reports it
     return blob, extractor_for(media_type)
 
 

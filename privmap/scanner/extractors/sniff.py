@@ -231,8 +231,13 @@ _OLE = [
 
 
 def refine_ole(fh: BinaryIO) -> str:
-    """The media type of an OLE compound file by its root streams (only the directory is read)."""
-    with olefile.OleFileIO(fh) as ole:
+    """The media type of an OLE compound file by its root streams (only the directory is read).
+    Raises ValueError for a file whose structure cannot be read (truncated, corrupt)."""
+    try:
+        ole = olefile.OleFileIO(fh)
+    except OSError as exc:  # olefile's error for every structural defect
+        raise ValueError(f"not a readable OLE compound file ({exc})") from None
+    with ole:
         for stream, media_type in _OLE:
             if ole.exists(stream):
                 return media_type

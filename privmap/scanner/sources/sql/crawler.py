@@ -21,6 +21,7 @@ often (periods are staggered per table so a database is not re-read all at once)
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import hashlib
 import json
@@ -170,6 +171,11 @@ class SqlSource(SourceBase):
         """Posture of one database: TLS, the scanning role's privileges, public schema rights."""
         return {}
 
+    def indexed(self, conn: Any, table: TableInfo) -> set[str]:
+        """Columns that lead a plain (b-tree, not partial) index of `table`: MIN() over one is an
+        index lookup, not a scan. Empty when the engine cannot tell."""
+        return set()
+
     def address(self) -> tuple[str, int] | None:
         """The (host, port) the server is reached at; None for a database that is a local file."""
         return None
@@ -247,11 +253,14 @@ class SqlSource(SourceBase):
         """table URI -> [{column, clock, oldest (ISO date), rows, whole}] for the timestamp columns
         (privmap.retention.column_clock) of each wanted table.
 
-        The dates come from the same sampler and budget as the table's read (`scan.rows_per_table`
-        rows, the statement timeout), selecting those columns only: no full-table aggregate on an
-        unindexed column. `whole` says the sample held every row, so `oldest` is the table's; else it
-        is the oldest sampled row (an age past the rule is then certain, its absence likely only).
-        A table that cannot be sampled is a problem on its `row ages` field; the others go on."""
+        A column that leads a b-tree index (`indexed`) is dated by MIN() over it, an index lookup:
+        `oldest` is the table's (`read: index`). The others come from the same sampler and budget as
+        the table's read (`scan.rows_per_table` rows, the statement timeout), selecting those columns
+        only: no full-table aggregate on an unindexed column. `whole` says the sample held every row,
+        so `oldest` is the table's; else it is the oldest sampled row (an age past the rule is then
+        certain, its absence likely only). A minimum that is no date (a sentinel such as 1900-01-01
+        or MySQL's zero date) falls back to the sample. A table that cannot be read is a problem on
+        its `row ages` field; the others go on."""
         out: dict[str, list[dict[str, Any]]] = {}
         limit = self.config.scan.rows_per_table
         for table in self.list_tables(conn, database):
@@ -260,6 +269,7 @@ class SqlSource(SourceBase):
                 continue
             uri = table_uri(store, table.schema, table.name)
             try:
+                minima = self._minima(conn, table, [c for c, _ in clocks])
                 cur = self.cursor(conn)
                 self.sample(cur, table, ", ".join(self.quote(c.name) for c, _ in clocks), limit)
                 rows: list[tuple[Any, ...]] = []
@@ -276,12 +286,11 @@ class SqlSource(SourceBase):
             whole = len(rows) < limit and table.rows is not None and table.rows <= len(rows)
             ages = []
             for i, (column, clock) in enumerate(clocks):
-                dates = [d for row in rows if (d := value_date(row[i])) is not None]
-                if dates:
-                    oldest = min(dates).isoformat()
-                    ages.append(
-                        {"column": column.name, "clock": clock, "oldest": oldest, "rows": len(rows), "whole": whole}
-                    )
+                entry = {"column": column.name, "clock": clock, "rows": len(rows), "whole": whole, "read": "sample"}
+                if column.name in minima:
+                    ages.append({**entry, "oldest": minima[column.name].isoformat(), "read": "index"})
+                elif dates := [d for row in rows if (d := value_date(row[i])) is not None]:
+                    ages.append({**entry, "oldest": min(dates).isoformat()})
             if ages:
                 out[uri] = ages
         return out
@@ -353,6 +362,22 @@ class SqlSource(SourceBase):
             raise self._classified(exc) from None
         comments = {c.name: c.comment for c in table.columns if c.comment}
         return Table(item.location, [c.name for c in table.columns], rows, table.rows, comments)
+
+    def _minima(self, conn: Any, table: TableInfo, columns: list[Column]) -> dict[str, dt.date]:
+        """Column -> its minimum as a date, for the columns that lead an index (one lookup each)."""
+        indexed = self.indexed(conn, table)
+        source = f"{self.quote(table.schema)}.{self.quote(table.name)}"
+        out = {}
+        for column in columns:
+            if column.name not in indexed:
+                continue
+            cur = conn.cursor()
+            cur.execute(f"SELECT MIN({self.quote(column.name)}) FROM {source}", ())
+            value = cur.fetchone()[0]
+            cur.close()
+            if (when := value_date(value)) is not None:
+                out[column.name] = when
+        return out
 
     def _classified(self, exc: Exception) -> Exception:
         return exc if isinstance(exc, (SourceError, Disconnected)) else self.fail(exc)

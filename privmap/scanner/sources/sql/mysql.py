@@ -184,6 +184,15 @@ class MysqlSource(SqlSource):
         )
         cur.execute(sql, [v for w in windows for v in w])
 
+    def indexed(self, conn: Any, table: TableInfo) -> set[str]:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+                " AND SEQ_IN_INDEX = 1 AND INDEX_TYPE = 'BTREE'",
+                (table.schema, table.name),
+            )
+            return {r[0] for r in cur.fetchall()}
+
     def cursor(self, conn: Any) -> Any:
         return conn.cursor(pymysql.cursors.SSCursor)  # unbuffered: rows arrive as they are fetched
 
