@@ -29,6 +29,7 @@ LABELS = {
 }
 _WINDOW = 32  # characters kept on each side of a candidate word (five to six tokens)
 _BATCH = 128
+_PART = re.compile(r"[-'’]")
 _PROSE_WORD = re.compile(r"[(\"'¿¡«“]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[.,;:!?)\"'»”]*")
 
 
@@ -102,11 +103,15 @@ def _listened(config: Any) -> set[str]:
     return set(config["nlp"]["pipeline"]) if upstream == "*" else {upstream}
 
 
-def candidates(text: str) -> Iterator[tuple[int, int]]:
-    """Capitalised words that may begin or be part of a name or a place, on lines of prose."""
+def candidates(text: str, ordinary: frozenset[str] = frozenset()) -> Iterator[tuple[int, int]]:
+    """Capitalised words that may begin or be part of a name or a place, on lines of prose; not
+    those in COMMON, nor those whose lower-case form (or first part: 'Pouvez-vous') is in
+    `ordinary` (stop words capitalised at a sentence start, which NER need not read)."""
     line_start, prose = -1, False
     for m in _CANDIDATE.finditer(text):
-        if m.group() in COMMON:
+        word = m.group()
+        first = _PART.split(word, maxsplit=1)[0]
+        if word in COMMON or first in COMMON or (ordinary and first.lower() in ordinary):
             continue
         start = text.rfind("\n", 0, m.start()) + 1
         if start != line_start:
@@ -130,14 +135,19 @@ def caseless(text: str) -> bool:
 
 
 def windows(
-    text: str, spots: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]] = ()
+    text: str, spots: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]] = (), lines: bool = False
 ) -> list[tuple[int, int]]:
     """Merged windows around `spots`, cut at whitespace so no word is split, and kept clear of
-    `taken` (sorted spans already found by patterns: NER has nothing to add inside an email)."""
+    `taken` (sorted spans already found by patterns: NER has nothing to add inside an email);
+    with `lines`, kept within the line of their spot (short lines of chat or logs are unrelated)."""
     out: list[tuple[int, int]] = []
     for start, end in spots:
         lo = max(0, start - _WINDOW)
         hi = min(len(text), end + _WINDOW)
+        if lines:
+            lo = max(lo, text.rfind("\n", lo, start) + 1)
+            stop = text.find("\n", end, hi)
+            hi = hi if stop == -1 else stop
         i = bisect_right(taken, (start, 0))
         if i and taken[i - 1][1] > lo:
             lo = min(start, taken[i - 1][1])
