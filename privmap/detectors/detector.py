@@ -356,11 +356,13 @@ class Detector:
         if caseless:  # 'apt. 999', 'suite 112': units need no capitals
             for s, e in units(text, lo, hi):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
-        if not explained:
-            windows = found
-        else:  # a cue cut short ('Adam Mc' of 'Adam McDowell') explains nothing
+        fallback = job.language not in self.config.models  # only what _corroborated keeps counts
+        if explained or fallback:  # a cue cut short ('Adam Mc' of 'Adam McDowell') explains nothing
             known = _merged([(s, e) for s, e in explained if not part[e : e + 1].isalnum()])
-            windows = engine.windows(part, [c for c in spots if not _covered(known, c[0], c[1])], local, caseless)
+            rest = [c for c in spots if not _covered(known, c[0], c[1]) and (not fallback or _corroborable(part, *c))]
+            windows = engine.windows(part, rest, local, caseless) if len(rest) < len(spots) else found
+        else:
+            windows = found
         for wlo, whi in windows:
             ner.append(_NerJob(job, wlo + lo, text[wlo + lo : whi + lo]))
 
@@ -631,6 +633,17 @@ def _corroborated(entity: str, text: str, start: int, end: int) -> bool:
     if entity == "LOCATION":
         return bool(_LOCATIVE.search(text, max(0, start - 8), start)) or any(countries(value))
     return True
+
+
+def _corroborable(text: str, start: int, end: int) -> bool:
+    """A candidate word whose entity _corroborated could keep: a known given name or surname, a
+    country, or a word after a preposition of place. The fallback model's other finds are dropped,
+    so NER need not read them (German capitalises every noun)."""
+    return (
+        known_name(text[start:end])
+        or bool(_LOCATIVE.search(text, max(0, start - 8), start))
+        or any(countries(text, start, min(len(text), end + 40)))
+    )
 
 
 def _name_end(text: str, start: int, end: int) -> int:

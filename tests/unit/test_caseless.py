@@ -148,3 +148,30 @@ def test_a_cue_cut_short_still_goes_to_ner(detector):
 )
 def test_country_names(text, found):
     assert [text[s:e] for s, e in countries(text)] == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anbei der unterschriebene Vertrag für das Shooting. Können Sie den Rechnungsbetrag bestätigen?",
+        "Der Upload ist gestern Abend zweimal fehlgeschlagen, daher habe ich die Dateien erneut gesendet.",
+        "Le envío el Contrato Base firmado. ¿Puede confirmar el Importe de la Factura?",
+        "Umowa Ramowa została podpisana przez Zarząd. Proszę potwierdzić Kwotę Faktury.",
+    ],
+)
+def test_capitalised_nouns_of_languages_read_by_the_fallback_model_never_reach_ner(text, detector, ner_reads):
+    assert not [s for s in detector.spans(text) if s.entity in ("PERSON", "LOCATION")]
+    assert ner_reads == []  # nothing there that the fallback model's finds could be kept for
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Anbei der Vertrag. Ich reise morgen nach Kassel.", ("Kassel", "LOCATION")),
+        ("Le envío el contrato, que se firmó ayer en Madrid.", ("Madrid", "LOCATION")),
+        ("Der Vertrag wurde von Jürgen Schäfer unterschrieben.", ("Jürgen Schäfer", "PERSON")),
+        ("El contrato lo firmó el Sr. Esmer, abogado en ejercicio.", ("Esmer", "PERSON")),
+    ],
+)
+def test_names_and_places_in_languages_read_by_the_fallback_model_are_still_found(text, expected, detector):
+    assert expected in {(text[s.start : s.end], s.entity) for s in detector.spans(text)}
