@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-caseless bench-extract bench-gcs bench-databases bench-store clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-caseless bench-extract bench-gcs bench-databases bench-store bench-incremental clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requi
 	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt requirements/msg.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr,msg]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -70,6 +70,10 @@ bench-store: install
 install-ocr: install
 	command -v tesseract >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr)
 	$(PIP) install -c $(REQ) -e '.[ocr]'
+
+# first scan vs a no-change rescan (zero bytes read) vs a watch cycle of 10 uploads, on 10,000 objects local and on moto S3
+bench-incremental: install-test
+	$(PY) -m bench.incremental
 
 # extraction MB/s and files/s per format, peak RSS on the hostile corpus and a 1 GB zip of CSVs (not part of `make test`)
 bench-extract: install-test

@@ -350,31 +350,59 @@ def schedule(config_path: Path, out_dir: Path, expression: str, fail_on: str | N
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--cron") from None
     config = load_config(config_path)
-    try:
-        with scheduling.exclusive(config, "schedule"), _stop_on_sigterm():
-            code = scheduling.run_on_schedule(
-                expression, scheduling.scheduled_scan(config_path, out_dir, fail_on), max_runs=max_runs
-            )
-    except scheduling.AlreadyRunning as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    with _foreground(config, "schedule"):
+        code = scheduling.run_on_schedule(
+            expression, scheduling.scheduled_scan(config_path, out_dir, fail_on), max_runs=max_runs
+        )
     sys.exit(code)
 
 
+@main.command()
+@_config_option
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds between looks at object stores and queues (folder events are taken at once).",
+)
+@click.option("--poll", is_flag=True, help="Poll folders instead of waiting for filesystem events.")
+@click.option("--max-batches", type=click.IntRange(min=1), default=None, help="Stop after recording this many batches.")
+def watch(config_path: Path, interval: float, poll: bool, max_batches: int | None) -> None:
+    """Watch the `uploads: true` sources and judge each batch of new uploads as a partial run.
+
+    Local folders by filesystem events, S3 by listing new keys since a mark kept in the store (or by
+    S3 event notifications through SQS: `intake: sqs`). Alerts go to the configured sinks. Exit code:
+    0 after --max-batches; 2 for a bad config, a source that cannot be watched or another watcher on
+    the store; 130 when stopped (Ctrl-C, SIGTERM): a batch being recorded comes again next time.
+    """
+    from privmap.watch import Watcher
+
+    config = load_config(config_path)
+    with _foreground(config, "watch"), Watcher(config, poll=poll, interval=interval) as w:
+        names = ", ".join(w.sources)
+        w.run(max_batches, ready=lambda: click.echo(f"watching {names} (every {interval:g} s)", err=True))
+
+
 @contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (systemd stop, Kubernetes) ends a foreground loop as Ctrl-C does."""
-    import signal
+def _foreground(config: Config, role: str) -> Iterator[None]:
+    """A long-running command (`schedule`, `watch`): one per store and role, else exit 2 naming the
+    other; SIGTERM (systemd stop, Kubernetes) ends it as Ctrl-C does: "stopped", exit 130."""
+    from privmap import schedule as scheduling
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        yield
+        with scheduling.exclusive(config, role):
+            yield
+    except scheduling.AlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

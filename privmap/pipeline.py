@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
@@ -162,23 +161,13 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
         detector.preload()
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
-    ledger = _ledger(config)
+    ledger = ledger_for(config)
     for spec, source in zip(config.sources, sources, strict=True):
         facts: dict[tuple[str, str], Any] = {}
-        settings = settings_hash(config, spec)
         try:
             for fact in source.posture():
                 facts[(fact.store, fact.key)] = fact.value
-            listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-            todo = _changed_items(store, run, listed, facts, spec.region, progress)
-            detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
-            work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
-            for item, outcome in run_all(work, todo, config.scan.workers):
-                store.save_outcome(outcome, run.id, item.region or spec.region)
-                for p in outcome.problems:
-                    log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
-                if progress:
-                    progress(item, outcome)
+            read_items(config, spec, source, store, run, source.items(), detector, facts, progress)
         except Exception as exc:  # the source itself failed: recorded, and the next source goes on
             errors += 1
             log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
@@ -197,7 +186,34 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
     return errors
 
 
-def _ledger(config: Config) -> Ledger | LedgerError | None:
+def read_items(
+    config: Config,
+    spec: SourceConfig,
+    source: Source,
+    store: Store,
+    run: Run,
+    items: Iterable[Item],
+    detector: Detector,
+    facts: dict[tuple[str, str], Any],
+    progress: Progress | None = None,
+) -> None:
+    """Enter `items` (as the source lists them) into `run`: unchanged ones carry over, the rest are read,
+    detected and saved one transaction each. `facts` gains each store's region. Raises what the
+    listing raises (the source itself failed); an item's own failure is recorded on it."""
+    settings = settings_hash(config, spec)
+    listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
+    todo = _changed_items(store, run, listed, facts, spec.region, progress)
+    detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
+    work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
+    for item, outcome in run_all(work, todo, config.scan.workers):
+        store.save_outcome(outcome, run.id, item.region or spec.region)
+        for p in outcome.problems:
+            log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+        if progress:
+            progress(item, outcome)
+
+
+def ledger_for(config: Config) -> Ledger | LedgerError | None:
     """The consent ledger when a controller-role upload source needs one; the error when it cannot be
     opened (its uploads are then recorded as not verified, and the scan goes on)."""
     if not any(s.uploads and uploads.role_of(config, s) == "controller" for s in config.sources):
@@ -267,25 +283,11 @@ class RunNotFound(Exception):
     """The store holds no such run (or no finished run yet)."""
 
 
-_SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
-
-
-def _redacted(value: Any, key: str = "") -> Any:
-    """Source options with secrets masked: a password in a DSN, a key or token given inline."""
-    if isinstance(value, dict):
-        return {k: _redacted(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v, key) for v in value]
-    if isinstance(value, str):
-        return "***" if _SECRET_KEY.search(key) and value else logs.redact(value)
-    return value
-
-
 def stored_config(config: Config) -> str:
     """The configuration a run is judged with, kept in the store to reproduce its reports (secrets masked)."""
     data = config.model_dump(mode="json")
-    data["sources"] = [{**s, "options": _redacted(s["options"])} for s in data["sources"]]
-    data["alerts"] = [{**a, "options": _redacted(a["options"])} for a in data["alerts"]]
+    data["sources"] = [{**s, "options": logs.masked(s["options"])} for s in data["sources"]]
+    data["alerts"] = [{**a, "options": logs.masked(a["options"])} for a in data["alerts"]]
     return json.dumps(data, sort_keys=True)
 
 
@@ -315,6 +317,16 @@ def _judged_with(
     return judged, date, store.checks(run_id) or None
 
 
+def _history(store: Store, row: Any) -> dict[int, str]:
+    """Run id -> start date (ISO) of the runs of this configuration up to `row`'s: what findings'
+    `first_seen_run` dates against (INV-006: categories found since an activity's last review)."""
+    return {
+        r["id"]: r["started"][:10]
+        for r in store.runs()
+        if r["id"] <= row["id"] and r["config_id"] == row["config_id"] and r["status"] != "abandoned"
+    }
+
+
 def report_data(
     config: Config, store: Store, run_id: int, as_of: dt.date | None = None, *, rejudge: bool = False
 ) -> ReportData:
@@ -341,7 +353,7 @@ def report_data(
     ]
     checks = stored_checks
     if checks is None:
-        extra = {"uploads": upload_verdicts}
+        extra = {"uploads": upload_verdicts, "runs": _history(store, row)}
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
         )

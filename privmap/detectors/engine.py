@@ -28,7 +28,10 @@ LABELS = {
     "TIME": "DATE_TIME",
 }
 _WINDOW = 32  # characters kept on each side of a candidate word (five to six tokens)
-_BATCH = 128
+_BATCH = 128  # texts per nlp.pipe batch
+# characters per batch: spaCy holds a whole batch's arrays at once (~400 bytes a character with the small
+# CNN pipelines: 5 MB of caseless text in one batch took 2.4 GB), so a long piece goes through alone
+_BATCH_CHARS = 100_000
 _PART = re.compile(r"[-'’]")
 _LETTER = re.compile(r"[^\W\d_]")
 _PROSE_WORD = re.compile(r"[(\"'¿¡«“]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[.,;:!?)\"'»”]*")
@@ -179,8 +182,24 @@ def entities(model: str, texts: Sequence[str]) -> list[list[tuple[int, int, str]
     text whatever its length (a text longer than MAX_NER_CHARS is read in pieces)."""
     nlp = pipeline(model)
     pieces = [(i, off) for i, text in enumerate(texts) for off in range(0, len(text) or 1, MAX_NER_CHARS)]
-    docs = nlp.pipe((texts[i][off : off + MAX_NER_CHARS] for i, off in pieces), batch_size=_BATCH)
     found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-    for (i, off), doc in zip(pieces, docs, strict=True):
-        found[i].extend((e.start_char + off, e.end_char + off, e.label_) for e in doc.ents)
+    for batch in _batches(pieces, texts):
+        docs = nlp.pipe((texts[i][off : off + MAX_NER_CHARS] for i, off in batch), batch_size=len(batch))
+        for (i, off), doc in zip(batch, docs, strict=True):
+            found[i].extend((e.start_char + off, e.end_char + off, e.label_) for e in doc.ents)
     return found
+
+
+def _batches(pieces: list[tuple[int, int]], texts: Sequence[str]) -> Iterator[list[tuple[int, int]]]:
+    """`pieces` (text index, offset) in runs of at most _BATCH pieces and about _BATCH_CHARS characters."""
+    batch: list[tuple[int, int]] = []
+    size = 0
+    for i, off in pieces:
+        length = min(MAX_NER_CHARS, len(texts[i]) - off)
+        if batch and (len(batch) == _BATCH or size + length > _BATCH_CHARS):
+            yield batch
+            batch, size = [], 0
+        batch.append((i, off))
+        size += length
+    if batch:
+        yield batch

@@ -251,6 +251,13 @@ class Store:
                         db.execute(statement)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
+    def ensure_tables(self, schema: str) -> None:
+        """Create a module's own tables (`CREATE ... IF NOT EXISTS` statements separated by `;`) on its
+        first use of this store: the alert, upload-verdict and watch tables live beside the schema."""
+        with self.transaction() as db:
+            for statement in _schema_statements(schema):
+                db.execute(statement)
+
     def close(self) -> None:
         self._stop_keeper()
         self.db.close()
@@ -282,7 +289,9 @@ class Store:
 
         The last unfinished run with the same `config_hash` (interrupted, or whose owner died) is
         resumed unless `fresh`; an unfinished run of the same `config_id` but another hash (the
-        configuration was edited) is marked abandoned. Runs of other configurations are left alone.
+        configuration was edited) or kind is marked abandoned, except that a partial run abandons only
+        partial runs (an upload watch's batch leaves an interrupted scan resumable). Runs of other
+        configurations are left alone.
         `config_json` and `as_of` are what the run is judged with, kept so that its reports can be
         reproduced. Raises StoreBusy when another live process holds a run for longer than `wait`
         seconds."""
@@ -331,7 +340,8 @@ class Store:
                     (owner, lease, r["id"]),
                 )
                 return Run(r["id"], r["started"], r["kind"], r["config_id"], resumed=True)
-            if r["config_id"] == config_id:
+            if r["config_id"] == config_id and (kind != "partial" or r["kind"] == "partial"):
+                # a watcher's batch never abandons a scan left resumable; a scan abandons a dead batch
                 db.execute(
                     "UPDATE runs SET status = 'abandoned', finished = ?, lease_until = 0 WHERE id = ?",
                     (_now(), r["id"]),

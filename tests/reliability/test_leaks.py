@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from privmap.logs import redact
+from privmap.logs import is_secret_name, masked, redact
 from privmap.reports.html import visible
 from tests.e2e.conftest import privmap
 
@@ -21,10 +21,33 @@ from tests.e2e.conftest import privmap
         ("auth failed token: 'abc.def.ghi'", "abc.def.ghi"),
         ("https://h/x?X-Amz-Signature=0123abcd&X-Amz-Date=1", "0123abcd"),
         ("api_key=AKIAIOSFODNN7EXAMPLE;", "AKIAIOSFODNN7EXAMPLE"),
+        ("jdbc:postgresql://db:5432/crm?user=app&password=Wd8vQx2&ssl=true", "Wd8vQx2"),
+        ("jdbc:mysql://app:Wd8vQx2@db.internal:3306/crm", "Wd8vQx2"),
+        ("Driver={PostgreSQL Unicode};Server=db;Uid=app;Pwd={Wd8;vQx2};", "vQx2"),
+        ("Server=tcp:db,1433;User ID=app;PASSWORD=Wd8vQx2;Encrypt=yes", "Wd8vQx2"),
+        ("host=db user=app password='Wd8 vQx2' dbname=crm", "vQx2"),
+        ("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Wd8vQx2==;", "Wd8vQx2"),
+        ("mongodb+srv://app:Wd8vQx2@cluster0.example.net/crm", "Wd8vQx2"),
     ],
 )
 def test_library_errors_lose_their_credentials(text, secret):
     assert secret not in redact(text)
+
+
+def test_secret_options_are_masked_wherever_they_nest():
+    options = {
+        "dsn": "postgresql://app:Wd8vQx2@db/crm",
+        "region": "eu-west-1",
+        "nested": {"api_key": "AKIAIOSFODNN7EXAMPLE", "tables": ["users"]},
+        "url": "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX",
+        "note": "endpoint http://app:Wd8vQx2@host/",
+        "password": "",
+    }
+    kept = masked(options)
+    assert "Wd8vQx2" not in repr(kept) and "AKIAIOSFODNN7EXAMPLE" not in repr(kept) and "XXXXSECRET" not in repr(kept)
+    assert kept["region"] == "eu-west-1" and kept["nested"]["tables"] == ["users"] and kept["password"] == ""
+    assert all(is_secret_name(n) for n in ("dsn", "DB_PASSWORD", "credentials_file", "webhook", "endpoint_url"))
+    assert not any(is_secret_name(n) for n in ("region", "bucket", "tables", "prefix", 3))
 
 
 def test_plain_messages_are_left_alone():

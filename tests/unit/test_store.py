@@ -181,6 +181,20 @@ def test_an_interrupted_run_resumes_and_skips_done_items(tmp_path):
     assert not fresh.resumed and store.run(edited.id)["status"] == "abandoned"
 
 
+def test_a_watch_batch_leaves_an_interrupted_scan_resumable(tmp_path):
+    store = Store(tmp_path / "state.db")
+    scan = store.begin_run("h", "c")
+    store.interrupt_run(scan.id)
+    batch = store.begin_run("h", "c", "partial", fresh=True)
+    store.interrupt_run(batch.id)  # a watcher killed mid-batch
+    assert store.run(scan.id)["status"] == "interrupted"
+    next_batch = store.begin_run("h", "c", "partial", fresh=True)
+    finish(store, next_batch.id)
+    assert store.run(batch.id)["status"] == "abandoned"  # its uploads come again from the intake
+    again = store.begin_run("h", "c")
+    assert again.resumed and again.id == scan.id
+
+
 def test_a_live_lease_makes_another_process_wait_or_fail(tmp_path):
     path = tmp_path / "state.db"
     first = Store(path, lease_seconds=3)
