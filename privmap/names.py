@@ -10,6 +10,7 @@ itself becomes a finding (field `(name)`), so an estate that keys objects by e-m
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import quote, unquote
@@ -43,7 +44,7 @@ class NameGuard:
 
     def name(self, text: str) -> tuple[str, list[tuple[str, str, float, str]]]:
         """(`text` with every identifier replaced by its pseudonym, [(entity, value, score, why)])."""
-        if not text:
+        if not _may_hold_identifier(text):
             return text, []
         if text in self._cache:
             return self._cache[text]
@@ -124,10 +125,29 @@ class NameGuard:
 
 def _readable(text: str) -> str:
     """`text` with the separators people put in names read as spaces, character for character (so offsets
-    hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at `000`)."""
-    return "/".join(
-        seg.replace("_", " ") if "@" in seg else seg.replace("_", " ").replace(".", " ") for seg in text.split("/")
-    )
+    hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at `000`), and in
+    one with an address only before a file extension (`marie@orange.fr.txt` holds `marie@orange.fr`)."""
+    return "/".join(_readable_segment(seg.replace("_", " ")) for seg in text.split("/"))
+
+
+def _readable_segment(seg: str) -> str:
+    if "@" not in seg:
+        return seg.replace(".", " ")
+    head, dot, extension = seg.rpartition(".")
+    # two-letter endings are country domains (`.pl`, `.de`), never cut; the domain must keep a dot of its own
+    if dot and len(extension) > 2 and f".{extension.lower()}" in _EXTENSIONS and "." in head.rpartition("@")[2]:
+        return f"{head} {extension}"
+    return seg
+
+
+_EXTENSIONS = frozenset(mimetypes.types_map) | {".msg", ".eml", ".xlsx", ".docx", ".pptx", ".ods", ".odt"}
+
+
+def _may_hold_identifier(text: str) -> bool:
+    """Whether `text` could hold an identifier `_identifier` accepts: each has an `@` (e-mail) or at least six
+    digits (IBAN, card, phone with its country code, national ids: a UK NINO has the fewest, six). Every listed
+    name is guarded on every run, so most names (`report.pdf`, `logs/2026/app.log`) skip the detector."""
+    return "@" in text or sum(c.isdigit() for c in text) >= 6
 
 
 def _identifier(entity: str, value: str) -> bool:

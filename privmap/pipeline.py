@@ -202,9 +202,10 @@ def read_items(
     listing raises (the source itself failed); an item's own failure is recorded on it."""
     settings = settings_hash(config, spec)
     listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
-    todo = _changed_items(store, run, listed, facts, spec.region, progress)
+    guard = NameGuard.of(detector)
+    todo = _changed_items(store, run, listed, guard, facts, spec.region, progress)
     detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
-    work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
+    work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=guard)
     for item, outcome in run_all(work, todo, config.scan.workers):
         store.save_outcome(outcome, run.id, item.region or spec.region)
         for p in outcome.problems:
@@ -236,16 +237,20 @@ def _changed_items(
     store: Store,
     run: Run,
     items: Iterable[Item],
+    guard: NameGuard,
     facts: dict[tuple[str, str], Any],
     region: str | None,
     progress: Progress | None,
 ) -> Iterator[Item]:
-    """Items that need reading; the others join the run's snapshot a batch at a time as they pass."""
+    """Items that need reading; the others join the run's snapshot a batch at a time as they pass. Items
+    are looked up as they were stored, their names pseudonymised by `guard`, and returned as listed."""
     listed = iter(items)
     while batch := list(islice(listed, BATCH)):
         for item in batch:
             facts.setdefault((item.store, "region"), item.region or region)
-        todo = store.carry_over(run.id, batch, reread=run.kind == "full")
+        stored = [guard.item(i) for i in batch]
+        as_listed = {id(s): i for s, i in zip(stored, batch, strict=True)}
+        todo = [as_listed[id(s)] for s in store.carry_over(run.id, stored, reread=run.kind == "full")]
         if progress:
             reading = {id(i) for i in todo}
             for item in batch:
