@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases bench-store bench-incremental bench-locate clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-caseless bench-extract bench-gcs bench-databases bench-store bench-incremental bench-locate clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test-reliability: install-test
 SHARED ?= ../shared
 bench-detect: install
 	$(PY) bench/detect.py --shared $(SHARED)
+
+# text typed without capitals (short lower-case lines, as a scan chunks them): privmap vs vanilla Presidio
+bench-caseless: install
+	$(PY) bench/detect.py --shared $(SHARED) --sets caseless
 
 # GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
 bench-gcs: install-test
