@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases bench-store bench-scale clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-caseless bench-extract bench-gcs bench-databases bench-store bench-incremental bench-locate bench-scale clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,8 @@ $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requi
 	$(PIP) install --no-deps --require-hashes -r requirements/taxonomy.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt requirements/dask.txt
-	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr,dask]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt requirements/s3.txt requirements/gcs.txt requirements/postgres.txt requirements/mysql.txt requirements/heic.txt requirements/parquet.txt requirements/7z.txt requirements/ocr.txt requirements/msg.txt requirements/dask.txt
+	$(PIP) install -c $(REQ) -e '.[test,s3,gcs,postgres,mysql,heic,parquet,7z,ocr,msg,dask]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -50,6 +50,10 @@ SHARED ?= ../shared
 bench-detect: install
 	$(PY) bench/detect.py --shared $(SHARED)
 
+# text typed without capitals (short lower-case lines, as a scan chunks them): privmap vs vanilla Presidio
+bench-caseless: install
+	$(PY) bench/detect.py --shared $(SHARED) --sets caseless
+
 # GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
 bench-gcs: install-test
 	$(PY) -m bench.gcs_listing
@@ -62,6 +66,10 @@ bench-databases: install-test
 bench-store: install
 	$(PY) -m bench.store_size
 
+# privmap locate: look-up latency p50/p99 and index size for an index of 1,000,000 identifiers (no rescan)
+bench-locate: install
+	$(PY) -m bench.locate
+
 # one process vs local workers vs a Dask LocalCluster on 200 MB (local + moto S3); scanner memory at 50 vs 200 MB;
 # a no-change rescan of 100,000 items (heavy: about half an hour on 2 cores; not part of `make test`)
 bench-scale: install-test
@@ -71,6 +79,10 @@ bench-scale: install-test
 install-ocr: install
 	command -v tesseract >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr)
 	$(PIP) install -c $(REQ) -e '.[ocr]'
+
+# first scan vs a no-change rescan (zero bytes read) vs a watch cycle of 10 uploads, on 10,000 objects local and on moto S3
+bench-incremental: install-test
+	$(PY) -m bench.incremental
 
 # extraction MB/s and files/s per format, peak RSS on the hostile corpus and a 1 GB zip of CSVs (not part of `make test`)
 bench-extract: install-test

@@ -14,7 +14,7 @@ def requirements(name: str) -> list[str]:
 
 # one extra per integration: `pip install privmap[s3]`; postgres and mysql hold the database sources'
 # and the consent ledger's drivers; `dask` the cluster executor; `test` is what the test suite needs
-EXTRAS = ["test", "s3", "gcs", "postgres", "mysql", "heic", "parquet", "7z", "ocr", "dask"]
+EXTRAS = ["test", "s3", "gcs", "postgres", "mysql", "heic", "parquet", "7z", "ocr", "msg", "dask"]
 
 setup(
     name="privmap",

@@ -53,9 +53,11 @@ def corpus() -> dict[str, Callable[[int], bytes]]:
         "utf-16 text": lambda i: (LOREM + "\n").encode("utf-16") * 200,
         "html": lambda i: formats.html_file() * 500,
         "eml": lambda i: formats.eml_file(),
+        "msg": lambda i: formats.msg_file(),
         "pdf": lambda i: formats.pdf([f"{LOREM} page {p} {formats.EMAIL}" for p in range(40)]),
         "docx": lambda i: formats.docx_file(),
         "xlsx": lambda i: formats.xlsx_file(),
+        "ods": lambda i: formats.ods_file(),
         "pptx": lambda i: formats.pptx_file(),
         "zip of csv": lambda i: formats.zipped({f"{m}.csv": varied_csv(rows, m) for m in range(4)}),
         "tar.gz of csv": lambda i: formats.tar_gz({f"{m}.csv": varied_csv(rows, m) for m in range(4)}),
@@ -176,9 +178,10 @@ def main() -> None:
         ):
             got = peak(str(path))
             extra = (got["rss_kb"] - base["rss_kb"]) / 1024
+            speed = f", {args.big_mb / got['seconds']:.1f} MB/s uncompressed" if path.name == "big" else ""
             print(
                 f"peak RSS, {label}: {got['rss_kb'] / 1024:.0f} MB (+{extra:.0f} MB), "
-                f"{got['seconds']:.1f} s, {got['chunks']} chunks, {got['problems']} problems"
+                f"{got['seconds']:.1f} s{speed}, {got['chunks']} chunks, {got['problems']} problems"
             )
         print(f"(the zip is {size / 1e6:.0f} MB on disk, made in {made:.0f} s; budgets: {ScanConfig().archive})")
 

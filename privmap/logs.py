@@ -9,14 +9,38 @@ import json
 import logging
 import re
 import sys
+from typing import Any
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 # credentials libraries quote back in their errors: a URL's user:password@, key=value secrets
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:/*)[^/\s@]*@|()[^\s/@:'\"]+:[^\s/@'\"]+@")
+# `password=`-style pairs in libpq, JDBC and ODBC strings (`Pwd={a;b}`), URLs' query strings and cloud
+# connection strings (`AccountKey=...`)
 _KEY_VALUE = re.compile(
-    r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|sig|signature)"
-    r"(\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s&;,)]+)"
+    r"(?i)\b(password|passwd|pwd|secret|token|[a-z]*[_-]?key|sig|signature)"
+    r"(\s*[=:]\s*)('[^']*'|\"[^\"]*\"|\{[^}]*\}|[^\s&;,)]+)"
 )
+
+# names of options and fields whose values are secrets wherever they are quoted or kept: DSNs and passwords,
+# keys and tokens, and URLs and endpoints, because webhook and Slack URLs carry their token in the path
+_SECRET_NAME = re.compile(r"dsn|pass|secret|token|key|credential|auth|url|endpoint|webhook", re.IGNORECASE)
+
+
+def is_secret_name(name: object) -> bool:
+    """Whether an option or field called `name` holds a secret (`password`, `dsn`, `api_key`, `url`, ...)."""
+    return isinstance(name, str) and _SECRET_NAME.search(name) is not None
+
+
+def masked(value: Any, name: str = "") -> Any:
+    """`value` (a parsed config tree: dicts, lists, scalars) with secrets masked: non-empty strings under a
+    secret name (see `is_secret_name`) become `***`, others lose URL credentials and `password=` pairs."""
+    if isinstance(value, dict):
+        return {k: masked(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v, name) for v in value]
+    if isinstance(value, str):
+        return "***" if value and is_secret_name(name) else redact(value)
+    return value
 
 
 def redact(text: str) -> str:

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -28,16 +27,18 @@ from privmap.checks import Evidence, run_checks
 from privmap.config import Config, ConfigError
 from privmap.config.models import SourceConfig
 from privmap.consent import Ledger, LedgerError, open_ledger
+from privmap.data import category_of
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
 from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
+from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
 from privmap.scanner.crawl import describe, problem_kind
 from privmap.scanner.executor import Executor, InProcess, LocalPool, ahead
 from privmap.scanner.sources.base import Source
 from privmap.store import BATCH, Run, Store, install_secret
-from privmap.work import Job
+from privmap.work import Job, home_country  # noqa: F401  (home_country: privmap.locate reads it here)
 
 log = logging.getLogger("privmap")
 
@@ -167,12 +168,31 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
     secret = install_secret(config.state_dir)
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
-    ledger = _ledger(config)
+    ledger = ledger_for(config)
     executor = build_executor(config)
     try:
-        for index, source in enumerate(sources):
-            job = Job.of(config, index, secret)
-            errors += _scan_source(config, store, run, source, job, executor, ledger, progress)
+        for index, (spec, source) in enumerate(zip(config.sources, sources, strict=True)):
+            facts: dict[tuple[str, str], Any] = {}
+            try:
+                for fact in source.posture():
+                    facts[(fact.store, fact.key)] = fact.value
+                job = Job.of(config, index, secret)
+                _read(config, job, source, store, run, source.items(), facts, executor, progress)
+            except ConfigError:  # a recognizer that cannot be loaded: the run stops, naming its line
+                raise
+            except Exception as exc:  # the source itself failed: recorded, and the next source goes on
+                errors += 1
+                log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
+                store.record_problem(run.id, Problem(Location(spec.name, spec.name), problem_kind(exc), describe(exc)))
+            for p in source.problems:  # coverage gaps: a bucket that could not be listed, a denied setting
+                log.warning("coverage gap", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+                store.record_problem(run.id, p)
+            source.problems.clear()
+            # a source's declared region stands for its stores; a discovered one overrides it
+            store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
+            store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
+            if spec.uploads:
+                uploads.assess(config, spec, source, store, run.id, ledger)
     finally:
         executor.close()
     if ledger is not None and not isinstance(ledger, LedgerError):
@@ -181,7 +201,8 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
 
 
 def build_executor(config: Config) -> Executor:
-    """The executor `scan.executor` and `scan.workers` ask for."""
+    """The executor `scan.executor` and `scan.workers` ask for. It starts nothing (no worker, no
+    cluster) until an item needs reading."""
     if config.scan.executor == "dask":
         from privmap.scanner.cluster import DaskExecutor
 
@@ -191,51 +212,76 @@ def build_executor(config: Config) -> Executor:
     return InProcess()
 
 
-def _scan_source(
+def read_items(
     config: Config,
+    spec: SourceConfig,
+    source: Source,
     store: Store,
     run: Run,
-    source: Source,
-    job: Job,
-    executor: Executor,
-    ledger: Ledger | LedgerError | None,
-    progress: Progress | None,
-) -> int:
-    """Scan `job`'s source into `run`; 1 when it failed outright (recorded), else 0."""
-    spec = config.sources[job.source]
-    facts: dict[tuple[str, str], Any] = {}
-    settings = settings_hash(config, spec)
-    failed = 0
+    items: Iterable[Item],
+    detector: Detector,
+    facts: dict[tuple[str, str], Any],
+    progress: Progress | None = None,
+) -> None:
+    """Enter `items` (as the source lists them) into `run` with `detector`: unchanged ones carry over,
+    the rest are read by the configured executor, detected and saved one transaction each. `facts`
+    gains each store's region. Raises what the listing raises (the source itself failed); an item's
+    own failure is recorded on it."""
+    job = Job.of(config, config.sources.index(spec), detector.secret)
+    work.adopt(job, detector)
+    executor = build_executor(config)
     try:
-        for fact in source.posture():
-            facts[(fact.store, fact.key)] = fact.value
-        listed = ahead(replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in source.items())
-        todo = _detector_first(config, job, _changed_items(store, run, listed, facts, spec.region, progress))
-        for item, outcome in executor.run(job, todo):
-            store.save_outcome(outcome, run.id, item.region or spec.region)
-            for p in outcome.problems:
-                log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
-            if progress:
-                progress(item, outcome, status=executor.status())
-    except ConfigError:  # a recognizer that cannot be loaded: the whole run stops, naming its line
-        raise
-    except Exception as exc:  # the source itself failed: recorded, and the next source goes on
-        failed = 1
-        log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})
-        store.record_problem(run.id, Problem(Location(spec.name, spec.name), problem_kind(exc), describe(exc)))
-    for p in source.problems:  # coverage gaps: a bucket that could not be listed, a denied setting
-        log.warning("coverage gap", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
-        store.record_problem(run.id, p)
-    source.problems.clear()
-    # a source's declared region stands for its stores; a discovered one overrides it
-    store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
-    store.save_facts(run.id, [StoreFact(spec.name, spec.name, "region", spec.region)] if spec.region else [])
-    if spec.uploads:
-        uploads.assess(config, spec, source, store, run.id, ledger)
-    return failed
+        _read(config, job, source, store, run, items, facts, executor, progress)
+    finally:
+        executor.close()
 
 
-def _ledger(config: Config) -> Ledger | LedgerError | None:
+def _read(
+    config: Config,
+    job: Job,
+    source: Source,
+    store: Store,
+    run: Run,
+    items: Iterable[Item],
+    facts: dict[tuple[str, str], Any],
+    executor: Executor,
+    progress: Progress | None,
+) -> None:
+    """read_items with a job and an executor: listing runs ahead in a thread, this thread writes."""
+    spec = config.sources[job.source]
+    settings = settings_hash(config, spec)
+    listed = ahead(replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
+    guard = NameGuard(lambda texts: _detector(config, job).analyze(texts, None), job.secret.value, category_of)
+    todo = _changed_items(store, run, listed, guard, facts, spec.region, progress)
+    for item, outcome in executor.run(job, _detector_first(config, job, todo)):
+        store.save_outcome(outcome, run.id, item.region or spec.region)
+        for p in outcome.problems:
+            log.warning("item problem", extra={"source": spec.name, "kind": p.kind, "detail": p.message})
+        if progress:
+            progress(item, outcome, status=executor.status())
+
+
+def _detector(config: Config, job: Job) -> Detector:
+    """The detector of `job`, built here (its settings checked against the config's lines) on first use.
+
+    Built only when needed: to read an item, or a listed name that may hold an identifier. A rescan in
+    which nothing changed never pays for it (importing Presidio and spaCy and compiling the pattern
+    database take seconds)."""
+    if not work.built(job):
+        work.adopt(job, build_detector(config, job.secret.value))
+    return work.detector(job)
+
+
+def _detector_first(config: Config, job: Job, items: Iterable[Item]) -> Iterator[Item]:
+    """`items`, the detector built before the first one (an executor's workers start with it)."""
+    listed = iter(items)
+    for item in listed:
+        _detector(config, job)
+        yield item
+        yield from listed
+
+
+def ledger_for(config: Config) -> Ledger | LedgerError | None:
     """The consent ledger when a controller-role upload source needs one; the error when it cannot be
     opened (its uploads are then recorded as not verified, and the scan goes on)."""
     if not any(s.uploads and uploads.role_of(config, s) == "controller" for s in config.sources):
@@ -247,33 +293,24 @@ def _ledger(config: Config) -> Ledger | LedgerError | None:
         return exc
 
 
-def _detector_first(config: Config, job: Job, items: Iterable[Item]) -> Iterator[Item]:
-    """`items`, the detector built (its settings checked against the config's lines) before the first one.
-
-    Built only when an item needs reading: a rescan in which nothing changed never pays for it
-    (importing Presidio and spaCy and compiling the pattern database take seconds)."""
-    listed = iter(items)
-    for item in listed:
-        if not work.built(job):
-            work.adopt(job, build_detector(config, job.secret.value))
-        yield item
-        yield from listed
-
-
 def _changed_items(
     store: Store,
     run: Run,
     items: Iterable[Item],
+    guard: NameGuard,
     facts: dict[tuple[str, str], Any],
     region: str | None,
     progress: Progress | None,
 ) -> Iterator[Item]:
-    """Items that need reading; the others join the run's snapshot a batch at a time as they pass."""
+    """Items that need reading; the others join the run's snapshot a batch at a time as they pass. Items
+    are looked up as they were stored, their names pseudonymised by `guard`, and returned as listed."""
     listed = iter(items)
     while batch := list(islice(listed, BATCH)):
         for item in batch:
             facts.setdefault((item.store, "region"), item.region or region)
-        todo = store.carry_over(run.id, batch, reread=run.kind == "full")
+        stored = [guard.item(i) for i in batch]
+        as_listed = {id(s): i for s, i in zip(stored, batch, strict=True)}
+        todo = [as_listed[id(s)] for s in store.carry_over(run.id, stored, reread=run.kind == "full")]
         if progress:
             reading = {id(i) for i in todo}
             for item in batch:
@@ -311,25 +348,11 @@ class RunNotFound(Exception):
     """The store holds no such run (or no finished run yet)."""
 
 
-_SECRET_KEY = re.compile(r"pass|secret|token|credential|key$|dsn", re.IGNORECASE)
-
-
-def _redacted(value: Any, key: str = "") -> Any:
-    """Source options with secrets masked: a password in a DSN, a key or token given inline."""
-    if isinstance(value, dict):
-        return {k: _redacted(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v, key) for v in value]
-    if isinstance(value, str):
-        return "***" if _SECRET_KEY.search(key) and value else logs.redact(value)
-    return value
-
-
 def stored_config(config: Config) -> str:
     """The configuration a run is judged with, kept in the store to reproduce its reports (secrets masked)."""
     data = config.model_dump(mode="json")
-    data["sources"] = [{**s, "options": _redacted(s["options"])} for s in data["sources"]]
-    data["alerts"] = [{**a, "options": _redacted(a["options"])} for a in data["alerts"]]
+    data["sources"] = [{**s, "options": logs.masked(s["options"])} for s in data["sources"]]
+    data["alerts"] = [{**a, "options": logs.masked(a["options"])} for a in data["alerts"]]
     return json.dumps(data, sort_keys=True)
 
 
@@ -359,6 +382,16 @@ def _judged_with(
     return judged, date, store.checks(run_id) or None
 
 
+def _history(store: Store, row: Any) -> dict[int, str]:
+    """Run id -> start date (ISO) of the runs of this configuration up to `row`'s: what findings'
+    `first_seen_run` dates against (INV-006: categories found since an activity's last review)."""
+    return {
+        r["id"]: r["started"][:10]
+        for r in store.runs()
+        if r["id"] <= row["id"] and r["config_id"] == row["config_id"] and r["status"] != "abandoned"
+    }
+
+
 def report_data(
     config: Config, store: Store, run_id: int, as_of: dt.date | None = None, *, rejudge: bool = False
 ) -> ReportData:
@@ -385,7 +418,12 @@ def report_data(
     ]
     checks = stored_checks
     if checks is None:
-        extra = {"uploads": upload_verdicts}
+        extra = {
+            "uploads": upload_verdicts,
+            "runs": _history(store, row),
+            "index": store.index_coverage(run_id),
+            **_erasures(config, store, run_id),
+        }
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
         )
@@ -435,6 +473,22 @@ def report_data(
         as_of=as_of,
         coverage=covered,
     )
+
+
+def _erasures(config: Config, store: Store, run_id: int) -> dict[str, Any]:
+    """DSR-002's evidence: where the subjects of dsr.erased_list are still found (`erased`), or why
+    the list could not be read (`erased_error`); nothing when no list is configured."""
+    from privmap import locate
+    from privmap.store.keyfile import KeyFileError
+
+    if not config.dsr.erased_list:
+        return {}
+    try:
+        secret = locate.secret_of(config)
+        erased = locate.read_erased(config.resolve(config.dsr.erased_list), secret, locate.region_of(config))
+    except (locate.LocateError, KeyFileError) as exc:
+        return {"erased_error": str(exc)}
+    return {"erased": locate.erased_still_found(store, run_id, erased)}
 
 
 def _coverage(
@@ -491,6 +545,17 @@ def run_summaries(config: Config) -> list[dict[str, Any]]:
         return out
     finally:
         store.close()
+
+
+def data_map(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> Any:
+    """The data map of a stored run as `config` declares it now (default: judged today)."""
+    personal = personal_data(_stored_findings(store, run_id))
+    return graph.build_graph(config, personal, store.facts(run_id), as_of or dt.date.today())
+
+
+def run_coverage(config: Config, store: Store, run_id: int) -> list[dict[str, Any]]:
+    """The coverage records of a stored run (privmap.coverage), one per configured source."""
+    return _coverage(config, store, run_id)
 
 
 def render_graph(

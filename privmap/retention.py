@@ -4,12 +4,15 @@ A rule is resolved once per (activity, data category), most specific first (DOMA
 the activity's own `retention`, then an `inventory.retention` entry for the category (or a parent),
 then privmap's default for the category from privmap/data/retention.yaml (dated, with its legal
 source). Ages come from the evidence sources expose: an object's or file's last modification
-(`modified` in the item's metadata) and the oldest noncurrent version of a versioned bucket.
+(`modified` in the item's metadata), the oldest noncurrent version of a versioned bucket, and the
+oldest row of a table by its timestamp columns (`row_ages` facts of the SQL sources: a column is
+a clock by its name, `column_clock`, and its values, `value_date`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,3 +131,65 @@ def age_words(days: int) -> str:
     months = rest // 30
     parts = [(years, "year"), (months, "month")] if years or months else [(days, "day")]
     return ", ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n) or "0 days"
+
+
+# Column names that date a row, as tokens of the name (`created_at`, `signupDate`, `DATE_JOINED`):
+# when the row was created, or when it last changed or its subject was last active. Names that
+# date something else (a deletion, an expiry, a birth) are never clocks.
+_CREATED = frozenset(
+    "created creation inserted signup signedup registered registration joined enrolled onboarded subscribed".split()
+)
+_CHANGED = frozenset("updated modified changed lastmodified lastlogin lastseen lastactive lastactivity".split())
+_LAST = frozenset("login logon signin seen active activity visit visited access accessed used".split())
+_VERBS = {"create": "created", "insert": "created", "update": "last_modified", "modify": "last_modified"}
+_WHEN = frozenset("at on time date ts timestamp datetime".split())
+_NOT_CLOCKS = frozenset(
+    "deleted expires expiry expired expiration birth dob born due scheduled until valid next "
+    "by id ip user count name".split()  # who did it, or how often: created_by, last_login_ip, login_count
+)
+_EPOCH = (dt.date(1971, 1, 1), dt.date(2100, 1, 1))  # dates outside are sentinels (0, 1900-01-01), not ages
+
+
+def _tokens(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def column_clock(name: str) -> str | None:
+    """The retention clock a column's name says it measures: `created` (created_at, signup_date,
+    date_joined), `last_modified` (updated_at, last_login, last_seen), or None."""
+    tokens = _tokens(name)
+    words = set(tokens)
+    if words & _NOT_CLOCKS:
+        return None
+    joined = {"".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)} | words
+    if joined & _CHANGED or ("last" in words and words & _LAST):
+        return "last_modified"
+    if joined & _CREATED:
+        return "created"
+    verb = next((_VERBS[t] for t in tokens if t in _VERBS), None)
+    return verb if verb and words & _WHEN else None
+
+
+def value_date(value: Any) -> dt.date | None:
+    """The date a timestamp cell holds: a date or datetime, an ISO 8601 text, or Unix seconds or
+    milliseconds; None for anything else, or a date no row can have been written on (a sentinel)."""
+    when: dt.date | None = None
+    if isinstance(value, dt.datetime):
+        when = value.date()
+    elif isinstance(value, dt.date):
+        when = value
+    elif isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
+        except ValueError:
+            return None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            when = dt.datetime.fromtimestamp(seconds, dt.UTC).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if when is None or not _EPOCH[0] <= when < _EPOCH[1]:
+        return None
+    return when

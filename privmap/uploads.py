@@ -70,10 +70,7 @@ class UploadStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        with store.transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        store.ensure_tables(_SCHEMA)
 
     def save(self, run_id: int, verdicts: list[Verdict]) -> None:
         with self.store.transaction() as db:

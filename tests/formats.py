@@ -249,3 +249,74 @@ def seven_zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(data, name)
     return out.getvalue()
+
+
+def msg_file() -> bytes:
+    """An Outlook message (written by aspose-email-foss; extract-msg only reads): a sender address
+    only in the MAPI sender properties, an IBAN in the body, a CSV attachment and an attached
+    message whose body holds an e-mail address."""
+    from aspose.email_foss import msg
+
+    message = msg.MapiMessage.create("Refund", f"Hello,\nplease refund to my account IBAN {IBAN} thanks\n")
+    message.set_property(msg.PropertyId.SENDER_NAME, NAME)
+    message.set_property(msg.PropertyId.SENDER_EMAIL_ADDRESS, EMAIL)
+    message.add_recipient("billing@shop.example.com", display_name="Billing")
+    message.add_attachment("customers.csv", customers_csv(), mime_type="text/csv")
+    forwarded = msg.MapiMessage.create("Escalation", f"Please call back {EMAIL} tomorrow.")
+    message.add_embedded_message_attachment(forwarded)
+    return message.to_bytes()
+
+
+def ods_file() -> bytes:
+    """An OpenDocument spreadsheet whose second sheet has an IBAN column, written as the ODF 1.3
+    schema has it (no maintained Python library writes ODS): repeated cells and rows, a number
+    cell, an empty trailing run of 1,000 columns as office suites write them."""
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+
+    def row(*values: object, repeat: int = 1) -> str:
+        cells = "".join(
+            f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+            if isinstance(v, int)
+            else cell.format(v)
+            for v in values
+        )
+        attr = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+        trailing = '<table:table-cell table:number-columns-repeated="1000"/>'
+        return f"<table:table-row{attr}>{cells}{trailing}</table:table-row>"
+
+    sheets = {
+        "Summary": row("quarter", "total") + row("Q1", 1200),
+        "Payouts": row("name", "iban", "amount")
+        + row(NAME, IBAN, 100)
+        + row("Anna Schmidt", "GB82WEST12345698765432", 250, repeat=2)
+        + '<table:table-row table:number-rows-repeated="1048570"><table:table-cell/></table:table-row>',
+    }
+    body = "".join(f'<table:table table:name="{name}">{rows}</table:table>' for name, rows in sheets.items())
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"
+    )
+    meta = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-meta'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.3">'
+        f"<office:meta><meta:initial-creator>{NAME}</meta:initial-creator></office:meta></office:document-meta>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("meta.xml", meta)
+    return out.getvalue()
+
+
+def ole_file(stream: str) -> bytes:
+    """An OLE compound file with one root stream (`WordDocument`: a legacy Word file to the sniffer)."""
+    from aspose.email_foss import cfb
+
+    root = cfb.CFBStorage(cfb.ROOT_ENTRY_NAME)
+    root.add_stream(cfb.CFBStream(stream, b"\x00" * 600))
+    return cfb.CFBWriter.to_bytes(cfb.CFBDocument(root))

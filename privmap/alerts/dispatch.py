@@ -69,8 +69,9 @@ def raise_alerts(
 
     A result alerts when its rule is an upload rule (ALWAYS) or its severity reaches the lowest
     `min_severity` of the configured sinks (`high` when none is configured). A complete run clears
-    alerts whose (rule, subject) no longer fails. A `partial` run (the upload watch) looked at some
-    uploads only: it raises and clears upload-rule alerts only, and clears only what it saw passing.
+    alerts whose (rule, subject) no longer fails, except those a later run raised. A `partial` run (the
+    upload watch) looked at some uploads only: it raises and clears upload-rule alerts only, and
+    clears only what it saw passing.
     """
     if partial:
         checks = [r for r in checks if r["id"] in ALWAYS]
@@ -78,7 +79,11 @@ def raise_alerts(
     open_keys = alerts.open_keys()
     failing = {(r["id"], r["subject"]) for r in checks if r["status"] == "fail"}
     passing = {(r["id"], r["subject"]) for r in checks if r["status"] == "pass"}
-    cleared = {k for k in open_keys if k in passing or (not partial and k not in failing)}
+    # a complete run does not clear what a later run raised (an upload a watcher judged after this
+    # run had listed its source is simply not in its results)
+    cleared = {
+        k for k, raised in open_keys.items() if k in passing or (not partial and k not in failing and raised <= run_id)
+    }
     alerts.clear(cleared, run_id)
     previews = _previews(findings)
     new = 0
@@ -89,9 +94,9 @@ def raise_alerts(
         if r["id"] not in ALWAYS and SEVERITIES.index(r["severity"]) < threshold:
             continue
         sinks = [sink_name(s) for s in config.alerts if takes(s, r["id"], r["severity"])]
-        alerts.add(r, previews.get(r["subject"], []), run_id, sinks)
-        open_keys.add(key)
-        new += 1
+        if alerts.add(r, previews.get(r["subject"], []), run_id, sinks) is not None:
+            new += 1
+        open_keys[key] = run_id
     if new or cleared:
         log.info("alerts", extra={"run_id": run_id, "new": new, "cleared": len(cleared)})
     return new

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import json
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from privmap.alerts.base import Alert, SinkBase, SinkOptions, digest_title, from_env
-from privmap.alerts.http import post
+from privmap.alerts.base import Alert, digest_title
+from privmap.alerts.http import HttpOptions, HttpSink
 
 _MAX_LISTED = 10  # Slack caps a message at 50 blocks; a digest lists the first alerts and counts the rest
 
 
-class SlackOptions(SinkOptions):
-    url: str | None = None
-    url_env: str | None = None  # the environment variable holding the incoming-webhook URL
+class SlackOptions(HttpOptions):
     report_url: str | None = None  # link to the published report (default: reports.url)
     max_listed: int = Field(_MAX_LISTED, ge=1, le=40)
-
-    @model_validator(mode="after")
-    def _one_url(self) -> SlackOptions:
-        if (self.url is None) == (self.url_env is None):
-            raise ValueError("give exactly one of url and url_env")
-        return self
 
 
 def _escape(text: str) -> str:
@@ -51,13 +43,11 @@ def blocks(alerts: list[Alert], report_url: str | None, max_listed: int = _MAX_L
     return {"text": title, "blocks": out}
 
 
-class SlackSink(SinkBase):
+class SlackSink(HttpSink):
     Options = SlackOptions
     options: SlackOptions
+    what = "slack url"
 
     def send(self, alerts: list[Alert]) -> None:
         o = self.options
-        url = o.url or from_env(o.url_env, "slack url") or ""
-        message = blocks(alerts, o.report_url or self.config.reports.url, o.max_listed)
-        body = json.dumps(message).encode()
-        self.retrying(lambda: post(url, body, {"Content-Type": "application/json"}, o.timeout))
+        self.post_json(json.dumps(blocks(alerts, o.report_url or self.config.reports.url, o.max_listed)).encode())

@@ -49,22 +49,20 @@ class AlertStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        with store.transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        store.ensure_tables(_SCHEMA)
 
-    def open_keys(self) -> set[tuple[str, str]]:
-        """(rule, subject) of every alert not cleared yet."""
-        return {
-            (r[0], r[1]) for r in self.store.db.execute("SELECT rule, subject FROM alerts WHERE cleared_run IS NULL")
-        }
+    def open_keys(self) -> dict[tuple[str, str], int]:
+        """(rule, subject) -> the run that raised it, for every alert not cleared yet."""
+        rows = self.store.db.execute("SELECT rule, subject, run_id FROM alerts WHERE cleared_run IS NULL")
+        return {(r[0], r[1]): r[2] for r in rows}
 
-    def add(self, result: dict[str, Any], previews: list[str], run_id: int, sinks: Iterable[str]) -> int:
-        """Record a new alert for a failing check result and a pending delivery per sink; returns its id."""
+    def add(self, result: dict[str, Any], previews: list[str], run_id: int, sinks: Iterable[str]) -> int | None:
+        """Record a new alert for a failing check result and a pending delivery per sink; returns its id,
+        or None when another process (a watcher beside a scheduled run) opened the same alert meanwhile."""
         with self.store.transaction() as db:
             cur = db.execute(
-                "INSERT INTO alerts (rule, subject, severity, title, article, evidence, previews, run_id, raised)"
+                "INSERT OR IGNORE INTO alerts"
+                " (rule, subject, severity, title, article, evidence, previews, run_id, raised)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     result["id"],
@@ -78,6 +76,8 @@ class AlertStore:
                     now().isoformat(),
                 ),
             )
+            if not cur.rowcount:
+                return None
             alert_id = int(cur.lastrowid or 0)
             db.executemany("INSERT INTO deliveries (alert_id, sink) VALUES (?, ?)", [(alert_id, s) for s in sinks])
         return alert_id

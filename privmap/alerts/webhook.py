@@ -13,25 +13,15 @@ import json
 import time
 import uuid
 
-from pydantic import model_validator
-
-from privmap.alerts.base import Alert, SinkBase, SinkOptions, from_env
-from privmap.alerts.http import post
+from privmap.alerts.base import Alert, from_env
+from privmap.alerts.http import HttpOptions, HttpSink
 
 SIGNATURE_HEADER = "X-Privmap-Signature"
 
 
-class WebhookOptions(SinkOptions):
-    url: str | None = None
-    url_env: str | None = None  # or: the environment variable holding the URL
+class WebhookOptions(HttpOptions):
     secret_env: str | None = None  # environment variable holding the signing secret; unset: unsigned
     headers: dict[str, str] = {}  # extra headers, e.g. a routing key (never secrets: use secret_env)
-
-    @model_validator(mode="after")
-    def _one_url(self) -> WebhookOptions:
-        if (self.url is None) == (self.url_env is None):
-            raise ValueError("give exactly one of url and url_env")
-        return self
 
 
 def signature(secret: bytes, timestamp: int, body: bytes) -> str:
@@ -51,21 +41,20 @@ def payload(alerts: list[Alert], report_url: str | None = None) -> dict[str, obj
     }
 
 
-class WebhookSink(SinkBase):
+class WebhookSink(HttpSink):
     Options = WebhookOptions
     options: WebhookOptions
 
     def send(self, alerts: list[Alert]) -> None:
         o = self.options
-        url = o.url or from_env(o.url_env, "webhook url") or ""
         secret = from_env(o.secret_env, "webhook secret")
         body = json.dumps(payload(alerts, self.config.reports.url), sort_keys=True).encode()
         delivery = str(uuid.uuid4())
 
-        def attempt() -> None:
-            headers = {**o.headers, "Content-Type": "application/json", "X-Privmap-Delivery": delivery}
+        def headers() -> dict[str, str]:
+            out = {**o.headers, "X-Privmap-Delivery": delivery}
             if secret:  # signed per attempt, so a retry carries a fresh timestamp
-                headers[SIGNATURE_HEADER] = signature(secret.encode(), int(time.time()), body)
-            post(url, body, headers, o.timeout)
+                out[SIGNATURE_HEADER] = signature(secret.encode(), int(time.time()), body)
+            return out
 
-        self.retrying(attempt)
+        self.post_json(body, headers)

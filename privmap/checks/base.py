@@ -10,7 +10,7 @@ reviewed as data. New evidence (cloud posture, the transfer graph) plugs in as f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -84,6 +84,22 @@ class Outcome:
     cause: str | None = None
 
 
+def verdict(subject: str, failure: str | None, passed: str) -> Outcome:
+    """One subject judged: failed with `failure` (what is wrong) when there is one, else passed with
+    `passed` (what was verified)."""
+    if failure:
+        return Outcome(subject, "fail", failure)
+    return Outcome(subject, "pass", passed)
+
+
+def stores_with(ev: Evidence, key: str) -> Iterator[tuple[str, Any]]:
+    """(`store:<uri>` subject, value) of every store whose posture holds fact `key`, in store order;
+    a store without the fact is not judged (its source cannot tell)."""
+    for (_, store), facts in sorted(ev.store_facts().items()):
+        if key in facts:
+            yield f"store:{store}", facts[key]
+
+
 def summarize(findings: list[dict[str, Any]]) -> str:
     """Categories and occurrence counts, e.g. `user.contact.email (12), user.name (3)`."""
     counts: dict[str, int] = {}
@@ -118,14 +134,15 @@ def catalogue() -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in load_table("checks")["checks"]}
 
 
-def run_checks(evidence: Evidence) -> list[dict[str, Any]]:
-    """Evaluate every registered check; a check that crashes is reported as status `error`.
+def run_checks(evidence: Evidence, only: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Evaluate every registered check (or the ids in `only`); a check that crashes is reported as
+    status `error`.
 
     Each result is a checks.json record: id, title, severity, status, subject, evidence, article,
     remediation (what to do, from the catalogue) and cause (the root cause the score counts once).
     """
     results = []
-    for check_id in sorted(REGISTRY):
+    for check_id in sorted(REGISTRY if only is None else set(only) & set(REGISTRY)):
         entry = catalogue()[check_id]
         try:
             outcomes = list(REGISTRY[check_id](evidence))

@@ -8,28 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from privmap.checks.base import Evidence, Outcome, check
+from privmap.checks.base import Evidence, Outcome, check, stores_with, verdict
 
 
 @check("SEC-010")
 def scanning_role_privileges(ev: Evidence) -> Iterator[Outcome]:
-    for (_, store), facts in sorted(ev.store_facts().items()):
-        role = facts.get("scanner_role")
-        if role is None:
-            continue
+    for subject, role in stores_with(ev, "scanner_role"):
         excess = [*role["superuser_equivalent"], *role["writes"]]
-        if excess:
-            yield Outcome(f"store:{store}", "fail", f"role {role['role']} holds {'; '.join(excess)}")
-        else:
-            yield Outcome(f"store:{store}", "pass", f"role {role['role']} can read, not write or administer")
+        failure = f"role {role['role']} holds {'; '.join(excess)}" if excess else None
+        yield verdict(subject, failure, f"role {role['role']} can read, not write or administer")
 
 
 @check("SEC-011")
 def public_schema_create(ev: Evidence) -> Iterator[Outcome]:
-    for (_, store), facts in sorted(ev.store_facts().items()):
-        if "public_schema_create" not in facts:
-            continue
-        if facts["public_schema_create"]:
-            yield Outcome(f"store:{store}", "fail", "PUBLIC holds CREATE on schema public")
-        else:
-            yield Outcome(f"store:{store}", "pass", "only granted roles may create objects in schema public")
+    for subject, granted in stores_with(ev, "public_schema_create"):
+        failure = "PUBLIC holds CREATE on schema public" if granted else None
+        yield verdict(subject, failure, "only granted roles may create objects in schema public")

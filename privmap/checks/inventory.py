@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from privmap.attribution import holders, sharing, unscoped_sharers
+from privmap.attribution import held_by, holders, sharing, unscoped_sharers
 from privmap.checks.base import Evidence, Outcome, check, summarize
 from privmap.config.models import Activity
 from privmap.data import covered, flags_of
@@ -122,8 +122,30 @@ def retention_and_measures(ev: Evidence) -> Iterator[Outcome]:
 REVIEW_EVERY = dt.timedelta(days=365)  # DOMAIN.md 9, INV-006: a review more than 12 months old is stale
 
 
+def found_since(ev: Evidence, activity: Activity, reviewed: dt.date) -> dict[str, str]:
+    """Category -> date first found, for the categories an activity holds that the run history
+    first found after `reviewed` (`Evidence.extra["runs"]`: run id -> start date). A category
+    first found by the first run on record is not counted: nothing says it was absent before."""
+    runs: dict[int, str] = ev.extra.get("runs") or {}
+    if not runs:
+        return {}
+    first_run = min(runs)
+    earliest: dict[str, int] = {}
+    for f in held_by(activity, (f for f in ev.findings if f["source"] in activity.stores)):
+        seen = f.get("first_seen_run")
+        if seen is not None:
+            earliest[f["category"]] = min(earliest.get(f["category"], seen), seen)
+    return {
+        category: runs[seen]
+        for category, seen in sorted(earliest.items())
+        if seen != first_run and seen in runs and dt.date.fromisoformat(runs[seen]) > reviewed
+    }
+
+
 @check("INV-006")
 def review_age(ev: Evidence) -> Iterator[Outcome]:
+    """Stale RoPA entries: never reviewed, reviewed over 12 months ago, or holding categories the
+    scans first found after the review (the record no longer describes the processing)."""
     for a in ev.config.inventory.activities:
         if a.last_reviewed is None:
             yield Outcome(f"activity:{a.name}", "fail", "no review date recorded (last_reviewed)")
@@ -131,6 +153,9 @@ def review_age(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(
                 f"activity:{a.name}", "fail", f"last reviewed on {a.last_reviewed}, over 12 months before {ev.as_of}"
             )
+        elif changed := found_since(ev, a, a.last_reviewed):
+            found = ", ".join(f"{c} (first found {d})" for c, d in changed.items())
+            yield Outcome(f"activity:{a.name}", "fail", f"reviewed on {a.last_reviewed}; found since: {found}")
         else:
             yield Outcome(f"activity:{a.name}", "pass", f"reviewed on {a.last_reviewed}")
 

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from privmap.checks.base import Evidence, Outcome, check
+from privmap.checks.base import Evidence, Outcome, check, verdict
 from privmap.checks.transfers import flows, graph, subject
+from privmap.config.models import Recipient
 
 PROCESSOR_KINDS = ("processor", "sub_processor", "affiliate_processor")
 
 
+def processors(ev: Evidence) -> Iterator[tuple[str, Recipient]]:
+    """(`recipient:<name>` subject, recipient) of every processor, sub-processor and processing
+    affiliate in the inventory, by name."""
+    for r in sorted(ev.config.inventory.recipients, key=lambda r: r.name):
+        if r.kind in PROCESSOR_KINDS:
+            yield f"recipient:{r.name}", r
+
+
 @check("VND-001")
 def processor_agreement(ev: Evidence) -> Iterator[Outcome]:
-    for r in sorted(ev.config.inventory.recipients, key=lambda r: r.name):
-        if r.kind not in PROCESSOR_KINDS:
-            continue
-        if r.dpa_signed_on:
-            yield Outcome(f"recipient:{r.name}", "pass", f"DPA signed on {r.dpa_signed_on}")
-        else:
-            yield Outcome(f"recipient:{r.name}", "fail", f"{r.kind.replace('_', ' ')} with no DPA date on record")
+    for who, r in processors(ev):
+        failure = None if r.dpa_signed_on else f"{r.kind.replace('_', ' ')} with no DPA date on record"
+        yield verdict(who, failure, f"DPA signed on {r.dpa_signed_on}")
 
 
 @check("VND-003")
@@ -75,15 +80,11 @@ def authorised_sub_processors(ev: Evidence) -> Iterator[Outcome]:
 
 @check("VND-004")
 def processor_with_own_purposes(ev: Evidence) -> Iterator[Outcome]:
-    for r in sorted(ev.config.inventory.recipients, key=lambda r: r.name):
-        if r.kind not in PROCESSOR_KINDS:
-            continue
-        if r.own_purposes:
-            yield Outcome(
-                f"recipient:{r.name}",
-                "fail",
-                f"modelled as {r.kind.replace('_', ' ')} but uses the data for its own purposes: "
-                + ", ".join(r.own_purposes),
-            )
-        else:
-            yield Outcome(f"recipient:{r.name}", "pass", "no own purposes recorded")
+    for who, r in processors(ev):
+        failure = (
+            f"modelled as {r.kind.replace('_', ' ')} but uses the data for its own purposes: "
+            + ", ".join(r.own_purposes)
+            if r.own_purposes
+            else None
+        )
+        yield verdict(who, failure, "no own purposes recorded")

@@ -1,7 +1,9 @@
 """Storage limitation (Art. 5(1)(e)): retention rules, the age of what the stores hold, and whether
 lifecycle rules enforce the rules. Rules resolve in privmap.retention; ages come from the items'
-`modified` metadata and the buckets' noncurrent versions. A rule counted from an event privmap
-cannot see (end of the relationship, last activity) is not aged: those stores stay out of RET-001.
+`modified` metadata, the buckets' noncurrent versions and, for database tables, the oldest row by
+the timestamp columns that measure the rule's clock (`row_ages` facts: created_at for a rule from
+creation, updated_at or last_login for one from the last change). A rule counted from an event
+privmap cannot see (end of the relationship) is not aged: those stores stay out of RET-001.
 """
 
 from __future__ import annotations
@@ -28,10 +30,24 @@ class _Expired:
     held: dict[str, int] = field(default_factory=dict)  # hold reason -> items it covers
     special: bool = False
     versions: dict[str, Any] | None = None  # noncurrent versions older than the rule
+    tables: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (table, its oldest row_ages entry)
+    aged: int = 0  # items and tables whose age could be told: without any, the rule is not judged
 
     def add(self, when: dt.date) -> None:
         self.items += 1
         self.oldest = min(self.oldest or when, when)
+
+    @property
+    def past(self) -> bool:
+        """Whether anything is kept past the rule (and not under a hold)."""
+        return bool(self.items or self.versions or self.tables)
+
+
+def _oldest_row(ages: list[dict[str, Any]], rule: Rule) -> dict[str, Any] | None:
+    """The row_ages entry of a table whose column measures the rule's clock (any, for a rule that
+    keeps nothing), the oldest first; None when no column measures it."""
+    fitting = [a for a in ages if rule.never or a["clock"] == rule.clock]
+    return min(fitting, key=lambda a: a["oldest"]) if fitting else None
 
 
 def _expired(ev: Evidence) -> Iterator[tuple[Activity, str, _Expired, Rule]]:
@@ -41,6 +57,7 @@ def _expired(ev: Evidence) -> Iterator[tuple[Activity, str, _Expired, Rule]]:
     # object holds the store itself reports (GCS temporary and event-based holds)
     object_holds = {(i["source"], i["uri"]): i["metadata"]["hold"] for i in ev.items if i["metadata"].get("hold")}
     versions = {(f.source, f.store): f.value for f in ev.facts if f.key == "noncurrent_versions"}
+    row_ages = {(f.source, uri): ages for f in ev.facts if f.key == "row_ages" for uri, ages in f.value.items()}
     for a in inv.activities:
         for source in a.stores:
             mine = held_by(a, (f for f in ev.findings if f["source"] == source))
@@ -51,10 +68,24 @@ def _expired(ev: Evidence) -> Iterator[tuple[Activity, str, _Expired, Rule]]:
                 if rule is None or not rule.ageable:
                     continue
                 state = by_rule.setdefault(rule, _Expired(rule))
-                when = ages.get((source, f["uri"]))
-                if when is None or (rule, f["uri"]) in seen:
+                if (rule, f["uri"]) in seen:
                     continue
                 seen.add((rule, f["uri"]))
+                if (source, f["uri"]) in row_ages:  # a table: its oldest row by the rule's clock
+                    row = _oldest_row(row_ages[(source, f["uri"])], rule)
+                    state.aged += row is not None
+                    if row and (rule.never or dt.date.fromisoformat(row["oldest"]) < rule.cutoff(ev.as_of)):
+                        hold = hold_for(inv.legal_holds, source, item_path(f), ev.as_of)
+                        if hold:
+                            state.held[hold.reason] = state.held.get(hold.reason, 0) + 1
+                        else:
+                            state.tables.append((item_path(f), row))
+                            state.special = state.special or "special" in flags_of(f["entity"])
+                    continue
+                when = ages.get((source, f["uri"]))
+                if when is None:
+                    continue
+                state.aged += 1
                 if rule.never or when < rule.cutoff(ev.as_of):
                     hold = hold_for(inv.legal_holds, source, item_path(f), ev.as_of)
                     reason = hold.reason if hold else object_holds.get((source, f["uri"]))
@@ -80,6 +111,16 @@ def _past(state: _Expired, as_of: dt.date) -> str:
             f"{state.items} item(s) older than the rule, the oldest last modified {oldest} "
             f"({age_words((as_of - oldest).days)} old)"
         )
+    for table, row in state.tables:
+        oldest = dt.date.fromisoformat(row["oldest"])
+        if row.get("read") == "index":
+            basis = "the column's minimum, read through its index"
+        else:
+            basis = f"of all {row['rows']} rows" if row["whole"] else f"of {row['rows']} sampled rows"
+        parts.append(
+            f"table {table}: the oldest row by {row['column']} is from {oldest} "
+            f"({age_words((as_of - oldest).days)} old; {basis})"
+        )
     if state.versions:
         parts.append(
             f"{state.versions.get('count', 'some')} noncurrent version(s), "
@@ -88,15 +129,20 @@ def _past(state: _Expired, as_of: dt.date) -> str:
     return "; ".join(parts)
 
 
+def _tables(tables: list[tuple[str, dict[str, Any]]]) -> str:
+    """'rows of 2 table(s) (public.customers, public.orders)', or '' for none."""
+    return f"rows of {len(tables)} table(s) ({', '.join(t for t, _ in tables)})" if tables else ""
+
+
 @check("RET-001")
 def older_than_rule(ev: Evidence) -> Iterator[Outcome]:
     for a, source, state, rule in _expired(ev):
         subject, cause = f"store:{source}", f"retention:{source}:{a.name}"
         rule_text = f"{a.name}: {rule.describe()}"
-        if state.items or state.versions:
+        if state.past:
             sev = "high" if state.special else None
             yield Outcome(subject, "fail", f"{rule_text}; {_past(state, ev.as_of)}", severity=sev, cause=cause)
-        else:
+        elif state.aged or state.held:  # nothing aged: no evidence either way, so no verdict
             held = "; ".join(f"{n} item(s) kept under legal hold: {r}" for r, n in sorted(state.held.items()))
             yield Outcome(subject, "pass", f"{rule_text}; nothing older found" + (f" ({held})" if held else ""))
 
@@ -104,11 +150,12 @@ def older_than_rule(ev: Evidence) -> Iterator[Outcome]:
 @check("RET-005")
 def kept_without_hold(ev: Evidence) -> Iterator[Outcome]:
     for a, source, state, rule in _expired(ev):
-        if not (state.items or state.held):
+        if not (state.items or state.tables or state.held):
             continue
         subject = f"store:{source}"
-        if state.items:
-            why = f"{a.name}: {state.items} item(s) past {rule.describe()} and no legal hold covers them"
+        if state.items or state.tables:
+            what = ", ".join(n for n in (f"{state.items} item(s)" if state.items else "", _tables(state.tables)) if n)
+            why = f"{a.name}: {what} past {rule.describe()} and no legal hold covers them"
             yield Outcome(subject, "fail", why, cause=f"retention:{source}:{a.name}")
         else:
             reasons = ", ".join(sorted(state.held))

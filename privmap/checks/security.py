@@ -8,10 +8,11 @@ privmap/checks/parties.py and transfers.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from privmap.checks.base import Evidence, Outcome, check, summarize
+from privmap.checks.base import Evidence, Outcome, check, summarize, verdict
 from privmap.data import flags_of
 
 
@@ -87,18 +88,37 @@ def access_logging(ev: Evidence) -> Iterator[Outcome]:
             yield Outcome(f"store:{store}", "fail", f"no {logs}; holds {summarize(findings)}")
 
 
+# database dumps and snapshots by their names, compressed or not (`crm-2024-01-01.sql.gz`, `users.bson`)
+_DUMP = re.compile(
+    r"\.(sql|dump|pgdump|backup|bak|sqlite3?|db|bson|rdb|mdb|accdb)(\.(gz|bz2|xz|zst|zip|7z|tar))?$", re.IGNORECASE
+)
+
+
 @check("SEC-003")
 def database_reachable(ev: Evidence) -> Iterator[Outcome]:
-    """Databases and snapshots reachable from the internet (fact `publicly_reachable`, from sources
-    that can read it: RDS `PubliclyAccessible`, Cloud SQL authorised networks `0.0.0.0/0`)."""
-    for (_, store), facts in sorted(ev.store_facts().items()):
-        if "publicly_reachable" not in facts:
-            continue
-        if facts["publicly_reachable"]:
-            reasons = "; ".join(facts.get("public_reasons") or []) or "reachable from any address"
-            yield Outcome(f"store:{store}", "fail", reasons)
-        else:
-            yield Outcome(f"store:{store}", "pass", "not reachable from the internet")
+    """Databases reachable from the internet (fact `publicly_reachable` of the SQL sources: the
+    address the server is reached at, or the source's declaration; privmap.scanner.sources.network),
+    and database dumps or snapshots in buckets (items named like `backup.sql.gz`) judged by the
+    bucket's `public` fact. A bucket without such items is SEC-001's and SEC-002's."""
+    facts = ev.store_facts()
+    for (_, store), known in sorted(facts.items()):
+        if "publicly_reachable" in known:
+            reasons = "; ".join(known.get("public_reasons") or []) or "reachable from any address"
+            failure = reasons if known["publicly_reachable"] else None
+            yield verdict(f"store:{store}", failure, known.get("network") or "not reachable from the internet")
+    dumps: dict[tuple[str, str], list[str]] = {}
+    for i in ev.items:
+        name = (i.get("metadata") or {}).get("path") or i["uri"]
+        if _DUMP.search(name):
+            dumps.setdefault((i["source"], i["store"]), []).append(name)
+    for (source, store), names in sorted(dumps.items()):
+        known = facts.get((source, store), {})
+        if "public" not in known:
+            continue  # the bucket's exposure could not be read: a gap, not a verdict
+        what = f"{len(names)} database dump(s) or snapshot(s) (e.g. {sorted(names)[0]})"
+        reasons = "; ".join(known.get("public_reasons") or [])
+        failure = f"{what} in a publicly readable bucket ({reasons})" if known["public"] else None
+        yield verdict(f"store:{store}", failure, f"{what}, in a bucket that is not publicly readable")
 
 
 @check("SEC-006")

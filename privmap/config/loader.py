@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from privmap import logs
 from privmap.config import codes
 from privmap.config.errors import ConfigError, ConfigIssue, ConfigOrigin, Loc
 from privmap.config.models import Config
@@ -21,8 +22,6 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_VALUES = 100_000
-# values under these keys may be secrets (a DSN with its password, a token): never echoed in errors
-_SECRET_KEY = re.compile(r"dsn|password|passwd|secret|token|key|credential|url|endpoint|auth", re.IGNORECASE)
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
@@ -105,8 +104,11 @@ def _explain(error: Any, hidden: set[Loc]) -> str:
     value = error.get("input")
     if isinstance(value, dict | list):
         return msg
-    secret = loc in hidden or any(isinstance(k, str) and _SECRET_KEY.search(k) for k in loc)
-    shown = "a value from the environment" if loc in hidden else "a value not shown" if secret else repr(value)
+    secret = loc in hidden or any(logs.is_secret_name(k) for k in loc)
+    if loc in hidden:
+        shown = "a value from the environment"
+    else:
+        shown = "a value not shown" if secret else logs.redact(repr(value))
     return f"{msg}, got {shown}" if kind == "literal_error" else f"{msg} (got {shown})"
 
 

@@ -36,6 +36,18 @@ def scanner_policy() -> dict[str, Any]:
     match = re.search(r"least-privilege IAM policy for it:\s*```json\n(.*?)```", readme, re.S)
     assert match, "README has no least-privilege IAM policy"
     policy = json.loads(match.group(1))
+    # the watcher's upload queue (intake: sqs), a statement of its own in the README
+    queue = re.search(r"queue policy for it:\s*```json\n(.*?)```", readme, re.S)
+    assert queue, "README has no queue policy for the SQS intake"
+    statement = json.loads(queue.group(1))
+    # moto authorises SQS actions against the resource "*", never the queue's ARN, and the batch calls
+    # as actions of their own (AWS authorises them as DeleteMessage and ChangeMessageVisibility): the
+    # README's actions on any resource, so the actions listed are proved enough, the ARN pattern is not
+    batch = ["sqs:DeleteMessageBatch", "sqs:ChangeMessageVisibilityBatch"]
+    policy["Statement"] += [
+        statement,
+        {**statement, "Sid": "MotoQueue", "Action": statement["Action"] + batch, "Resource": "*"},
+    ]
     # moto authorises the account-level call as s3:GetPublicAccessBlock, AWS as
     # s3:GetAccountPublicAccessBlock (which the README policy grants)
     policy["Statement"].append({"Effect": "Allow", "Action": "s3:GetPublicAccessBlock", "Resource": "*"})

@@ -4,6 +4,8 @@ real endpoint (moto_server, fake-gcs-server)."""
 from __future__ import annotations
 
 import http.client
+import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -17,7 +19,8 @@ DENIED = b'{"error": {"code": 403, "message": "The caller does not have permissi
 ERRORS = {"slowdown": (503, SLOW_DOWN), "error": (500, b""), "denied": (403, DENIED)}
 
 # (method, path, query) -> what to do: None forwards, "slowdown", "error" and "denied" answer 503 / 500 / 403,
-# "hang" stalls
+# "hang" stalls, "reset" drops the connection with a TCP reset before answering, "truncate" forwards the
+# answer's headers and half its body, then resets (a connection lost mid-download)
 Fault = Callable[[str, str, str], str | None]
 
 
@@ -37,6 +40,9 @@ def proxy(upstream: str, fault: Fault) -> Iterator[tuple[str, Counter[str]]]:
                 time.sleep(3)  # longer than the client's read timeout
                 self.close_connection = True
                 return
+            if action == "reset":
+                self._reset()
+                return
             if action in ERRORS:
                 status, answer = ERRORS[action]
                 self.send_response(status)
@@ -55,8 +61,19 @@ def proxy(upstream: str, fault: Fault) -> Iterator[tuple[str, Counter[str]]]:
                     self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
             conn.close()
+            if action == "truncate":
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self._reset()
+                return
+            self.wfile.write(data)
+
+        def _reset(self) -> None:
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN: the peer sees ECONNRESET
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
 
         do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _any
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ class Endpoint:
     url: str
     received: list[Received] = field(default_factory=list)  # every request, failed or not
     fail: list[int] = field(default_factory=list)  # statuses to answer with, one per request, before 200s
+    # seconds to hang, one per request before the others: then the connection drops unanswered (status 0)
+    delay: list[float] = field(default_factory=list)
 
     @property
     def delivered(self) -> list[Received]:
@@ -43,6 +46,11 @@ def http_endpoint() -> Iterator[Endpoint]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if endpoint.delay:
+                endpoint.received.append(Received(dict(self.headers.items()), body, 0))
+                time.sleep(endpoint.delay.pop(0))
+                self.close_connection = True
+                return
             status = endpoint.fail.pop(0) if endpoint.fail else 200
             endpoint.received.append(Received(dict(self.headers.items()), body, status))
             self.send_response(status)

@@ -18,9 +18,30 @@ from typing import Any
 
 # generic column types -> each engine's spelling
 TYPES = {
-    "postgres": {"key": "bigint PRIMARY KEY", "int": "bigint", "text": "text", "json": "jsonb", "blob": "bytea"},
-    "mysql": {"key": "BIGINT PRIMARY KEY", "int": "BIGINT", "text": "TEXT", "json": "JSON", "blob": "LONGBLOB"},
-    "sqlite": {"key": "INTEGER PRIMARY KEY", "int": "INTEGER", "text": "TEXT", "json": "TEXT", "blob": "BLOB"},
+    "postgres": {
+        "key": "bigint PRIMARY KEY",
+        "int": "bigint",
+        "text": "text",
+        "json": "jsonb",
+        "blob": "bytea",
+        "time": "timestamp",
+    },
+    "mysql": {
+        "key": "BIGINT PRIMARY KEY",
+        "int": "BIGINT",
+        "text": "TEXT",
+        "json": "JSON",
+        "blob": "LONGBLOB",
+        "time": "DATETIME",
+    },
+    "sqlite": {
+        "key": "INTEGER PRIMARY KEY",
+        "int": "INTEGER",
+        "text": "TEXT",
+        "json": "TEXT",
+        "blob": "BLOB",
+        "time": "TEXT",  # ISO 8601 text, as SQLite applications store timestamps
+    },
 }
 ENGINES = tuple(TYPES)
 SERVERS = ("postgres", "mysql")
@@ -160,7 +181,7 @@ class Database:
         return list(cur.fetchall()) if cur.description else []
 
     def table(self, name: str, columns: Sequence[tuple[str, str]]) -> None:
-        """CREATE TABLE with generic types (key, int, text, json, blob)."""
+        """CREATE TABLE with generic types (key, int, text, json, blob, time)."""
         types = TYPES[self.engine]
         self.execute(f"CREATE TABLE {self.q(name)} ({', '.join(f'{self.q(c)} {types[t]}' for c, t in columns)})")
 

@@ -189,6 +189,12 @@ def test_severity_threshold_consent_rules_always_and_clearing(setup, tmp_path) -
     alerts.raise_alerts(config, kept, 3, [], [])
     assert all(a["cleared_run"] for a in kept.listing())
     assert alerts.raise_alerts(config, kept, 4, [result(2, "CNS-004", "medium")], []) == 1
+    # a complete run that started before a watcher raised an alert (run 5 beside run 6) leaves it open,
+    # and the same alert raised twice at once is recorded once
+    assert alerts.raise_alerts(config, kept, 6, [result(5, "CNS-001", "high")], [], partial=True) == 1
+    alerts.raise_alerts(config, kept, 5, [], [])
+    assert {a["subject"] for a in kept.listing() if a["cleared_run"] is None} == {"object:s3://media/u5.jpg"}
+    assert kept.add(result(5, "CNS-001", "high"), [], 7, ["all"]) is None
 
 
 def test_email_digest_over_starttls_with_login(setup, tmp_path, monkeypatch) -> None:

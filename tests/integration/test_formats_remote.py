@@ -28,6 +28,8 @@ def estate() -> dict[str, bytes]:
         "finance/payouts.xlsx": formats.xlsx_file(),
         "decks/q3.pptx": formats.pptx_file(),
         "mail/refund.eml": formats.eml_file(),
+        "mail/refund.msg": formats.msg_file(),
+        "finance/payouts.ods": formats.ods_file(),
         "web/order.html": formats.html_file(),
         "exports/bundle.zip": formats.zipped(
             {
@@ -115,6 +117,8 @@ def test_local_s3_and_gcs_give_the_same_findings(tmp_path, s3_server, gcs_estate
         ("finance/payouts.xlsx", "sheet Payouts", "iban", "IBAN_CODE"),
         ("decks/q3.pptx", "notes 2", "", "EMAIL_ADDRESS"),
         ("mail/refund.eml", "attachment customers.csv", "email", "EMAIL_ADDRESS"),
+        ("mail/refund.msg", "attachment Escalation.msg > body", "", "EMAIL_ADDRESS"),
+        ("finance/payouts.ods", "sheet Payouts", "iban", "IBAN_CODE"),
         ("web/order.html", "", "", "EMAIL_ADDRESS"),
         ("exports/bundle.zip", "inner.zip > c.csv", "email", "EMAIL_ADDRESS"),
         ("exports/customers.tar.gz", "gzip > customers.csv", "email", "EMAIL_ADDRESS"),

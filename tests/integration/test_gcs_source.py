@@ -357,3 +357,29 @@ def test_a_credentials_file_gets_a_read_only_token(tmp_path, gcs_estate: GCSEsta
         server.server_close()
     assert item.store == "gs://exports-us"
     assert [claims["scope"] for claims in asked] == ["https://www.googleapis.com/auth/devstorage.read_only"]
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncate"])
+def test_connections_reset_before_or_during_an_answer_are_retried(tmp_path, gcs_estate: GCSEstate, kind):
+    calls: Counter[str] = Counter()
+
+    def first_try_fails(method: str, path: str, query: str) -> str | None:
+        calls[f"{path}?{query}"] += 1
+        return kind if calls[f"{path}?{query}"] == 1 else None
+
+    with proxy(gcs_estate.us, first_try_fails) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"us": url}))
+        [item] = source.items()
+        blob = source.open(item)
+    assert b"Alice Martin" in blob.data and source.problems == []
+    assert seen[kind] == seen["forwarded"] == len(calls) == 4, calls
+
+
+def test_a_connection_reset_on_every_try_is_the_items_problem(tmp_path, gcs_estate: GCSEstate):
+    with proxy(gcs_estate.us, lambda m, p, q: "reset" if p.startswith("/download/") else None) as (url, seen):
+        source = source_of(gcs_config(tmp_path, {"us": url}, {"max_attempts": 3}))
+        [item] = source.items()
+        with pytest.raises(SourceError) as error:
+            source.open(item)
+    assert error.value.kind == "unreachable", (error.value.kind, str(error.value))
+    assert seen["reset"] == 3

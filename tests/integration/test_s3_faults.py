@@ -45,3 +45,27 @@ def test_a_hung_read_times_out_after_bounded_tries(tmp_path, s3_server: S3Server
             source.open(item)
     assert error.value.kind == "timeout" and str(error.value) == "GetObject: ReadTimeoutError"
     assert seen["hang"] == 2  # max_attempts, then the item's problem
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncate"])
+def test_connections_reset_before_or_during_an_answer_are_retried(tmp_path, s3_server: S3Server, s3_estate, kind):
+    with proxy(s3_server.url, first_try_of_each_call(kind)) as (url, seen):
+        source = source_of(s3_config(tmp_path, url, "buckets: [plain-eu]"))
+        [item] = source.items()
+        blob = source.open(item)
+        assert b"Alice Martin" in blob.data
+        assert source.problems == []
+    assert seen[kind] == 4 and seen["forwarded"] == 4
+
+
+def test_a_connection_reset_on_every_try_is_the_items_problem(tmp_path, s3_server: S3Server, s3_estate):
+    def reset_reads(method: str, path: str, query: str) -> str | None:
+        return "reset" if path.endswith("/notes.txt") else None
+
+    with proxy(s3_server.url, reset_reads) as (url, seen):
+        source = source_of(s3_config(tmp_path, url, "buckets: [plain-eu], max_attempts: 3"))
+        [item] = source.items()
+        with pytest.raises(SourceError) as error:
+            source.open(item)
+    assert error.value.kind == "unreachable", (error.value.kind, str(error.value))
+    assert seen["reset"] == 3  # max_attempts, then the item's problem

@@ -106,6 +106,25 @@ def test_inventory_checks(check_id, inventory, expected):
     assert statuses(check_id, inventory, organization="contact: privacy@org.example") == expected
 
 
+@pytest.mark.parametrize(
+    ("reviewed", "first_seen", "runs", "expected"),
+    [
+        ("2026-06-01", 2, {1: "2026-05-01", 2: "2026-07-01"}, "fail"),  # first found after the review
+        ("2026-06-01", 2, {1: "2026-05-01", 2: "2026-05-20"}, "pass"),  # found before the review
+        ("2026-06-01", 1, {1: "2026-07-01"}, "pass"),  # the first run on record: absence before is unknown
+        ("2026-06-01", 2, {}, "pass"),  # no run history: only the review's age is judged
+    ],
+)
+def test_inv006_categories_found_since_the_last_review(reviewed, first_seen, runs, expected):
+    cfg = config(with_(f"last_reviewed: {reviewed}"))
+    finding = {**f(), "first_seen_run": first_seen}
+    ev = Evidence(cfg, [finding], declared_facts(cfg), TODAY, extra={"runs": runs})
+    [result] = [r for r in run_checks(ev, only=["INV-006"])]
+    assert result["status"] == expected
+    if expected == "fail":
+        assert result["evidence"] == "reviewed on 2026-06-01; found since: user.contact.email (first found 2026-07-01)"
+
+
 def test_inv004_asks_for_the_controllers_contact_details():
     assert statuses("INV-004", ACTIVITY) == {"activity:A": "fail"}
 
@@ -232,6 +251,71 @@ def test_an_object_hold_the_store_reports_is_a_legal_hold():
     assert statuses("RET-005", YEAR, items=[held]) == {"store:eu": "pass"}
 
 
+TABLE = f(item="#public.customers")
+
+
+def row_ages(*columns: tuple[str, str, str], whole: bool = True) -> dict[tuple[str, str], dict[str, Any]]:
+    """A row_ages fact for table public.customers of store eu: (column, clock, oldest date) each."""
+    entries = [{"column": c, "clock": k, "oldest": d, "rows": 40, "whole": whole} for c, k, d in columns]
+    return {("eu", "eu"): {"row_ages": {TABLE["uri"]: entries}}}
+
+
+CREATED_OLD = ("created_at", "created", "2019-04-01")
+LOGIN_OLD = ("last_login", "last_modified", "2020-01-01")
+LOGIN_NEW = ("last_login", "last_modified", "2026-10-01")
+TABLE_HOLD = "legal_holds:\n  - {store: eu, tables: [public.customers], reason: litigation}\n"
+
+
+@pytest.mark.parametrize(
+    ("check_id", "inventory", "facts", "expected"),
+    [
+        ("RET-001", YEAR, row_ages(CREATED_OLD), {"store:eu": "fail"}),
+        ("RET-001", YEAR, row_ages(("created_at", "created", "2026-06-01")), {"store:eu": "pass"}),
+        ("RET-001", YEAR, row_ages(LOGIN_OLD), {}),  # no column measures the rule's clock: not judged
+        ("RET-001", YEAR, {}, {}),  # no row ages at all: not judged (never a pass)
+        ("RET-001", with_("retention: {period: P1Y, from: last_modified}"), row_ages(LOGIN_OLD), {"store:eu": "fail"}),
+        ("RET-001", with_("retention: {period: P1Y, from: last_modified}"), row_ages(LOGIN_NEW), {"store:eu": "pass"}),
+        ("RET-001", with_("retention: {period: P1Y, from: end_of_relationship}"), row_ages(CREATED_OLD), {}),
+        ("RET-001", YEAR + TABLE_HOLD, row_ages(CREATED_OLD), {"store:eu": "pass"}),  # the table is on hold
+        ("RET-005", YEAR, row_ages(CREATED_OLD), {"store:eu": "fail"}),
+        ("RET-005", YEAR + TABLE_HOLD, row_ages(CREATED_OLD), {"store:eu": "pass"}),
+        ("RET-005", YEAR, row_ages(LOGIN_NEW), {}),
+    ],
+)
+def test_retention_from_table_row_ages(check_id, inventory, facts, expected):
+    assert statuses(check_id, inventory, [TABLE], facts=facts) == expected
+
+
+def test_row_age_evidence_names_the_table_column_and_age():
+    [result] = [
+        r
+        for r in run_checks(
+            Evidence(
+                config(YEAR),
+                [TABLE],
+                [
+                    StoreFact("eu", "eu", k, v)
+                    for k, v in row_ages(CREATED_OLD, LOGIN_OLD, whole=False)[("eu", "eu")].items()
+                ],
+                TODAY,
+            )
+        )
+        if r["id"] == "RET-001"
+    ]
+    assert result["evidence"] == (
+        "A: 1 year from created (activity A); table public.customers: the oldest row by created_at is from "
+        "2019-04-01 (7 years, 2 months old; of 40 sampled rows)"
+    )
+
+
+def test_an_indexed_minimum_is_the_tables_oldest_row():
+    facts = row_ages(CREATED_OLD)
+    facts[("eu", "eu")]["row_ages"][TABLE["uri"]][0]["read"] = "index"
+    ev = Evidence(config(YEAR), [TABLE], [StoreFact("eu", "eu", "row_ages", facts[("eu", "eu")]["row_ages"])], TODAY)
+    [result] = run_checks(ev, only=["RET-001"])
+    assert result["evidence"].endswith("(7 years, 2 months old; the column's minimum, read through its index)")
+
+
 def test_noncurrent_versions_older_than_the_rule_fail_ret001():
     versions = {"noncurrent_versions": {"count": 12, "oldest": "2023-03-01T00:00:00+00:00"}}
     assert statuses("RET-001", YEAR, items=[NEW], facts={("eu", "eu"): versions}) == {"store:eu": "fail"}
@@ -254,6 +338,25 @@ def test_noncurrent_versions_older_than_the_rule_fail_ret001():
 )
 def test_security_posture_checks(check_id, facts, expected):
     got = statuses(check_id, ACTIVITY, facts={("eu", "eu"): facts})
+    assert got == ({"store:eu": expected} if expected else {})
+
+
+PUBLIC = {"public": True, "public_reasons": ["ACL grants READ to AllUsers"]}
+
+
+@pytest.mark.parametrize(
+    ("names", "facts", "expected"),
+    [
+        (["backups/crm-2026-01-01.sql.gz", "a.jpg"], PUBLIC, "fail"),
+        (["exports/users.bson"], PUBLIC, "fail"),
+        (["backups/crm.dump"], {"public": False, "public_reasons": []}, "pass"),
+        (["photos/a.jpg", "notes/sql.txt"], PUBLIC, None),  # no dump: SEC-001/002 judge the bucket
+        (["backups/crm.dump"], {}, None),  # exposure unknown: not judged
+    ],
+)
+def test_sec003_database_dumps_in_public_buckets(names, facts, expected):
+    items = [{"source": "eu", "store": "eu", "uri": f"eu/{n}", "metadata": {"path": n}} for n in names]
+    got = statuses("SEC-003", ACTIVITY, facts={("eu", "eu"): facts}, items=items)
     assert got == ({"store:eu": expected} if expected else {})
 
 

@@ -3,37 +3,22 @@ from pathlib import Path
 import pytest
 
 from privmap.config import ConfigError, load_config, parse_config, parse_size
-
-BASE = """\
-version: 1
-organization: {name: Org, country: IE}
-sources:
-  - name: files
-    type: local
-    region: eu-west-1
-    options: {path: data}
-"""
-
-
-def errors(text: str, env: dict[str, str] | None = None) -> str:
-    with pytest.raises(ConfigError) as info:
-        parse_config(text, Path("conf/privmap.yaml"), env or {})
-    return str(info.value)
+from tests.configs import BASE, config_error
 
 
 def test_unknown_key_names_file_line_and_key():
-    msg = errors(BASE.replace("    region:", "    regoin:"))
+    msg = config_error(BASE.replace("    region:", "    regoin:"))
     assert "conf/privmap.yaml:6: sources[0].regoin: unknown key" in msg
 
 
 def test_wrong_type_says_what_was_expected():
-    msg = errors(BASE + "scan: {rows_per_table: many}\n")
+    msg = config_error(BASE + "scan: {rows_per_table: many}\n")
     assert "privmap.yaml:8: scan.rows_per_table:" in msg
     assert "valid integer" in msg and "'many'" in msg
 
 
 def test_missing_env_var_is_named_with_its_line():
-    msg = errors(BASE.replace("path: data", 'path: "${DATA_DIR}"'))
+    msg = config_error(BASE.replace("path: data", 'path: "${DATA_DIR}"'))
     assert "privmap.yaml:7: sources[0].options.path: environment variable DATA_DIR is not set" in msg
 
 
@@ -45,22 +30,22 @@ def test_env_vars_and_defaults_are_interpolated():
 
 
 def test_bad_enum_value_lists_allowed_values():
-    msg = errors(BASE.replace("type: local", "type: local\n    role: owner"))
+    msg = config_error(BASE.replace("type: local", "type: local\n    role: owner"))
     assert "sources[0].role" in msg and "'controller'" in msg and "'owner'" in msg
 
 
 def test_missing_required_key():
-    msg = errors(BASE.replace("organization: {name: Org, country: IE}\n", ""))
+    msg = config_error(BASE.replace("organization: {name: Org, country: IE}\n", ""))
     assert "organization: required key is missing" in msg
 
 
 def test_duplicate_key_is_an_error():
-    msg = errors(BASE + "scan: {workers: 1}\nscan: {workers: 2}\n")
+    msg = config_error(BASE + "scan: {workers: 1}\nscan: {workers: 2}\n")
     assert ":9: scan: duplicate key" in msg
 
 
 def test_yaml_syntax_error_has_a_line():
-    msg = errors(BASE + "scan: {workers: [1\n")
+    msg = config_error(BASE + "scan: {workers: [1\n")
     assert "not valid YAML" in msg and "privmap.yaml:" in msg
 
 
@@ -73,14 +58,14 @@ inventory:
     - {name: Billing, purposes: [billing], stores: [crm], recipients: [PayCo]}
 """
     )
-    msg = errors(text)
+    msg = config_error(text)
     assert "inventory.activities[0].stores[0]: 'crm' is not a configured source" in msg
     assert "inventory.activities[0].recipients[0]: 'PayCo' is not a declared recipient or affiliate" in msg
 
 
 def test_duplicate_source_names():
     text = BASE + "  - {name: files, type: sqlite, region: eu-west-1, options: {path: x.db}}\n"
-    assert "sources[1].name: duplicate source name 'files'" in errors(text)
+    assert "sources[1].name: duplicate source name 'files'" in config_error(text)
 
 
 def test_paths_resolve_against_the_config_file(tmp_path):
@@ -156,4 +141,4 @@ inventory:
     - {name: Billing, purposes: [marketing]}
 """
     )
-    assert "inventory.activities[1].name: duplicate activity name 'Billing'" in errors(text)
+    assert "inventory.activities[1].name: duplicate activity name 'Billing'" in config_error(text)

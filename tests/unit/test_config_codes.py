@@ -1,33 +1,13 @@
 """Codes in a config are checked at load time against maintained tables, with a suggestion."""
 
-from pathlib import Path
-
-import pytest
-
-from privmap.config import ConfigError, parse_config
 from privmap.config.codes import data_categories
 from privmap.data import load_table
 from privmap.data.legal import place
-
-BASE = """\
-version: 1
-organization: {name: Org, country: IE}
-sources:
-  - name: files
-    type: local
-    region: eu-west-1
-    options: {path: data}
-"""
-
-
-def errors(text: str) -> str:
-    with pytest.raises(ConfigError) as info:
-        parse_config(text, Path("conf/privmap.yaml"), {})
-    return str(info.value)
+from tests.configs import BASE, config_error
 
 
 def test_countries_are_iso_3166_alpha_2_with_a_suggestion():
-    msg = errors(BASE.replace("country: IE", "country: Germany"))
+    msg = config_error(BASE.replace("country: IE", "country: Germany"))
     assert "conf/privmap.yaml:2: organization.country: 'Germany' is not an ISO 3166-1 alpha-2 country code" in msg
     assert "did you mean `DE` (Germany)?" in msg
     inventory = BASE + (
@@ -36,7 +16,7 @@ def test_countries_are_iso_3166_alpha_2_with_a_suggestion():
         "  recipients:\n"
         "    - {name: Mailer, kind: processor, country: UK}\n"
     )
-    msg = errors(inventory)
+    msg = config_error(inventory)
     assert "privmap.yaml:9: inventory.storage_locations[1]: 'USA' is not an ISO 3166-1" in msg
     assert "did you mean `US` (United States)?" in msg
     assert "inventory.recipients[0].country: 'UK' is not an ISO 3166-1 alpha-2 country code" in msg
@@ -51,7 +31,7 @@ def test_data_categories_are_fideslang_keys_or_declared_additions():
         "      purposes: [payroll]\n"
         "      data_categories: [user.contact.emial, user.demographic.trade_union_membership, user.name]\n"
     )
-    msg = errors(activity)
+    msg = config_error(activity)
     assert "privmap.yaml:12: inventory.activities[0].data_categories[0]: 'user.contact.emial'" in msg
     assert "did you mean `user.contact.email`" in msg
     assert "data_categories[1]" not in msg and "data_categories[2]" not in msg  # an addition, a taxonomy key
@@ -60,7 +40,7 @@ def test_data_categories_are_fideslang_keys_or_declared_additions():
 def test_languages_and_regions():
     text = BASE.replace("region: eu-west-1", "region: eu-west-9\n    replicas: [private:DE:dc1, private:Germany]")
     text += "detection: {language: english, languages: [en, EN]}\n"
-    msg = errors(text)
+    msg = config_error(text)
     assert "privmap.yaml:6: sources[0].region: 'eu-west-9' is not a region in privmap/data/regions.yaml" in msg
     assert "did you mean `eu-west-3`" in msg and "private:<country>[:<name>]" in msg
     assert "sources[0].replicas[0]" not in msg  # a private region of one's own, in Germany

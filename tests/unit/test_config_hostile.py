@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from privmap.config import ConfigError, load_config, parse_config
+from tests.configs import config_error
 
 BASE = """\
 version: 1
@@ -26,12 +27,6 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
-
-
-def error_of(text: str, env: dict[str, str] | None = None) -> str:
-    with pytest.raises(ConfigError) as info:
-        parse_config(text, Path("conf/privmap.yaml"), env or {})
-    return str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -63,14 +58,14 @@ def test_hostile_configs_are_clear_errors(text, expected):
     if expected is None:
         parse_config(text, Path("conf/privmap.yaml"), {})  # loads; the source's options say the rest
         return
-    msg = error_of(text)
+    msg = config_error(text)
     assert expected in msg, msg
     assert msg.startswith("conf/privmap.yaml")
 
 
 def test_store_inside_a_scanned_sqlite_file_is_refused():
     text = BASE.replace("type: local", "type: sqlite").replace("path: data", "path: crm.sqlite")
-    assert "source 'files' would scan privmap's own state" in error_of(text + "store: {path: crm.sqlite}\n")
+    assert "source 'files' would scan privmap's own state" in config_error(text + "store: {path: crm.sqlite}\n")
 
 
 def test_a_local_source_around_the_state_folder_never_lists_it(tmp_path):
@@ -110,9 +105,9 @@ def test_huge_file_is_refused_without_reading_it_all(tmp_path):
 @pytest.mark.parametrize("key", ["dsn", "password", "endpoint_url"])
 def test_values_from_the_environment_or_secret_keys_are_never_echoed(key):
     secret = "hunter2-s3cr3t-value"
-    via_env = error_of(BASE + 'scan: {workers: "${WORKERS}"}\n', {"WORKERS": secret})
+    via_env = config_error(BASE + 'scan: {workers: "${WORKERS}"}\n', {"WORKERS": secret})
     assert secret not in via_env and "a value from the environment" in via_env
-    via_key = error_of(BASE + f"alerts: [{{type: webhook, min_severity: {secret}, options: {{}}}}]\n")
+    via_key = config_error(BASE + f"alerts: [{{type: webhook, min_severity: {secret}, options: {{}}}}]\n")
     assert "min_severity" in via_key  # an ordinary key's bad value is still quoted ...
-    nested = error_of(BASE + f"scan: {{{key}: {secret}}}\n")
+    nested = config_error(BASE + f"scan: {{{key}: {secret}}}\n")
     assert secret not in nested  # ... but never one under a key that may hold a secret

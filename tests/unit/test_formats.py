@@ -58,6 +58,40 @@ def test_eml_decodes_quoted_printable_headers_and_base64_attachments(detector):
     assert problems == []
 
 
+def test_outlook_msg_headers_body_and_attachments_recursed(detector):
+    found, problems = scan(detector, formats.msg_file())
+    assert ("body", "", "IBAN_CODE") in found
+    assert ("", "from", "EMAIL_ADDRESS") in found  # the sender's address from its MAPI property
+    assert ("", "to", "EMAIL_ADDRESS") in found
+    assert ("attachment customers.csv", "email", "EMAIL_ADDRESS") in found
+    assert ("attachment Escalation.msg > body", "", "EMAIL_ADDRESS") in found  # an attached message, read in turn
+    assert problems == []
+
+
+def test_outlook_msg_attachments_count_in_the_item_budgets(detector):
+    found, problems = scan(detector, formats.msg_file(), archive={"max_members": 1})
+    assert ("attachment customers.csv", "email", "EMAIL_ADDRESS") in found
+    assert ("attachment Escalation.msg", "budget") in problems
+    assert ("body", "", "IBAN_CODE") in found  # the message's own parts are not nested ones
+
+
+def test_other_ole_files_are_told_apart_from_messages():
+    from privmap.scanner.extractors import Unsupported
+
+    with pytest.raises(Unsupported, match="application/msword"):
+        list(extract(Blob(LOC, formats.ole_file("WordDocument")), Context.for_item(ScanConfig())))
+
+
+def test_ods_sheets_are_tables_with_repeated_cells_expanded(detector):
+    found, problems = scan(detector, formats.ods_file())
+    assert ("sheet Payouts", "iban", "IBAN_CODE") in found
+    assert ("properties", "initial-creator", "PERSON") in found
+    assert not any(part == "sheet Summary" for part, _, _ in found) and problems == []
+    ctx = Context.for_item(ScanConfig(rows_per_table=2))
+    payouts = [c for c in extract(Blob(LOC, formats.ods_file()), ctx) if c.location.field == "iban"]
+    assert payouts[0].text.splitlines() == [formats.IBAN, "GB82WEST12345698765432"]  # sampled, repeats expanded
+
+
 def test_html_visible_text_without_markup_or_script(detector):
     found, _ = scan(detector, formats.html_file())
     assert ("", "", "EMAIL_ADDRESS") in found

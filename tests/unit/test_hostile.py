@@ -62,6 +62,14 @@ def test_truncated_zero_byte_and_lying_files():
     assert sniff(bytes(range(256)) * 16) == "application/octet-stream"  # a binary named .txt stays binary
 
 
+def test_a_truncated_outlook_message_is_corrupt_not_unsupported():
+    data = formats.zipped({"mail/refund.msg": formats.msg_file()[:3000], "b.csv": formats.customers_csv()})
+    ctx = Context.for_item(ScanConfig())
+    chunks = list(extract(Blob(LOC, data), ctx))
+    assert [(p.location.part, p.kind) for p in ctx.problems] == [("mail/refund.msg", "corrupt")]
+    assert any(c.location.part == "b.csv" for c in chunks)
+
+
 def test_the_quadratic_csv_sniff_is_linear_now():
     data = formats.quadratic_csv()
     started = time.monotonic()

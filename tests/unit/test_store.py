@@ -181,6 +181,20 @@ def test_an_interrupted_run_resumes_and_skips_done_items(tmp_path):
     assert not fresh.resumed and store.run(edited.id)["status"] == "abandoned"
 
 
+def test_a_watch_batch_leaves_an_interrupted_scan_resumable(tmp_path):
+    store = Store(tmp_path / "state.db")
+    scan = store.begin_run("h", "c")
+    store.interrupt_run(scan.id)
+    batch = store.begin_run("h", "c", "partial", fresh=True)
+    store.interrupt_run(batch.id)  # a watcher killed mid-batch
+    assert store.run(scan.id)["status"] == "interrupted"
+    next_batch = store.begin_run("h", "c", "partial", fresh=True)
+    finish(store, next_batch.id)
+    assert store.run(batch.id)["status"] == "abandoned"  # its uploads come again from the intake
+    again = store.begin_run("h", "c")
+    assert again.resumed and again.id == scan.id
+
+
 def test_a_live_lease_makes_another_process_wait_or_fail(tmp_path):
     path = tmp_path / "state.db"
     first = Store(path, lease_seconds=3)
@@ -303,7 +317,7 @@ def test_a_schema_2_store_is_upgraded_in_place(tmp_path):
         old.executescript(V2_SCHEMA)
     old.close()
     store = Store(path)
-    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
     assert [(r["id"], r["status"], r["kind"]) for r in store.runs()] == [
         (2, "finished", "incremental"),
         (1, "finished", "incremental"),

@@ -24,7 +24,7 @@ from typing import Any
 from privmap import plugins
 from privmap.model import Blob, Chunk, Table
 from privmap.scanner.extractors.base import Context, Extractor, ItemTimeout, open_file, time_limit
-from privmap.scanner.extractors.sniff import refine_zip, sniff
+from privmap.scanner.extractors.sniff import refine_ole, refine_zip, sniff
 from privmap.scanner.extractors.tabular import extract_table
 from privmap.scanner.problems import describe, problem_kind
 
@@ -42,12 +42,13 @@ MEDIA_TYPES: dict[str, str] = {
     "application/xml": "xml",
     "application/rtf": "rtf",
     "message/rfc822": "eml",
+    "application/vnd.ms-outlook": "msg",
     "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
     "application/vnd.oasis.opendocument.text": "odf",
-    "application/vnd.oasis.opendocument.spreadsheet": "odf",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
     "application/vnd.oasis.opendocument.presentation": "odf",
     "application/zip": "zip",
     "application/epub+zip": "zip",
@@ -106,7 +107,13 @@ def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
     if isinstance(obj, Table):
         yield from _table(obj, ctx)
         return
-    blob, extractor = _choose(obj, ctx)
+    try:
+        blob, extractor = _choose(obj, ctx)
+    except Unsupported:
+        raise
+    except Exception as exc:  # a container too broken to tell which kind it is (a truncated OLE file)
+        ctx.problem(obj.location, problem_kind(exc), describe(exc))
+        return
     parts = extractor.extract(blob, ctx)
     while not ctx.expired():
         try:
@@ -146,18 +153,25 @@ def _table(table: Table, ctx: Context) -> Iterator[Chunk]:
             yield part
 
 
+# containers whose magic number several formats share -> what tells them apart
+_REFINE = {"application/zip": refine_zip, "application/x-ole-storage": refine_ole}
+
+
 def _choose(blob: Blob, ctx: Context) -> tuple[Blob, Extractor]:
-    """The extractor for a blob, by its sniffed type, refined for zips by their member names."""
+    """The extractor for a blob, by its sniffed type, refined for zips by their member names and
+    for OLE compound files by their streams."""
     media_type = sniff(blob.data)
-    if media_type == "application/zip":
-        if blob.stream is not None:  # a zip inside an archive: read it whole once, for both steps
+    if refine := _REFINE.get(media_type):
+        if blob.stream is not None:  # a container inside an archive: read it whole once, for both steps
             with open_file(blob, ctx) as fh:
                 blob = replace(blob, data=fh.read(), truncated=False, stream=None)
         try:
             with open_file(blob, ctx) as fh:
-                media_type = refine_zip(fh)
+                media_type = refine(fh)
         except Exception as exc:
-            log.debug("zip not refined", extra={"detail": describe(exc)})  # the zip extractor reports it
+            if media_type not in _media_types():  # no extractor of its own would report the broken container
+                raise
+            log.debug("container not refined", extra={"detail": describe(exc)})  # its own extractor reports it
     return blob, extractor_for(media_type)
 
 

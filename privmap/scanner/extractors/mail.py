@@ -19,10 +19,12 @@ from privmap.scanner.extractors.base import Context, Part, open_file, part_of
 from privmap.scanner.extractors.markup import html_text
 from privmap.scanner.extractors.text import decode, windows
 
-_PEOPLE = ("from", "to", "cc", "bcc", "reply-to", "sender", "delivered-to", "return-path")
+# headers that name people (shared with the .msg extractor)
+PEOPLE = ("from", "to", "cc", "bcc", "reply-to", "sender", "delivered-to", "return-path")
 
 
-def _body(location: Location, text: str, ctx: Context) -> Iterator[Chunk]:
+def body_chunks(location: Location, text: str, ctx: Context) -> Iterator[Chunk]:
+    """A message's text (subject, body) as prose chunks of scan.chunk_chars."""
     for window in windows(text, ctx.scan.chunk_chars):
         if window.strip():
             yield Chunk(location, window, "prose")
@@ -47,12 +49,12 @@ class EmlExtractor:
         yield from self._message(blob.location, message, ctx)
 
     def _message(self, location: Location, message: Any, ctx: Context) -> Iterator[Part]:
-        for name in _PEOPLE:
+        for name in PEOPLE:
             values = [str(v) for v in message.get_all(name, [])]
             if values:
                 yield Chunk(location.refine(field=name), "\n".join(values), "values", (name,))
         if message["subject"]:
-            yield from _body(part_of(location, "subject"), str(message["subject"]), ctx)
+            yield from body_chunks(part_of(location, "subject"), str(message["subject"]), ctx)
         texts = 0
         for part in message.walk():
             if part.is_multipart():
@@ -69,7 +71,7 @@ class EmlExtractor:
                 text = _decoded(part)
                 if kind == "text/html":
                     text = html_text(text)[0]
-                yield from _body(part_of(location, "body" if texts == 1 else f"body {texts}"), text, ctx)
+                yield from body_chunks(part_of(location, "body" if texts == 1 else f"body {texts}"), text, ctx)
 
 
 def _decoded(part: EmailMessage) -> str:

@@ -1,7 +1,8 @@
 """Media type from the first bytes, never from the name (names lie, and are attacker-chosen).
 
 `sniff` reads a head (64 KB is plenty); containers that share a magic number are told apart
-by `refine_zip` from their member names (OOXML, ODF, EPUB are all zips). Everything here is
+by `refine_zip` from their member names (OOXML, ODF, EPUB are all zips) and by `refine_ole` from
+their streams (Outlook messages, legacy Word, Excel and PowerPoint are all OLE compound files). Everything here is
 linear in the head's length: the standard library's csv.Sniffer is quadratic on crafted input
 (a 64 KB line of quotes takes minutes), so delimiters are found by parsing instead.
 """
@@ -13,6 +14,8 @@ import json
 import re
 import zipfile
 from typing import Any, BinaryIO
+
+import olefile
 
 _MAGIC: list[tuple[bytes, str]] = [
     (b"%PDF-", "application/pdf"),
@@ -214,3 +217,28 @@ def refine_zip(fh: BinaryIO) -> str:
         if part in names:
             return media_type
     return "application/zip"
+
+
+# OLE compound files by a stream only their kind has at the root ([MS-OXMSG] 2.4: a message's
+# property stream; the legacy Office formats' main streams)
+_OLE = [
+    ("__properties_version1.0", "application/vnd.ms-outlook"),
+    ("WordDocument", "application/msword"),
+    ("Workbook", "application/vnd.ms-excel"),
+    ("Book", "application/vnd.ms-excel"),
+    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
+]
+
+
+def refine_ole(fh: BinaryIO) -> str:
+    """The media type of an OLE compound file by its root streams (only the directory is read).
+    Raises ValueError for a file whose structure cannot be read (truncated, corrupt)."""
+    try:
+        ole = olefile.OleFileIO(fh)
+    except OSError as exc:  # olefile's error for every structural defect
+        raise ValueError(f"not a readable OLE compound file ({exc})") from None
+    with ole:
+        for stream, media_type in _OLE:
+            if ole.exists(stream):
+                return media_type
+    return "application/x-ole-storage"

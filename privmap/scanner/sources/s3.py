@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
@@ -26,11 +26,15 @@ from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
-from pydantic import Field
+from pydantic import Field, model_validator
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
@@ -70,6 +74,17 @@ class S3Options(Options):
     timeout: float = Field(60, gt=0)  # connect and read timeout of each request, in seconds
     max_attempts: int = Field(8, ge=1)  # tries per request on throttling, 5xx and dropped connections
     ordered_keys: bool = False  # keys sort in upload order (time-prefixed): `privmap watch` lists only newer keys
+    # how `privmap watch` learns of uploads: listing since a mark, or S3 event notifications in an SQS queue
+    intake: Literal["listing", "sqs"] = "listing"
+    queue_url: str | None = None  # intake sqs: the queue the buckets' event notifications go to
+    queue_region: str | None = None  # intake sqs: default the region in an AWS queue URL, else us-east-1
+    visibility_timeout: int = Field(300, ge=1, le=43_200)  # seconds a taken message stays hidden until recorded
+
+    @model_validator(mode="after")
+    def _queue_for_sqs(self) -> S3Options:
+        if (self.intake == "sqs") != (self.queue_url is not None):
+            raise ValueError("queue_url goes with intake: sqs (and intake: sqs needs it)")
+        return self
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,7 @@ def classify(operation: str, exc: Exception) -> SourceError:
         return SourceError(_KINDS.get(code) or status_kind(status), f"{operation}: {code}")
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         return SourceError("timeout", f"{operation}: {type(exc).__name__}")
-    if isinstance(exc, EndpointConnectionError):
+    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
         return SourceError("unreachable", f"{operation}: {type(exc).__name__}")
     return SourceError("unreadable", f"{operation}: {type(exc).__name__}")
 
@@ -202,18 +217,34 @@ class S3Source(ByteSource):
         after = {"StartAfter": start_after} if start_after else {}
         try:
             for page in pages.paginate(Bucket=bucket.name, Prefix=self.options.prefix, **after):
-                for obj in page.get("Contents", []):
-                    key = obj["Key"]
-                    yield Item(
-                        location=Location(self.name, f"{bucket.store}/{key}"),
-                        store=bucket.store,
-                        fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
-                        size=obj["Size"],
-                        region=bucket.region,
-                        metadata={"path": key, "modified": obj["LastModified"].isoformat()},
-                    )
+                yield from self._items(bucket, page)
         except (ClientError, BotoCoreError) as exc:  # a coverage gap; the other buckets go on
             self._gap(bucket.name, "ListObjectsV2", exc)
+
+    def _items(self, bucket: Bucket, page: dict[str, Any]) -> Iterator[Item]:
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            yield Item(
+                location=Location(self.name, f"{bucket.store}/{key}"),
+                store=bucket.store,
+                fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
+                size=obj["Size"],
+                region=bucket.region,
+                metadata={"path": key, "modified": obj["LastModified"].isoformat()},
+            )
+
+    def object_item(self, bucket_name: str, key: str) -> Item | None:
+        """The item of one object as a listing shows it (the same fingerprint), by a listing that starts
+        at its key; None when the bucket is not scanned, the key is outside `prefix` or it is gone."""
+        bucket = next((b for b in self.buckets if b.name == bucket_name), None)
+        if bucket is None or not key.startswith(self.options.prefix):
+            return None
+        try:
+            page = self._client("s3", bucket.region).list_objects_v2(Bucket=bucket.name, Prefix=key, MaxKeys=1)
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("ListObjectsV2", exc) from exc
+        # the first key under a prefix equal to the key is the key itself
+        return next((i for i in self._items(bucket, page) if i.metadata["path"] == key), None)
 
     def changes(self, mark: str | None) -> tuple[list[Item], str]:
         """Objects uploaded or overwritten since `mark` (this method's previous answer: per bucket, the
@@ -242,7 +273,8 @@ class S3Source(ByteSource):
 
     def reader(self, item: Item) -> ObjectReader:
         bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
-        return ObjectReader(self._client("s3", item.region), bucket, key, item.size or 0)
+        client = self._client("s3", item.region)
+        return ObjectReader(client, bucket, key, item.size or 0, self.options.max_attempts)
 
     def open(self, item: Item) -> Blob:
         blob = super().open(item)
@@ -413,33 +445,46 @@ class S3Source(ByteSource):
         return {"bucket": name, "account": account, "region": region}
 
 
+# what a body read raises when the connection breaks or stalls after the headers came
+_BROKEN_BODY = (ResponseStreamingError, IncompleteReadError, ReadTimeoutError, ConnectionClosedError)
+
+
 class ObjectReader:
     """Random access to one S3 object by ranged GETs (the RangeReader of the S3 source).
 
     The first response's user metadata becomes `meta:` evidence; a read of the whole object is
     sent without a Range header (some S3-compatible stores answer 416 to a range on an empty object).
+    A body cut off mid-transfer is fetched again, up to `attempts` times: the client retries a request
+    whose answer never came, but not one whose body broke after the headers.
     """
 
-    def __init__(self, client: Any, bucket: str, key: str, size: int) -> None:
+    def __init__(self, client: Any, bucket: str, key: str, size: int, attempts: int = 1) -> None:
         self._client, self._bucket, self._key = client, bucket, key
         self.size = size
         self.metadata: dict[str, str] = {}
         self.bytes_read = 0
         self.tag_count = 0
         self._first = True
+        self._attempts = attempts
 
     def read(self, start: int, end: int) -> bytes:
         end = min(end, self.size)
         if start >= end and not self._first:
             return b""
-        whole = start == 0 and end == self.size
+        ranged = {} if start == 0 and end == self.size else {"Range": f"bytes={start}-{end - 1}"}
+        retrying = Retrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2, jitter=0.05),
+            retry=retry_if_exception_type(_BROKEN_BODY),
+            reraise=True,
+        )
         try:
-            resp = self._client.get_object(
-                Bucket=self._bucket, Key=self._key, **({} if whole else {"Range": f"bytes={start}-{end - 1}"})
-            )
-            with closing(resp["Body"]) as body:
-                data = body.read()  # one range: at most what was asked, however large the object
-        except (ClientError, BotoCoreError) as exc:
+            for attempt in retrying:
+                with attempt:
+                    resp = self._get(ranged)
+                    with closing(resp["Body"]) as body:
+                        data = body.read()  # one range: at most what was asked, however large the object
+        except _BROKEN_BODY as exc:
             raise classify("GetObject", exc) from exc
         if self._first:
             self._first = False
@@ -447,6 +492,13 @@ class ObjectReader:
             self.tag_count = int(resp.get("TagCount") or 0)
         self.bytes_read += len(data)
         return data
+
+    def _get(self, ranged: dict[str, str]) -> dict[str, Any]:
+        """The GetObject answer, its body unread; SourceError once the client's own retries are spent."""
+        try:
+            return self._client.get_object(Bucket=self._bucket, Key=self._key, **ranged)
+        except (ClientError, BotoCoreError) as exc:
+            raise classify("GetObject", exc) from exc
 
     def close(self) -> None:
         pass

@@ -21,6 +21,7 @@ often (periods are staggered per table so a database is not re-read all at once)
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import hashlib
 import json
@@ -36,7 +37,9 @@ from pydantic import Field, field_validator
 
 from privmap.config.models import parse_size
 from privmap.model import Item, Location, Problem, StoreFact, Table
+from privmap.retention import column_clock, value_date
 from privmap.scanner.sources.base import Options, SourceBase, SourceError
+from privmap.scanner.sources.network import reachability
 
 CellKind = Literal["text", "json", "binary", "other"]
 WINDOWS = 8  # key ranges a sample is spread over
@@ -79,6 +82,11 @@ class SqlOptions(Options):
     statement_timeout: float = Field(30.0, gt=0)  # seconds for any one statement
     max_cell_bytes: int = 1_000_000  # a wider TEXT/BLOB/JSON cell is cut to this many bytes
     reread_after_hours: float = Field(168.0, gt=0)  # where change statistics are estimates
+    # date each table's rows by its timestamp columns (created_at, last_login ...): one more sampled
+    # read, of those columns only, per table and scan; the oldest date per column is the fact `row_ages`
+    row_ages: bool = True
+    # declare whether the server accepts connections from the internet; null: judged from its address
+    publicly_reachable: bool | None = None
 
     _size = field_validator("max_cell_bytes", mode="before")(lambda v: parse_size(v))
 
@@ -163,6 +171,15 @@ class SqlSource(SourceBase):
         """Posture of one database: TLS, the scanning role's privileges, public schema rights."""
         return {}
 
+    def indexed(self, conn: Any, table: TableInfo) -> set[str]:
+        """Columns that lead a plain (b-tree, not partial) index of `table`: MIN() over one is an
+        index lookup, not a scan. Empty when the engine cannot tell."""
+        return set()
+
+    def address(self) -> tuple[str, int] | None:
+        """The (host, port) the server is reached at; None for a database that is a local file."""
+        return None
+
     def cursor(self, conn: Any) -> Any:
         """A cursor that fetches rows as they are asked for (the byte budget holds)."""
         return conn.cursor()
@@ -213,17 +230,69 @@ class SqlSource(SourceBase):
             raise SourceError("disconnected", "the connection was lost twice while reading the table") from None
 
     def posture(self) -> list[StoreFact]:
+        """Per database: the engine's facts, whether it is publicly reachable (privmap.scanner.sources.network)
+        and, with `row_ages`, the oldest date of each table's timestamp columns."""
         out = []
+        address = self.address()
+        network = reachability(*address, self.options.publicly_reachable) if address else {}
         for database in self.databases():
             store = self.store(database)
             try:
                 with self._session(database) as conn:
-                    facts = self.facts(conn, database)
+                    facts = self.facts(conn, database) | network
+                    if self.options.row_ages and (ages := self._row_ages(conn, store, database)):
+                        facts["row_ages"] = ages
             except Exception as exc:
                 err = self._error(exc)
                 self.problems.append(Problem(Location(self.name, store, field="posture"), err.kind, str(err)))
                 continue
             out.extend(StoreFact(self.name, store, key, value) for key, value in sorted(facts.items()))
+        return out
+
+    def _row_ages(self, conn: Any, store: str, database: str) -> dict[str, list[dict[str, Any]]]:
+        """table URI -> [{column, clock, oldest (ISO date), rows, whole}] for the timestamp columns
+        (privmap.retention.column_clock) of each wanted table.
+
+        A column that leads a b-tree index (`indexed`) is dated by MIN() over it, an index lookup:
+        `oldest` is the table's (`read: index`). The others come from the same sampler and budget as
+        the table's read (`scan.rows_per_table` rows, the statement timeout), selecting those columns
+        only: no full-table aggregate on an unindexed column. `whole` says the sample held every row,
+        so `oldest` is the table's; else it is the oldest sampled row (an age past the rule is then
+        certain, its absence likely only). A minimum that is no date (a sentinel such as 1900-01-01
+        or MySQL's zero date) falls back to the sample. A table that cannot be read is a problem on
+        its `row ages` field; the others go on."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        limit = self.config.scan.rows_per_table
+        for table in self.list_tables(conn, database):
+            clocks = [(c, clock) for c in table.columns if c.kind != "binary" and (clock := column_clock(c.name))]
+            if table.view or not clocks or not self._wanted(table):
+                continue
+            uri = table_uri(store, table.schema, table.name)
+            try:
+                minima = self._minima(conn, table, [c for c, _ in clocks])
+                cur = self.cursor(conn)
+                self.sample(cur, table, ", ".join(self.quote(c.name) for c, _ in clocks), limit)
+                rows: list[tuple[Any, ...]] = []
+                while len(rows) < limit and (batch := cur.fetchmany(min(500, limit - len(rows)))):
+                    rows.extend(batch)
+                cur.close()
+                self.finish(conn)
+            except Exception as exc:
+                with suppress(Exception):
+                    self.finish(conn)
+                err = self._error(exc)
+                self.problems.append(Problem(Location(self.name, uri, field="row ages"), err.kind, str(err)))
+                continue
+            whole = len(rows) < limit and table.rows is not None and table.rows <= len(rows)
+            ages = []
+            for i, (column, clock) in enumerate(clocks):
+                entry = {"column": column.name, "clock": clock, "rows": len(rows), "whole": whole, "read": "sample"}
+                if column.name in minima:
+                    ages.append({**entry, "oldest": minima[column.name].isoformat(), "read": "index"})
+                elif dates := [d for row in rows if (d := value_date(row[i])) is not None]:
+                    ages.append({**entry, "oldest": min(dates).isoformat()})
+            if ages:
+                out[uri] = ages
         return out
 
     def close(self) -> None:
@@ -293,6 +362,22 @@ class SqlSource(SourceBase):
             raise self._classified(exc) from None
         comments = {c.name: c.comment for c in table.columns if c.comment}
         return Table(item.location, [c.name for c in table.columns], rows, table.rows, comments)
+
+    def _minima(self, conn: Any, table: TableInfo, columns: list[Column]) -> dict[str, dt.date]:
+        """Column -> its minimum as a date, for the columns that lead an index (one lookup each)."""
+        indexed = self.indexed(conn, table)
+        source = f"{self.quote(table.schema)}.{self.quote(table.name)}"
+        out = {}
+        for column in columns:
+            if column.name not in indexed:
+                continue
+            cur = conn.cursor()
+            cur.execute(f"SELECT MIN({self.quote(column.name)}) FROM {source}", ())
+            value = cur.fetchone()[0]
+            cur.close()
+            if (when := value_date(value)) is not None:
+                out[column.name] = when
+        return out
 
     def _classified(self, exc: Exception) -> Exception:
         return exc if isinstance(exc, (SourceError, Disconnected)) else self.fail(exc)

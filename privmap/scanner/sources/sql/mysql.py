@@ -78,6 +78,10 @@ class MysqlSource(SqlSource):
         params = self._params()
         return f"{params['host']}:{params['port']}"
 
+    def address(self) -> tuple[str, int] | None:
+        params = self._params()
+        return params["host"], int(params["port"])
+
     def databases(self) -> list[str]:
         if self.options.databases:
             return self.options.databases
@@ -179,6 +183,15 @@ class MysqlSource(SqlSource):
             f"(SELECT {cells} FROM {source} WHERE {k} >= %s AND {k} < %s ORDER BY {k} LIMIT %s)" for _ in windows
         )
         cur.execute(sql, [v for w in windows for v in w])
+
+    def indexed(self, conn: Any, table: TableInfo) -> set[str]:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+                " AND SEQ_IN_INDEX = 1 AND INDEX_TYPE = 'BTREE'",
+                (table.schema, table.name),
+            )
+            return {r[0] for r in cur.fetchall()}
 
     def cursor(self, conn: Any) -> Any:
         return conn.cursor(pymysql.cursors.SSCursor)  # unbuffered: rows arrive as they are fetched

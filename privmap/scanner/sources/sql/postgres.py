@@ -19,7 +19,15 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
 from privmap.scanner.sources.base import SourceError
-from privmap.scanner.sources.sql.crawler import CellKind, Column, Disconnected, SqlOptions, SqlSource, TableInfo
+from privmap.scanner.sources.sql.crawler import (
+    CellKind,
+    Column,
+    Disconnected,
+    SqlOptions,
+    SqlSource,
+    TableInfo,
+    quote_ident,
+)
 
 # roles whose membership gives the power of a superuser, or writes outside the database
 POWERFUL_ROLES = ("pg_execute_server_program", "pg_write_server_files", "pg_read_server_files", "pg_write_all_data")
@@ -56,6 +64,12 @@ class PostgresSource(SqlSource):
     def server(self) -> str:
         params = self._params()
         return f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+
+    def address(self) -> tuple[str, int] | None:
+        params = self._params()
+        # libpq takes a list of hosts to try in turn: the first is the one normally reached
+        host = str(params.get("host") or "localhost").split(",")[0]
+        return host, int(str(params.get("port") or 5432).split(",")[0])
 
     def databases(self) -> list[str]:
         params = self._params()
@@ -139,6 +153,16 @@ class PostgresSource(SqlSource):
             f"SELECT ctid FROM {source} TABLESAMPLE SYSTEM (%s) REPEATABLE (0) ORDER BY md5(ctid::text) LIMIT %s))",
             (percent, limit),
         )
+
+    def indexed(self, conn: Any, table: TableInfo) -> set[str]:
+        rows = conn.execute(
+            """SELECT a.attname FROM pg_index i
+               JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+               WHERE i.indrelid = to_regclass(%s) AND am.amname = 'btree' AND i.indpred IS NULL""",
+            (f"{quote_ident(table.schema)}.{quote_ident(table.name)}",),
+        ).fetchall()
+        return {r[0] for r in rows}
 
     def cursor(self, conn: Any) -> Any:
         return conn.cursor(name="privmap_sample")  # server-side: rows arrive as they are fetched

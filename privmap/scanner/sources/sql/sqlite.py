@@ -92,6 +92,15 @@ class SqliteSource(SqlSource):
         # SQLite's types are per value: cut only the text and blob ones (substr counts characters in text)
         return f"CASE WHEN typeof({name}) IN ('text', 'blob') THEN substr({name}, 1, {cap}) ELSE {name} END"
 
+    def indexed(self, conn: Any, table: TableInfo) -> set[str]:
+        found = set()
+        for _, index, _, _, partial in conn.execute("SELECT * FROM pragma_index_list(?)", (table.name,)).fetchall():
+            if not partial:
+                first = conn.execute("SELECT name FROM pragma_index_info(?) WHERE seqno = 0", (index,)).fetchone()
+                if first and first[0] is not None:  # None: an index on an expression
+                    found.add(first[0])
+        return found
+
     def sample(self, cur: Any, table: TableInfo, cells: str, limit: int) -> None:
         source = self.quote(table.name)
         bounds = self._bounds(cur, table)
