@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import quote, unquote
 
+from privmap import identifiers
 from privmap.data import category_of
-from privmap.detectors.detector import Detector
+from privmap.detectors.detector import NAME_SCORE, Detector
 from privmap.detectors.masking import mask, value_key
 from privmap.identifiers import kind_of
 from privmap.model import Finding, Item, ItemOutcome, Location
@@ -118,9 +119,21 @@ class NameGuard:
                     value_key=value_key(self.secret, entity, value),
                     distinct=len({v for v, _, _ in values}),
                     why=f"in the name: {why}",
+                    occurrences=self._occurrences(entity, values),
                 )
             )
         return replace(outcome, item=item, findings=findings, problems=problems)
+
+    def _occurrences(self, entity: str, values: list[tuple[str, float, str]]) -> tuple[tuple[bytes, int], ...]:
+        """Index keys of the identifiers in an item's name, so `privmap locate` finds a file named after
+        a person (names only when found with confidence, as in content)."""
+        kind = kind_of(entity)
+        if kind is None:
+            return ()
+        spelled = (
+            identifiers.normalise(kind, v, ()) for v, score, _ in values if kind != "name" or score >= NAME_SCORE
+        )
+        return tuple(sorted({(identifiers.keyed(self.secret, kind, s), -1) for s in spelled if s}))
 
 
 def _readable(text: str) -> str:

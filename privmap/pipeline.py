@@ -358,7 +358,12 @@ def report_data(
     ]
     checks = stored_checks
     if checks is None:
-        extra = {"uploads": upload_verdicts, "runs": _history(store, row)}
+        extra = {
+            "uploads": upload_verdicts,
+            "runs": _history(store, row),
+            "index": store.index_coverage(run_id),
+            **_erasures(config, store, run_id),
+        }
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
         )
@@ -408,6 +413,22 @@ def report_data(
         as_of=as_of,
         coverage=covered,
     )
+
+
+def _erasures(config: Config, store: Store, run_id: int) -> dict[str, Any]:
+    """DSR-002's evidence: where the subjects of dsr.erased_list are still found (`erased`), or why
+    the list could not be read (`erased_error`); nothing when no list is configured."""
+    from privmap import locate
+    from privmap.store.keyfile import KeyFileError
+
+    if not config.dsr.erased_list:
+        return {}
+    try:
+        secret = locate.secret_of(config)
+        erased = locate.read_erased(config.resolve(config.dsr.erased_list), secret, locate.region_of(config))
+    except (locate.LocateError, KeyFileError) as exc:
+        return {"erased_error": str(exc)}
+    return {"erased": locate.erased_still_found(store, run_id, erased)}
 
 
 def _coverage(
@@ -464,6 +485,17 @@ def run_summaries(config: Config) -> list[dict[str, Any]]:
         return out
     finally:
         store.close()
+
+
+def data_map(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> Any:
+    """The data map of a stored run as `config` declares it now (default: judged today)."""
+    personal = personal_data(_stored_findings(store, run_id))
+    return graph.build_graph(config, personal, store.facts(run_id), as_of or dt.date.today())
+
+
+def run_coverage(config: Config, store: Store, run_id: int) -> list[dict[str, Any]]:
+    """The coverage records of a stored run (privmap.coverage), one per configured source."""
+    return _coverage(config, store, run_id)
 
 
 def render_graph(
