@@ -9,6 +9,7 @@ recorded on the part it hit (`Location.part`) while the other parts keep their f
 
 from __future__ import annotations
 
+import ctypes
 import io
 import signal
 import threading
@@ -151,11 +152,15 @@ def time_limit(budget: Budget) -> Iterator[None]:
     On the main thread of a process (the scanner's, or a forked worker's) a SIGALRM timer
     interrupts an extractor stuck in Python code (a parser looping over millions of objects)
     with ItemTimeout; detection is never interrupted mid-chunk: the driver stops at the next
-    part. Elsewhere (threads, platforms without SIGALRM) the driver checks the deadline between
-    parts only.
+    part. On other threads (a Dask worker runs tasks in threads) a timer thread raises
+    ItemTimeout in the scanning thread instead, by the same rule.
     """
     seconds = budget.deadline - time.monotonic()
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
+        with _thread_limit(budget, seconds):
+            yield
+        return
+    if not hasattr(signal, "setitimer"):
         yield
         return
 
@@ -171,3 +176,32 @@ def time_limit(budget: Budget) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _thread_limit(budget: Budget, seconds: float) -> Iterator[None]:
+    """time_limit off the main thread: at the deadline, ItemTimeout is raised asynchronously in this
+    thread (PyThreadState_SetAsyncExc) while an extractor works; a lock keeps it from landing after
+    the item is done. Like the signal, it interrupts Python code, not a call stuck in C."""
+    target = threading.get_ident()
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def fire() -> None:
+        if done.wait(max(seconds, 0.001)):
+            return
+        budget.alarm = True
+        while not done.wait(0.05):
+            with lock:
+                if budget.working and not done.is_set():
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(ItemTimeout))
+                    return
+
+    timer = threading.Thread(target=fire, name="privmap-item-timer", daemon=True)
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done.set()
+        timer.join()
