@@ -64,6 +64,11 @@ class Job:
         key = hashlib.sha256(text.encode() + b"\0" + hashlib.sha256(secret).digest()).hexdigest()[:16]
         return cls(text, source, Secret(secret), key)
 
+    @property
+    def id(self) -> str:
+        """Tells jobs apart: the configuration's identity and the source."""
+        return f"{self.key}:{self.source}"
+
     def __repr__(self) -> str:
         return f"Job(config={self.key}, source={self.source})"
 

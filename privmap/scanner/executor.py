@@ -140,10 +140,10 @@ def _worker(conn: Connection, parent: int) -> None:
         try:
             while (message := conn.recv()) is not None:
                 if isinstance(message, Job):
-                    jobs[message.key] = message
+                    jobs[message.id] = message
                     continue
-                seq, key, item = message
-                job = jobs[key]
+                seq, job_id, item = message
+                job = jobs[job_id]
                 try:
                     opened.put((seq, job, work.open_one(job, item), ""))
                 except Exception as exc:  # open_item records failures itself; this is privmap's own
@@ -250,14 +250,14 @@ class LocalPool:
             raise failure
 
     def _send(self, worker: _Worker, job: Job, task: _Task) -> None:
-        if job.key not in worker.jobs:
+        if job.id not in worker.jobs:
             worker.conn.send(job)
-            worker.jobs.add(job.key)
+            worker.jobs.add(job.id)
         if not worker.held:
             worker.since = time.monotonic()
         worker.held.append(task)
         with contextlib.suppress(OSError):  # it died: _collect sees its sentinel and requeues what it held
-            worker.conn.send((task.seq, job.key, task.item))
+            worker.conn.send((task.seq, job.id, task.item))
 
     def _collect(self, job: Job, retry: deque[_Task]) -> Iterator[tuple[Item, ItemOutcome]]:
         """Wait for answers, deaths or an overdue item; hand back what finished."""

@@ -77,6 +77,33 @@ def test_worker_processes_find_what_one_process_finds(estate):
     assert len(parallel) == 12 and all(findings and not problems for findings, problems in parallel.values())
 
 
+def test_one_pool_scans_each_source_with_its_own_job(tmp_path, write_config, detector):
+    from privmap.config import load_config
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"Write to {name}.person@mailbox.ie\n")
+    config = load_config(
+        write_config(
+            """
+            - {name: a, type: local, region: eu-west-1, role: controller, options: {path: a}}
+            - {name: b, type: local, region: eu-west-1, role: controller, options: {path: b}}
+            """,
+            "scan: {workers: 2}\n",
+        )
+    )
+    pool = LocalPool(2, item_timeout=30)
+    try:
+        for index in (0, 1):
+            job = Job.of(config, index, detector.secret)
+            work.adopt(job, detector)
+            [(_, outcome)] = list(pool.run(job, build_source(config, index).items()))
+            assert outcome.problems == [] and outcome.skipped is None
+            assert [f.preview for f in outcome.findings] == [f"{'ab'[index]}***@m***.ie"]
+    finally:
+        pool.close()
+
+
 def test_a_worker_killed_by_a_signal_loses_only_its_item(estate, crashing, tmp_path):
     (tmp_path / "data" / "note-05.txt").write_text("CRASH client5@mailbox.ie\n")
     job, items = estate("scan: {workers: 2}\n")
