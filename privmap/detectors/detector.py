@@ -39,7 +39,7 @@ from privmap.detectors.names import (
     recase_value,
     titled_names,
 )
-from privmap.detectors.people_places import addresses, countries, street_like, units
+from privmap.detectors.people_places import addresses, countries, cued_places, street_like, units
 from privmap.detectors.phones import letter_label, phone_score
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
@@ -62,6 +62,7 @@ COLUMN_SCORE = 0.85
 NAME_SCORE = min(NER_SCORE, COLUMN_SCORE)  # the least a name is indexed with (privmap locate)
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
+CUED_PLACE_SCORE = 0.86  # above NER, which calls rare towns people: 'flew to Horten', 'wohnt in Kassel'
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
 _ADDRESS_REACH = 48  # characters before an NER window that a street address may start in
 _MERGE_GAP = 3  # LOCATION parts this close on one line ('London, UK') are one place
@@ -353,6 +354,9 @@ class Detector:
                 explained.append((max(s, lo) - lo, min(e, hi) - lo))
             for s, e in countries(text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
+            for s, e in cued_places(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
+                job.spans.append(Span(s, e, "LOCATION", CUED_PLACE_SCORE, "words of place before it"))
+                explained.append((max(s, lo) - lo, min(e, hi) - lo))
         if caseless:  # 'apt. 999', 'suite 112': units need no capitals
             for s, e in units(text, lo, hi):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
