@@ -361,8 +361,9 @@ def report_data(
         extra = {
             "uploads": upload_verdicts,
             "runs": _history(store, row),
-            "index": store.index_coverage(run_id),
-            **_erasures(config, store, run_id),
+            # a partial run's snapshot holds only the items it listed: no verdict on the index or erasures
+            **({} if row["kind"] == "partial" else {"index": store.index_coverage(run_id)}),
+            **({} if row["kind"] == "partial" else _erasures(config, store, run_id)),
         }
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra

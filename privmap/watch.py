@@ -2,8 +2,8 @@
 
 Intakes say what is new: local folders by filesystem events (watchdog: inotify, with a polling
 observer where events are unavailable), object stores by listing what is newer than a high-water
-mark kept in the store (any source with `changes(mark)`: S3 today, GCS when its source answers the
-same call), or S3 event notifications through an SQS queue (privmap.sqs). Uploads whose consent did
+mark kept in the store (any source with `changes(mark)`: S3 and GCS), or S3 event notifications
+through an SQS queue (privmap.sqs). Uploads whose consent did
 not hold have their evidence (metadata, tags, sidecars) looked at again each time, so a consent tag
 added later clears the alert on the next look. Each batch of new items is one partial run: read,
 judged for consent or instructions, alerted on; it never marks other items resolved or gone. A mark
@@ -13,6 +13,7 @@ advances only once its batch is recorded, so a watcher killed mid-batch sees the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -229,7 +230,7 @@ class Recheck:
         found = []
         for item in _latest_items(self.store, self.name, sorted(set(turn))):
             try:
-                now = uploads.evidence_id(self.source.metadata(item), self.key)
+                now = uploads.evidence_id(item.metadata | self.source.metadata(item), self.key)
             except Exception as exc:  # gone or unreadable: the next scheduled run records it
                 log.debug("upload evidence unreadable", extra={"source": self.name, "detail": type(exc).__name__})
                 continue
@@ -261,7 +262,8 @@ def _latest_items(store: Store, source: str, uris: list[str]) -> list[Item]:
         )
         for r in rows:
             fingerprint = r["fingerprint"].partition(":")[2]  # "<settings>:<as listed>"
-            out.append(Item(Location(source, r["uri"]), r["store"], fingerprint, r["size"], r["region"]))
+            metadata = json.loads(r["metadata"] or "{}")  # as last read: S3 user metadata, a sidecar's keys
+            out.append(Item(Location(source, r["uri"]), r["store"], fingerprint, r["size"], r["region"], metadata))
     return out
 
 

@@ -469,6 +469,23 @@ class Store:
             ).fetchone()
         return self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
 
+    def last_whole_run(self) -> int | None:
+        """The last finished full or incremental run: the latest snapshot of every source (a partial
+        run's snapshot holds only the items it listed)."""
+        row = self.db.execute(
+            "SELECT max(id) FROM runs WHERE status IN ('finished', 'failed') AND kind != 'partial'"
+        ).fetchone()
+        return row[0]
+
+    def partial_runs_after(self, run_id: int) -> int:
+        """How many partial runs (upload watches) finished after `run_id`."""
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM runs WHERE id > ? AND kind = 'partial' AND status IN ('finished', 'failed')",
+                (run_id,),
+            ).fetchone()[0]
+        )
+
     def runs(self) -> list[sqlite3.Row]:
         """Every run, newest first."""
         return self.db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
