@@ -40,6 +40,7 @@ SETTLE = 1.0  # seconds of quiet after a filesystem event, so a file still being
 _SCHEMA = "CREATE TABLE IF NOT EXISTS watermarks (source TEXT PRIMARY KEY, mark TEXT NOT NULL, updated TEXT NOT NULL)"
 # upload verdicts that a change of evidence (a consent tag added, a sidecar written) may turn valid
 _RECHECK = ("missing", "unknown", "purpose", "withdrawn", "late")
+RECHECK_PER_LOOK = 200  # failing uploads whose evidence one look reads again (S3: two requests each)
 
 
 class Intake(Protocol):
@@ -203,14 +204,17 @@ class ListingIntake:
 
 class Recheck:
     """Uploads of one source whose last verdict failed for want of valid consent evidence: their
-    metadata (S3 user metadata and tags, a sidecar, an xattr) is read again each look, without their
-    content; one whose evidence changed is handed out to be judged again."""
+    metadata (S3 user metadata and tags, a sidecar, an xattr) is read again, without their content,
+    up to `per_look` of them a look in turn (all of them each look while there are no more); one whose
+    evidence changed is handed out to be judged again."""
 
-    def __init__(self, source: Any, store: Store, key: str) -> None:
+    def __init__(self, source: Any, store: Store, key: str, per_look: int = RECHECK_PER_LOOK) -> None:
         self.name = source.name
         self.source = source
         self.store = store
         self.key = key
+        self.per_look = per_look
+        self._after = ""  # the last uri looked at: the next look goes on from there
 
     def take(self) -> list[Item]:
         failing = {
@@ -218,8 +222,12 @@ class Recheck:
             for uri, v in uploads.UploadStore(self.store).previous(self.name, sys.maxsize).items()
             if v.status in _RECHECK
         }
+        ordered = sorted(failing)
+        turn = [u for u in ordered if u > self._after][: self.per_look]
+        turn += ordered[: self.per_look - len(turn)] if len(ordered) > len(turn) else []
+        self._after = turn[-1] if len(turn) < len(ordered) else ""
         found = []
-        for item in _latest_items(self.store, self.name, list(failing)):
+        for item in _latest_items(self.store, self.name, sorted(set(turn))):
             try:
                 now = uploads.evidence_id(self.source.metadata(item), self.key)
             except Exception as exc:  # gone or unreadable: the next scheduled run records it
@@ -279,13 +287,15 @@ def watch_loop(
     interval: float,
     max_batches: int | None = None,
     ready: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Take from every intake at once and then each `interval` seconds, or `SETTLE` seconds after a
     filesystem event, and hand non-empty batches ({source name: items}) to `record`. A batch `record`
     fails on (the store in use by a long scan, a lost connection) is handed out again next time.
-    `ready` is called after the first look. Returns the number of batches recorded."""
+    `ready` is called after the first look; `stop` ends the loop at its next turn (set `wake` too, to
+    end the wait). Returns the number of batches recorded."""
     recorded, first = 0, True
-    while max_batches is None or recorded < max_batches:
+    while (max_batches is None or recorded < max_batches) and not (stop and stop.is_set()):
         if not first and wake.wait(timeout=interval):
             time.sleep(SETTLE)
             wake.clear()
@@ -321,6 +331,7 @@ class Watcher:
         self.interval = interval
         self.store = Store(config.resolve(config.store.path))
         self.wake = threading.Event()
+        self.stopping = threading.Event()  # ends `run` from another thread (set `wake` too)
         self.intakes: list[Intake] = []
         self.sources: dict[str, Any] = {}
         try:
@@ -359,7 +370,13 @@ class Watcher:
     def run(self, max_batches: int | None = None, ready: Callable[[], None] | None = None) -> int:
         """Watch until stopped (KeyboardInterrupt) or `max_batches` were recorded; returns that count."""
         return watch_loop(
-            self.intakes, self.record, self.wake, interval=self.interval, max_batches=max_batches, ready=ready
+            self.intakes,
+            self.record,
+            self.wake,
+            interval=self.interval,
+            max_batches=max_batches,
+            ready=ready,
+            stop=self.stopping,
         )
 
     def record(self, batch: dict[str, list[Item]]) -> int:
