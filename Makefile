@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 REQ := requirements/constraints.txt
 DEMO ?= demo-estate
 
-.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-extract bench-gcs bench-databases bench-store bench-incremental clean
+.PHONY: demo test test-reliability lint install install-test install-ocr bench-detect bench-caseless bench-extract bench-gcs bench-databases bench-store bench-incremental bench-locate clean
 
 $(VENV)/.installed: setup.py requirements/base.txt requirements/models.txt requirements/taxonomy.txt $(REQ)
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ SHARED ?= ../shared
 bench-detect: install
 	$(PY) bench/detect.py --shared $(SHARED)
 
+# text typed without capitals (short lower-case lines, as a scan chunks them): privmap vs vanilla Presidio
+bench-caseless: install
+	$(PY) bench/detect.py --shared $(SHARED) --sets caseless
+
 # GCS listing throughput vs the client library's own paginator, and ranged vs whole reads (fake-gcs-server)
 bench-gcs: install-test
 	$(PY) -m bench.gcs_listing
@@ -61,6 +65,10 @@ bench-databases: install-test
 # the run-history store: size per 10,000 items and per run; a no-change rescan against per-item carry-over
 bench-store: install
 	$(PY) -m bench.store_size
+
+# privmap locate: look-up latency p50/p99 and index size for an index of 1,000,000 identifiers (no rescan)
+bench-locate: install
+	$(PY) -m bench.locate
 
 # OCR of text in images (scan.ocr): Debian's tesseract program and the `ocr` extra
 install-ocr: install

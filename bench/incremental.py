@@ -8,6 +8,7 @@ Per estate (a local folder, a moto_server bucket), all in one run:
   is at most 5% of the first scan's time (the first scan is the baseline, measured in the same run);
 - watch cycle: a watcher (`privmap watch`'s Watcher, one look a second) sees `--uploads` new uploads
   without consent evidence; the time is from the first upload to the webhook receiving the alerts.
+  Folder events locally; on S3, listing since the mark and S3 event notifications through SQS.
 `--profile` prints where the no-change rescan's time goes (cProfile, by cumulative time).
 """
 
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ def body(n: int) -> bytes:
     return text.encode()
 
 
-def write_config(folder: Path, source: dict[str, Any], hook: str) -> Config:
+def write_config(folder: Path, source: dict[str, Any], hook: str, name: str = "privmap.yaml") -> Config:
     """A controller-role upload source `up`, a CSV consent ledger with no consents, a webhook sink."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "consents.csv").write_text("consent_id,purpose,given_at,withdrawn_at\n")
@@ -67,7 +69,7 @@ def write_config(folder: Path, source: dict[str, Any], hook: str) -> Config:
         "consent": {"key": "consent-id", "ledger": {"csv": "consents.csv"}},
         "alerts": [{"type": "webhook", "max_messages": 1, "options": {"url": hook}}],
     }
-    path = folder / "privmap.yaml"
+    path = folder / name
     path.write_text(yaml.safe_dump(document))
     return load_config(path)
 
@@ -113,46 +115,70 @@ def watch_cycle(config: Config, upload: Callable[[int], None], uploads: int, hoo
     return elapsed
 
 
-def estate_local(folder: Path, objects: int, hook: str) -> tuple[Config, Callable[[int], None]]:
+Upload = Callable[[str], None]  # upload(name): one new object without consent evidence
+Estate = tuple[Config, Upload, dict[str, Config]]  # the config, upload, and {intake: config} to watch with
+
+
+def estate_local(folder: Path, objects: int, hook: str) -> Estate:
     root = folder / "up"
     for n in range(objects):
         d = root / f"d{n % 100:02d}"
         d.mkdir(parents=True, exist_ok=True)
         (d / f"f{n:05d}.txt").write_bytes(body(n))
     config = write_config(folder, {"type": "local", "region": "eu-west-1", "options": {"path": "up"}}, hook)
-    return config, lambda n: (root / f"new-{n:02d}.txt").write_bytes(body(0))
+    return config, lambda name: (root / f"{name}.txt").write_bytes(body(0)), {"folder events": config}
 
 
-def estate_s3(folder: Path, objects: int, hook: str, url: str) -> tuple[Config, Callable[[int], None]]:
+def estate_s3(folder: Path, objects: int, hook: str, url: str) -> Estate:
     import boto3
     from botocore.config import Config as BotoConfig
 
     s3 = boto3.client("s3", endpoint_url=url, region_name="eu-west-1", config=BotoConfig(max_pool_connections=16))
     s3.create_bucket(Bucket="bench-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda n: s3.put_object(Bucket="bench-eu", Key=f"obj/{n:05d}.txt", Body=body(n)), range(objects)))
-    source = {"type": "s3", "options": {"endpoint_url": url, "buckets": ["bench-eu"]}}
-    config = write_config(folder, source, hook)
-    return config, lambda n: s3.put_object(Bucket="bench-eu", Key=f"new/{n:02d}.txt", Body=body(0))
+    options = {"endpoint_url": url, "buckets": ["bench-eu"]}
+    config = write_config(folder, {"type": "s3", "options": options}, hook)
+    sqs = boto3.client("sqs", endpoint_url=url, region_name="eu-west-1")
+    queue = sqs.create_queue(QueueName="privmap-uploads")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket="bench-eu",
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    # only the SQS cycle's uploads: the queue holds nothing else when that watcher starts
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "new/sqs-"}]}},
+                }
+            ]
+        },
+    )
+    queued = {**options, "intake": "sqs", "queue_url": queue, "queue_region": "eu-west-1"}
+    intakes = {"listing": config, "sqs": write_config(folder, {"type": "s3", "options": queued}, hook, "sqs.yaml")}
+    return config, lambda name: s3.put_object(Bucket="bench-eu", Key=f"new/{name}.txt", Body=body(0)), intakes
 
 
-def bench(
-    name: str, folder: Path, make: Callable[[Path, str], tuple[Config, Callable[[int], None]]], args: Any
-) -> None:
+def bench(name: str, folder: Path, make: Callable[[Path, str], Estate], args: Any) -> None:
     with http_endpoint() as hook:
-        config, upload = make(folder, hook.url)
+        config, upload, intakes = make(folder, hook.url)
         first, run1, _ = timed_scan(config, folder / "r1")
         again, run2, table = timed_scan(config, folder / "r2", profile=args.profile)
-        cycle = watch_cycle(config, upload, args.uploads, hook)
+        cycles = {
+            intake: watch_cycle(watched, lambda n, i=intake: upload(f"{i}-{n:02d}"), args.uploads, hook)
+            for intake, watched in intakes.items()
+        }
     print(f"\n{name}: {args.objects} objects")
     print(f"  first scan        {first:8.2f} s  {run1['items_scanned']} read, {run1['bytes_read']} bytes")
     print(
         f"  no-change rescan  {again:8.2f} s  {run2['items_unchanged']} unchanged, {run2['bytes_read']} bytes read"
         f"  = {100 * again / first:.1f}% of the first scan (target <= 5%)"
     )
-    print(f"  watch cycle       {cycle:8.2f} s  from the first of {args.uploads} uploads to their alerts")
+    for intake, cycle in cycles.items():
+        print(
+            f"  watch cycle       {cycle:8.2f} s  from the first of {args.uploads} uploads to their alerts ({intake})"
+        )
     if run2["bytes_read"]:
         print("  FAIL: the no-change rescan read object bytes")
     if table:

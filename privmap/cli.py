@@ -37,6 +37,7 @@ class _ExitOnConfigError(click.Group):
         from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
         from privmap.files import OutputError
+        from privmap.locate import LocateError
         from privmap.pipeline import RunNotFound
         from privmap.store import StoreBusy
         from privmap.store.keyfile import KeyFileError
@@ -44,7 +45,16 @@ class _ExitOnConfigError(click.Group):
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             return super().invoke(ctx)
-        except (ConfigError, ModelMissing, RecognizerFailed, RunNotFound, OutputError, KeyFileError, StoreBusy) as exc:
+        except (
+            ConfigError,
+            ModelMissing,
+            RecognizerFailed,
+            RunNotFound,
+            OutputError,
+            KeyFileError,
+            StoreBusy,
+            LocateError,
+        ) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
@@ -350,17 +360,10 @@ def schedule(config_path: Path, out_dir: Path, expression: str, fail_on: str | N
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--cron") from None
     config = load_config(config_path)
-    try:
-        with scheduling.exclusive(config, "schedule"), _stop_on_sigterm():
-            code = scheduling.run_on_schedule(
-                expression, scheduling.scheduled_scan(config_path, out_dir, fail_on), max_runs=max_runs
-            )
-    except scheduling.AlreadyRunning as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    with _foreground(config, "schedule"):
+        code = scheduling.run_on_schedule(
+            expression, scheduling.scheduled_scan(config_path, out_dir, fail_on), max_runs=max_runs
+        )
     sys.exit(code)
 
 
@@ -383,37 +386,33 @@ def watch(config_path: Path, interval: float, poll: bool, max_batches: int | Non
     0 after --max-batches; 2 for a bad config, a source that cannot be watched or another watcher on
     the store; 130 when stopped (Ctrl-C, SIGTERM): a batch being recorded comes again next time.
     """
-    from privmap import schedule as scheduling
     from privmap.watch import Watcher
 
     config = load_config(config_path)
-    try:
-        with (
-            scheduling.exclusive(config, "watch"),
-            _stop_on_sigterm(),
-            Watcher(config, poll=poll, interval=interval) as w,
-        ):
-            names = ", ".join(w.sources)
-            w.run(max_batches, ready=lambda: click.echo(f"watching {names} (every {interval:g} s)", err=True))
-    except scheduling.AlreadyRunning as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    with _foreground(config, "watch"), Watcher(config, poll=poll, interval=interval) as w:
+        names = ", ".join(w.sources)
+        w.run(max_batches, ready=lambda: click.echo(f"watching {names} (every {interval:g} s)", err=True))
 
 
 @contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (systemd stop, Kubernetes) ends a foreground loop as Ctrl-C does."""
-    import signal
+def _foreground(config: Config, role: str) -> Iterator[None]:
+    """A long-running command (`schedule`, `watch`): one per store and role, else exit 2 naming the
+    other; SIGTERM (systemd stop, Kubernetes) ends it as Ctrl-C does: "stopped", exit 130."""
+    from privmap import schedule as scheduling
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        yield
+        with scheduling.exclusive(config, role):
+            yield
+    except scheduling.AlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -470,6 +469,83 @@ def _progress() -> Iterator[Any]:
             )
 
         yield update
+
+
+_KIND_OPTIONS = (
+    ("email", "--email", "An e-mail address (case and spaces do not matter)."),
+    ("phone", "--phone", "A phone number: +44 20 7946 0000, 0044..., or national format read in --region."),
+    ("iban", "--iban", "An IBAN, with or without spaces."),
+    ("card", "--card", "A payment card number, with or without separators."),
+    ("national_id", "--national-id", "A national identifier (SSN, NINO, PPSN, ...), with or without separators."),
+    ("name", "--name", "A full name as written (matched only where names were found with confidence)."),
+)
+
+
+def _kind_options(fn: Any) -> Any:
+    for dest, flag, text in reversed(_KIND_OPTIONS):
+        fn = click.option(flag, dest, multiple=True, metavar="VALUE", help=f"{text} Repeatable.")(fn)
+    return fn
+
+
+@main.command()
+@_config_option
+@_kind_options
+@click.option("--region", default=None, help="Country (ISO 3166-1 alpha-2) for phone numbers in national format.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "html", "csv"]), default="json", show_default=True)
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+@click.option("--verify", is_flag=True, help="Read the candidate locations again (only them) to confirm each match.")
+@click.option(
+    "--erased-list",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV subject,kind,value[,erased_on] of completed erasures (as dsr.erased_list, which scans check): "
+    "exit 1 if one is still found.",
+)
+@_run_option
+def locate(
+    config_path: Path,
+    region: str | None,
+    fmt: str,
+    out_file: Path | None,
+    verify: bool,
+    erased_list: Path | None,
+    run_id: int | None,
+    **given: tuple[str, ...],
+) -> None:
+    """Find one person's data everywhere the last scan looked, from the occurrence index, without a
+    rescan: for access (GDPR Art. 15, CCPA right to know) and erasure (Art. 17, CCPA right to
+    delete) requests.
+
+    Exit code 0: answered (found or not: read the coverage caveat); 1: a subject of the erased list is
+    still found; 2: no answer (no install key beside the store, no finished run, a bad config or list).
+    """
+    from privmap import locate as loc
+    from privmap.files import write_atomic
+
+    requested = [(kind, value) for kind, values in given.items() for value in values]
+    config = load_config(config_path)
+    if not requested and erased_list is None:
+        raise click.UsageError("give at least one identifier (--email, --phone, ...) or --erased-list")
+    secret = loc.secret_of(config)  # before the store is opened: no key, no answer
+    region = region or loc.region_of(config)
+    request = [loc.wanted(secret, kind, value, region) for kind, value in requested]
+    for n, w in enumerate(request, start=1):
+        if w.key is None:
+            click.echo(f"warning: identifier {n} ({w.masked}) is not a valid {w.kind}: not searched", err=True)
+    erased = loc.read_erased(erased_list, secret, region) if erased_list else []
+    with _stored_run(config_path, run_id) as (config, store, run):
+        result = loc.answer(config, store, run, request, erased)
+        if verify:
+            loc.verify(config, store, secret, result)
+    text = loc.render(result, fmt)
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(out_file, text.encode("utf-8"))
+        click.echo(f"answer written to {out_file}", err=True)
+    if not result.complete:
+        click.echo("warning: the index does not cover every store whole: not found does not mean not held", err=True)
+    sys.exit(EXIT_FINDINGS if any(e["still_found"] for e in result.erased) else 0)
 
 
 @main.command()

@@ -99,6 +99,9 @@ def person(rng: random.Random) -> dict[str, str]:
     }
 
 
+ERASED = 33  # the person whose erasure the demo's DSR log records as completed (privmap locate, DSR-002)
+
+
 def build(dest: Path, seed: int = 2018) -> Path:
     """Write the estate under `dest` and return the path of its config."""
     rng = random.Random(seed)
@@ -176,7 +179,16 @@ def build(dest: Path, seed: int = 2018) -> Path:
                 "INSERT INTO contacts VALUES (?,?,?,?)", (i, p["phone"], p["city"], f"Call {p['first']} after 5pm")
             )
         db.executemany("INSERT INTO plans VALUES (?,?)", [("free", 0), ("plus", 89), ("advanced", 224)])
+        # an erasure request carried out in the CRM only: the export and the logs still hold her
+        for table, column in (("accounts", "id"), ("billing", "account_id"), ("contacts", "account_id")):
+            db.execute(f"DELETE FROM {table} WHERE {column} = ?", (ERASED,))
         db.commit()
+    erased = people[ERASED]
+    (dest / "erasure-log.csv").write_text(
+        "subject,kind,value,erased_on\n"
+        f"DSR-2026-031,email,{erased['email']},2026-10-01\nDSR-2026-031,phone,{erased['phone']},2026-10-01\n",
+        encoding="utf-8",
+    )
 
     config = dest / "privmap.yaml"
     config.write_text(CONFIG, encoding="utf-8")
@@ -204,6 +216,8 @@ organization:
            categories: [user.name, user.contact.email]}
 store: {path: .privmap/state.db}
 scan: {rows_per_table: 500, max_bytes_per_object: 2MB}
+# erasures recorded as completed: every scan checks they are no longer found (DSR-002)
+dsr: {erased_list: erasure-log.csv}
 sources:
   - {name: uploads-eu, type: local, region: eu-west-1, role: processor, uploads: true, options: {path: uploads-eu}}
   - {name: uploads-us, type: local, region: us-east-1, role: processor, uploads: true, options: {path: uploads-us}}

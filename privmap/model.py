@@ -161,3 +161,4 @@ class ItemOutcome:
     problems: list[Problem] = field(default_factory=list)
     bytes_read: int = 0
     skipped: str | None = None  # reason the content was not inspected (excluded, unsupported ...)
+    sampled: bool = False  # only a sample of a table's rows was read (its occurrence index is partial)

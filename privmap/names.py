@@ -10,12 +10,14 @@ itself becomes a finding (field `(name)`), so an estate that keys objects by e-m
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from urllib.parse import quote, unquote
 
+from privmap import identifiers
 from privmap.data import category_of
-from privmap.detectors.detector import Detector
+from privmap.detectors.detector import NAME_SCORE, Detector
 from privmap.detectors.masking import mask, value_key
 from privmap.identifiers import kind_of
 from privmap.model import Finding, Item, ItemOutcome, Location
@@ -43,7 +45,7 @@ class NameGuard:
 
     def name(self, text: str) -> tuple[str, list[tuple[str, str, float, str]]]:
         """(`text` with every identifier replaced by its pseudonym, [(entity, value, score, why)])."""
-        if not text:
+        if not _may_hold_identifier(text):
             return text, []
         if text in self._cache:
             return self._cache[text]
@@ -117,17 +119,48 @@ class NameGuard:
                     value_key=value_key(self.secret, entity, value),
                     distinct=len({v for v, _, _ in values}),
                     why=f"in the name: {why}",
+                    occurrences=self._occurrences(entity, values),
                 )
             )
         return replace(outcome, item=item, findings=findings, problems=problems)
 
+    def _occurrences(self, entity: str, values: list[tuple[str, float, str]]) -> tuple[tuple[bytes, int], ...]:
+        """Index keys of the identifiers in an item's name, so `privmap locate` finds a file named after
+        a person (names only when found with confidence, as in content)."""
+        kind = kind_of(entity)
+        if kind is None:
+            return ()
+        spelled = (
+            identifiers.normalise(kind, v, ()) for v, score, _ in values if kind != "name" or score >= NAME_SCORE
+        )
+        return tuple(sorted({(identifiers.keyed(self.secret, kind, s), -1) for s in spelled if s}))
+
 
 def _readable(text: str) -> str:
     """`text` with the separators people put in names read as spaces, character for character (so offsets
-    hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at `000`)."""
-    return "/".join(
-        seg.replace("_", " ") if "@" in seg else seg.replace("_", " ").replace(".", " ") for seg in text.split("/")
-    )
+    hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at `000`), and in
+    one with an address only before a file extension (`marie@orange.fr.txt` holds `marie@orange.fr`)."""
+    return "/".join(_readable_segment(seg.replace("_", " ")) for seg in text.split("/"))
+
+
+def _readable_segment(seg: str) -> str:
+    if "@" not in seg:
+        return seg.replace(".", " ")
+    head, dot, extension = seg.rpartition(".")
+    # two-letter endings are country domains (`.pl`, `.de`), never cut; the domain must keep a dot of its own
+    if dot and len(extension) > 2 and f".{extension.lower()}" in _EXTENSIONS and "." in head.rpartition("@")[2]:
+        return f"{head} {extension}"
+    return seg
+
+
+_EXTENSIONS = frozenset(mimetypes.types_map) | {".msg", ".eml", ".xlsx", ".docx", ".pptx", ".ods", ".odt"}
+
+
+def _may_hold_identifier(text: str) -> bool:
+    """Whether `text` could hold an identifier `_identifier` accepts: each has an `@` (e-mail) or at least six
+    digits (IBAN, card, phone with its country code, national ids: a UK NINO has the fewest, six). Every listed
+    name is guarded on every run, so most names (`report.pdf`, `logs/2026/app.log`) skip the detector."""
+    return "@" in text or sum(c.isdigit() for c in text) >= 6
 
 
 def _identifier(entity: str, value: str) -> bool:

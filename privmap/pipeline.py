@@ -202,9 +202,10 @@ def read_items(
     listing raises (the source itself failed); an item's own failure is recorded on it."""
     settings = settings_hash(config, spec)
     listed = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
-    todo = _changed_items(store, run, listed, facts, spec.region, progress)
+    guard = NameGuard.of(detector)
+    todo = _changed_items(store, run, listed, guard, facts, spec.region, progress)
     detect = partial(detector.detect, country=home_country(spec.region, config.organization.country))
-    work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=NameGuard.of(detector))
+    work = partial(scan_item, source, spec=spec, scan=config.scan, detect=detect, guard=guard)
     for item, outcome in run_all(work, todo, config.scan.workers):
         store.save_outcome(outcome, run.id, item.region or spec.region)
         for p in outcome.problems:
@@ -236,16 +237,20 @@ def _changed_items(
     store: Store,
     run: Run,
     items: Iterable[Item],
+    guard: NameGuard,
     facts: dict[tuple[str, str], Any],
     region: str | None,
     progress: Progress | None,
 ) -> Iterator[Item]:
-    """Items that need reading; the others join the run's snapshot a batch at a time as they pass."""
+    """Items that need reading; the others join the run's snapshot a batch at a time as they pass. Items
+    are looked up as they were stored, their names pseudonymised by `guard`, and returned as listed."""
     listed = iter(items)
     while batch := list(islice(listed, BATCH)):
         for item in batch:
             facts.setdefault((item.store, "region"), item.region or region)
-        todo = store.carry_over(run.id, batch, reread=run.kind == "full")
+        stored = [guard.item(i) for i in batch]
+        as_listed = {id(s): i for s, i in zip(stored, batch, strict=True)}
+        todo = [as_listed[id(s)] for s in store.carry_over(run.id, stored, reread=run.kind == "full")]
         if progress:
             reading = {id(i) for i in todo}
             for item in batch:
@@ -353,7 +358,12 @@ def report_data(
     ]
     checks = stored_checks
     if checks is None:
-        extra = {"uploads": upload_verdicts, "runs": _history(store, row)}
+        extra = {
+            "uploads": upload_verdicts,
+            "runs": _history(store, row),
+            "index": store.index_coverage(run_id),
+            **_erasures(config, store, run_id),
+        }
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra
         )
@@ -403,6 +413,22 @@ def report_data(
         as_of=as_of,
         coverage=covered,
     )
+
+
+def _erasures(config: Config, store: Store, run_id: int) -> dict[str, Any]:
+    """DSR-002's evidence: where the subjects of dsr.erased_list are still found (`erased`), or why
+    the list could not be read (`erased_error`); nothing when no list is configured."""
+    from privmap import locate
+    from privmap.store.keyfile import KeyFileError
+
+    if not config.dsr.erased_list:
+        return {}
+    try:
+        secret = locate.secret_of(config)
+        erased = locate.read_erased(config.resolve(config.dsr.erased_list), secret, locate.region_of(config))
+    except (locate.LocateError, KeyFileError) as exc:
+        return {"erased_error": str(exc)}
+    return {"erased": locate.erased_still_found(store, run_id, erased)}
 
 
 def _coverage(
@@ -459,6 +485,17 @@ def run_summaries(config: Config) -> list[dict[str, Any]]:
         return out
     finally:
         store.close()
+
+
+def data_map(config: Config, store: Store, run_id: int, as_of: dt.date | None = None) -> Any:
+    """The data map of a stored run as `config` declares it now (default: judged today)."""
+    personal = personal_data(_stored_findings(store, run_id))
+    return graph.build_graph(config, personal, store.facts(run_id), as_of or dt.date.today())
+
+
+def run_coverage(config: Config, store: Store, run_id: int) -> list[dict[str, Any]]:
+    """The coverage records of a stored run (privmap.coverage), one per configured source."""
+    return _coverage(config, store, run_id)
 
 
 def render_graph(

@@ -2,8 +2,8 @@
 
 Intakes say what is new: local folders by filesystem events (watchdog: inotify, with a polling
 observer where events are unavailable), object stores by listing what is newer than a high-water
-mark kept in the store (any source with `changes(mark)`: S3 today, GCS when its source answers the
-same call), or S3 event notifications through an SQS queue (privmap.sqs). Uploads whose consent did
+mark kept in the store (any source with `changes(mark)`: S3 and GCS), or S3 event notifications
+through an SQS queue (privmap.sqs). Uploads whose consent did
 not hold have their evidence (metadata, tags, sidecars) looked at again each time, so a consent tag
 added later clears the alert on the next look. Each batch of new items is one partial run: read,
 judged for consent or instructions, alerted on; it never marks other items resolved or gone. A mark

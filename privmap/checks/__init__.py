@@ -7,6 +7,7 @@ from privmap.checks import (  # noqa: F401  (registers the checks)
     inventory,
     logs,
     parties,
+    requests,
     retention,
     security,
     sensitive,

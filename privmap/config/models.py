@@ -434,6 +434,17 @@ class ConsentConfig(Strict):
     ledger: ConsentLedger | None = None  # None: every upload with personal data fails CNS-001 (no evidence)
 
 
+class DsrConfig(Strict):
+    """Data subject requests: `privmap locate` and checks DSR-001, DSR-002."""
+
+    # the country whose numbering plan reads a request's phone numbers written in national format
+    # (ISO 3166-1 alpha-2; default: organization.country)
+    region: str | None = None
+    # CSV of subjects whose erasure was recorded as completed (subject, kind, value[, erased_on]; see
+    # privmap.locate.read_erased): each run checks they are no longer found (DSR-002)
+    erased_list: str | None = None
+
+
 class AlertConfig(Strict):
     """An alert sink; `options` are validated by the sink plugin's own `Options` model."""
 
@@ -456,6 +467,7 @@ class Config(Strict):
     reports: ReportsConfig = ReportsConfig()
     alerts: list[AlertConfig] = []
     consent: ConsentConfig = ConsentConfig()
+    dsr: DsrConfig = DsrConfig()
     base_dir: Path = Path(".")  # set by the loader: the folder of the config file
     _origin: ConfigOrigin | None = PrivateAttr(default=None)
 

@@ -32,12 +32,14 @@ from privmap.detectors.names import (
     is_title,
     known_name,
     lone_given_names,
+    ordinary_words,
     particle,
     recase,
+    recase_caseless,
     recase_value,
     titled_names,
 )
-from privmap.detectors.people_places import addresses, countries, street_like
+from privmap.detectors.people_places import addresses, countries, cued_places, street_like, units
 from privmap.detectors.phones import letter_label, phone_score
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
@@ -60,6 +62,7 @@ COLUMN_SCORE = 0.85
 NAME_SCORE = min(NER_SCORE, COLUMN_SCORE)  # the least a name is indexed with (privmap locate)
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
+CUED_PLACE_SCORE = 0.86  # above NER, which calls rare towns people: 'flew to Horten', 'wohnt in Kassel'
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
 _ADDRESS_REACH = 48  # characters before an NER window that a street address may start in
 _MERGE_GAP = 3  # LOCATION parts this close on one line ('London, UK') are one place
@@ -96,8 +99,9 @@ class _Text:
 
     @cached_property
     def cased(self) -> str:
-        """The text with names typed in capitals re-cased (same offsets): what name cues and NER read."""
-        return recase(self.text)
+        """The text with names typed in capitals re-cased, and names in text typed without capitals
+        capitalised where a cue makes them findable (same offsets): what name cues and NER read."""
+        return recase_caseless(self.text) if engine.caseless(self.text) else recase(self.text)
 
     @cached_property
     def language(self) -> str:
@@ -319,32 +323,52 @@ class Detector:
         return (f"context word '{near[0]}'", near[1] / 10_000) if near else None
 
     def _plan_prose(self, job: _Text, lo: int, hi: int, taken: list[tuple[int, int]], ner: list[_NerJob]) -> None:
-        """NER only in windows around candidate words of text[lo:hi]; `taken` (sorted) holds the
-        pattern spans already found, which no window needs to read again."""
+        """Cues (titles, given names, addresses, countries) in windows around candidate words of
+        text[lo:hi], then NER only around the candidates no confident cue explains: a titled name,
+        a given name with a surname or a street address is what it is, and NER would only read it
+        again. `taken` (sorted) holds the pattern spans already found, which no window reads."""
         text = job.cased
         part = text[lo:hi]
-        if engine.caseless(part):
-            found = [(0, len(part))]  # capitals carry no signal here: NER reads it all
-        else:
-            inside = taken[bisect_left(taken, (lo,)) : bisect_left(taken, (hi,))]
-            local = [(s - lo, e - lo) for s, e in inside if e <= hi]
-            spots = [c for c in engine.candidates(part) if not _covered(local, c[0], c[0] + 1)]
-            found = engine.windows(part, spots, local)
+        inside = taken[bisect_left(taken, (lo,)) : bisect_left(taken, (hi,))]
+        local = [(s - lo, e - lo) for s, e in inside if e <= hi]
+        # text typed without capitals was re-cased where a cue makes a name findable (_Text.cased):
+        # NER reads around those words, never every character of it
+        caseless = engine.caseless(job.text[lo:hi])
+        spots = [c for c in engine.candidates(part, ordinary_words()) if not _covered(local, c[0], c[0] + 1)]
+        found = engine.windows(part, spots, local, lines=caseless)
+        explained: list[tuple[int, int]] = []  # spans of confident cues, relative to lo
         for wlo, whi in found:
             a, b = wlo + lo, whi + lo
             for s, e, title in titled_names(text, a, b):
                 job.spans.append(Span(s, e, "PERSON", TITLE_SCORE, f"title '{title}'"))
+                explained.append((s - lo, e - lo))
             for s, e, _given in given_names_found(text, a, b):
                 if not street_like(text[s:e]):
                     job.spans.append(Span(s, e, "PERSON", GIVEN_NAME_SCORE, "given name and surname"))
-            for s, e in lone_given_names(text, a, b):
+                    explained.append((s - lo, e - lo))
+            for s, e in lone_given_names(text, a, b):  # 'Florence', 'Jordan': NER still tells places apart
                 job.spans.append(Span(s, e, "PERSON", LONE_GIVEN_NAME_SCORE, "given name"))
             # from the start of the line: a house number may sit in a span a pattern took ('17151 2450 Crown St')
             for s, e in addresses(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
+                explained.append((max(s, lo) - lo, min(e, hi) - lo))
             for s, e in countries(text, a, b):
                 job.spans.append(Span(s, e, "LOCATION", COUNTRY_SCORE, "country name"))
-            ner.append(_NerJob(job, a, text[a:b]))
+            for s, e in cued_places(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
+                job.spans.append(Span(s, e, "LOCATION", CUED_PLACE_SCORE, "words of place before it"))
+                explained.append((max(s, lo) - lo, min(e, hi) - lo))
+        if caseless:  # 'apt. 999', 'suite 112': units need no capitals
+            for s, e in units(text, lo, hi):
+                job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
+        fallback = job.language not in self.config.models  # only what _corroborated keeps counts
+        if explained or fallback:  # a cue cut short ('Adam Mc' of 'Adam McDowell') explains nothing
+            known = _merged([(s, e) for s, e in explained if not part[e : e + 1].isalnum()])
+            rest = [c for c in spots if not _covered(known, c[0], c[1]) and (not fallback or _corroborable(part, *c))]
+            windows = engine.windows(part, rest, local, caseless) if len(rest) < len(spots) else found
+        else:
+            windows = found
+        for wlo, whi in windows:
+            ner.append(_NerJob(job, wlo + lo, text[wlo + lo : whi + lo]))
 
     def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:
         index = _ColumnIndex(table)
@@ -552,6 +576,17 @@ def _strong(spans: list[Span]) -> list[tuple[int, int]]:
     return sorted((s.start, s.end) for s in spans if s.score >= COLUMN_SCORE)
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint (start, end) covering `spans`."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def _covered(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     i = bisect_right(taken, (start, 1 << 62))
     return bool((i and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end))
@@ -602,6 +637,17 @@ def _corroborated(entity: str, text: str, start: int, end: int) -> bool:
     if entity == "LOCATION":
         return bool(_LOCATIVE.search(text, max(0, start - 8), start)) or any(countries(value))
     return True
+
+
+def _corroborable(text: str, start: int, end: int) -> bool:
+    """A candidate word whose entity _corroborated could keep: a known given name or surname, a
+    country, or a word after a preposition of place. The fallback model's other finds are dropped,
+    so NER need not read them (German capitalises every noun)."""
+    return (
+        known_name(text[start:end])
+        or bool(_LOCATIVE.search(text, max(0, start - 8), start))
+        or any(countries(text, start, min(len(text), end + 40)))
+    )
 
 
 def _name_end(text: str, start: int, end: int) -> int:

@@ -32,6 +32,8 @@ _BATCH = 128  # texts per nlp.pipe batch
 # characters per batch: spaCy holds a whole batch's arrays at once (~400 bytes a character with the small
 # CNN pipelines: 5 MB of caseless text in one batch took 2.4 GB), so a long piece goes through alone
 _BATCH_CHARS = 100_000
+_PART = re.compile(r"[-'’]")
+_LETTER = re.compile(r"[^\W\d_]")
 _PROSE_WORD = re.compile(r"[(\"'¿¡«“]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[.,;:!?)\"'»”]*")
 
 
@@ -105,11 +107,15 @@ def _listened(config: Any) -> set[str]:
     return set(config["nlp"]["pipeline"]) if upstream == "*" else {upstream}
 
 
-def candidates(text: str) -> Iterator[tuple[int, int]]:
-    """Capitalised words that may begin or be part of a name or a place, on lines of prose."""
+def candidates(text: str, ordinary: frozenset[str] = frozenset()) -> Iterator[tuple[int, int]]:
+    """Capitalised words that may begin or be part of a name or a place, on lines of prose; not
+    those in COMMON, nor those whose lower-case form (or first part: 'Pouvez-vous') is in
+    `ordinary` (stop words capitalised at a sentence start, which NER need not read)."""
     line_start, prose = -1, False
     for m in _CANDIDATE.finditer(text):
-        if m.group() in COMMON:
+        word = m.group()
+        first = _PART.split(word, maxsplit=1)[0]
+        if word in COMMON or first in COMMON or (ordinary and first.lower() in ordinary):
             continue
         start = text.rfind("\n", 0, m.start()) + 1
         if start != line_start:
@@ -128,19 +134,26 @@ def prose_line(line: str) -> bool:
 
 def caseless(text: str) -> bool:
     """Prose typed without capitals (chat, search logs, lower-cased exports)."""
-    letters = sum(c.isalpha() for c in text[:2000])
-    return letters >= 20 and not any(c.isupper() for c in text[:2000])
+    sample = text[:2000]
+    if sample != sample.lower():  # any capital (the common case, decided at C speed)
+        return False
+    return len(_LETTER.findall(sample)) >= 20
 
 
 def windows(
-    text: str, spots: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]] = ()
+    text: str, spots: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]] = (), lines: bool = False
 ) -> list[tuple[int, int]]:
     """Merged windows around `spots`, cut at whitespace so no word is split, and kept clear of
-    `taken` (sorted spans already found by patterns: NER has nothing to add inside an email)."""
+    `taken` (sorted spans already found by patterns: NER has nothing to add inside an email);
+    with `lines`, kept within the line of their spot (short lines of chat or logs are unrelated)."""
     out: list[tuple[int, int]] = []
     for start, end in spots:
         lo = max(0, start - _WINDOW)
         hi = min(len(text), end + _WINDOW)
+        if lines:
+            lo = max(lo, text.rfind("\n", lo, start) + 1)
+            stop = text.find("\n", end, hi)
+            hi = hi if stop == -1 else stop
         i = bisect_right(taken, (start, 0))
         if i and taken[i - 1][1] > lo:
             lo = min(start, taken[i - 1][1])

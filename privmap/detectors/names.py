@@ -159,6 +159,106 @@ def recase(text: str) -> str:
     )
 
 
+# words after which a lower-case word is read as a name: greetings, name labels, signatures
+_NAME_CUES = frozenset(
+    """hi hello hey dear thanks thank cc attn signed regards name called named contact ask call tell met with
+    bonjour salut merci cher chère nom hallo liebe lieber danke gruß grüße hola gracias querido querida nombre
+    ciao caro cara grazie nome hoi beste naam cześć dzień imię olá obrigado obrigada caro""".split()
+)
+# 'my name is', 'je m'appelle', 'me llamo': the words after them are a name, known or not
+_CALLED = frozenset(
+    tuple(p.split("+"))
+    for p in "name+is nom+est nombre+es nome+è naam+is me+llamo mi+chiamo ich+heiße ich+heisse m'appelle+je "
+    "chamo+me nazywam+się".split()
+)
+# 'lives in', 'moved to', 'wohnt in': the word after them is read as a place
+_PLACE_CUES = frozenset(
+    tuple(p.split("+"))
+    for p in "lives+in live+in living+in lived+in born+in based+in grew+in up+in flew+to travelling+to "
+    "traveling+to trip+to am+in wohnt+in wohne+in lebt+in habite+à vit+à vive+en vivo+en mudé+a abita+a woont+in "
+    "mieszka+w mora+em originally+from here+from come+from comes+from came+from stamme+aus komme+aus".split()
+)
+_LOWER_WORD = re.compile(r"(?<![\w@./:=<_-])[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_GAP = re.compile(r"[ \t]*[:,]?[ \t]+|[ \t]*\.[ \t]*")  # what may part a cue, a title or a name from the next word
+
+
+def recase_caseless(text: str) -> str:
+    """`text` typed without capitals (chat, search logs, lower-cased exports) with the names that
+    something makes findable written as names: a known given name before a known surname ('anna
+    schmidt'), the word after a title ('mr walsh', 'frau becker'), a known name after a greeting or
+    a name label ('hi sophie', 'name: kowalczyk'). Same length, so offsets hold. NER and the other
+    name cues then read only those words, not every character of a text with no capitals."""
+    given, family, ordinary = _lower_names(), _lower_surnames(), ordinary_words()
+    words = list(_LOWER_WORD.finditer(text))
+    upper: set[int] = set()  # indexes of words to capitalise
+    for i, word in enumerate(words[:-1]):
+        low, after = word.group(), words[i + 1]
+        if low in given and low not in ordinary and (pair := _listed(words, i, text, given, ordinary)):
+            upper.update(pair)  # 'pamela, donna and andrea': a list of given names
+            continue
+        if not _GAP.fullmatch(text, word.end(), after.start()):
+            continue
+        nxt = after.group()
+        if nxt in ordinary or len(nxt) < 2:
+            continue
+        if low in _TITLES_LOWER and low not in ordinary:
+            upper.update((i, i + 1))  # 'mr walsh', 'frau becker', 'pani nowak'
+        elif low in given and low not in ordinary and nxt in family:
+            upper.update((i, i + 1))  # 'anna schmidt'
+        elif low in _NAME_CUES and (nxt in given or nxt in family):
+            upper.add(i + 1)  # 'hi sophie', 'name: kowalczyk'
+        elif i and (words[i - 1].group(), low) in _PLACE_CUES:
+            upper.add(i + 1)  # 'lives in harburg', 'moved here from tunisia': NER reads a place
+            continue
+        elif i and (words[i - 1].group(), low) in _CALLED:
+            upper.add(i + 1)  # 'my name is borna jerković': whatever follows is the name
+            if i + 2 < len(words) and words[i + 2].group() not in ordinary:
+                upper.add(i + 2)
+            continue
+        else:
+            continue
+        j = i + 2  # a surname after the name ('mr tobias wernham', 'hi anna schmidt')
+        if j < len(words) and words[j].group() in family and _GAP.fullmatch(text, words[j - 1].end(), words[j].start()):
+            upper.add(j)
+    if not upper:
+        return text
+    out, pos = [], 0
+    for i in sorted(upper):
+        m = words[i]
+        cased = m.group()[:1].upper() + m.group()[1:]
+        if len(cased) == len(m.group()):
+            out.extend((text[pos : m.start()], cased))
+            pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _listed(
+    words: list[re.Match[str]], i: int, text: str, given: frozenset[str], ordinary: frozenset[str]
+) -> tuple[int, int] | None:
+    """Word i and the next given name of a list it heads ('pamela, donna', 'donna and andrea')."""
+    j = i + 1
+    if j + 1 < len(words) and words[j].group() in _AND and text[words[i].end() : words[j].start()].isspace():
+        j += 1
+    elif text[words[i].end() : words[j].start()].strip(" \t") != ",":
+        return None
+    nxt = words[j].group()
+    return (i, j) if nxt in given and nxt not in ordinary and text[words[j - 1].end() : words[j].start()] else None
+
+
+_AND = frozenset("and und et y e i en oraz".split())
+
+
+@cache
+def _lower_names() -> frozenset[str]:
+    return frozenset(n.lower() for n in given_names())
+
+
+@cache
+def _lower_surnames() -> frozenset[str]:
+    return frozenset(n.lower() for n in surnames())
+
+
 def recase_value(value: str) -> str:
     """A cell value in capitals written as a name is ('FENNIMORE, ORLA' -> 'Fennimore, Orla')."""
     return _CAPS_WORD.sub(_title_case, value) if value.isupper() else value
@@ -208,6 +308,14 @@ def _stop_words() -> frozenset[str]:
     for language in _STOP_LANGUAGES:
         out.update(import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS)
     return frozenset(out)
+
+
+@cache
+def ordinary_words() -> frozenset[str]:
+    """Stop words of the eight languages (lower case) that are nobody's given name or surname:
+    capitalised only at a sentence start ('Pouvez', 'Anbei', 'Nosotros'), never a name or place."""
+    names = {n.lower() for n in given_names() | surnames()}
+    return frozenset(w for w in _stop_words() if w not in names)
 
 
 @cache

@@ -71,6 +71,9 @@ def _read(opened: Blob | Table, outcome: ItemOutcome, scan: ScanConfig, detect: 
     if isinstance(opened, Blob) and opened.metadata:
         outcome.item = replace(outcome.item, metadata={**outcome.item.metadata, **opened.metadata})
     ctx = Context.for_item(scan)
+    if isinstance(opened, Table):  # at the row limit, or the catalogue counts more rows than that
+        limit = scan.rows_per_table
+        outcome.sampled = len(opened.rows) >= limit or (opened.total_rows or 0) > limit
     try:
         with time_limit(ctx.budget):
             outcome.findings = detect_in_batches(extract(opened, ctx), detect)

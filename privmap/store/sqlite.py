@@ -1,6 +1,6 @@
 """The embedded store: a run history in which every run keeps its own snapshot.
 
-Tables (schema version 3)
+Tables (schema version 4)
 -------------------------
 runs           one row per run: kind (full, incremental, partial), status, the configuration's
                identity (`config_id`: which runs compare with each other) and exact hash
@@ -16,6 +16,16 @@ run_items      the snapshot: for each run, which items it saw, which version sto
                what state: `scanned` (read in this run), `unchanged` (same fingerprint as a read
                version: carried over), `skipped` (not inspected; carried skips stay skipped, never
                "unchanged") or `failed` (read failed in this run; the last findings kept, unverified).
+occurrences    the occurrence index of one version (schema 4): for each identifier value found
+               (privmap.identifiers: e-mail, phone in E.164, IBAN, card, national id, confident
+               names), its 16-byte keyed hash (`key`, HMAC-SHA256 with the install key), its `kind`
+               (the position in privmap.identifiers.KINDS) and where it
+               occurs (`part`, `field`; the item is the version's), and for table rows and records
+               `row_key`, a 64-bit hash of (uri, part, row position) shared by every value read from
+               one row, so values held together can be linked without keeping the row. Never a raw
+               value. `item_versions.indexed` says what the index of a version covers: 1 every byte
+               or row of the item, 0 a sample or a part (a sampled table, a large object, a part
+               that failed), NULL nothing (not read, or read before schema 4).
 problems, facts, checks   per run.
 
 A run's findings are the findings of its snapshot's versions, so `Store.findings(run)` answers
@@ -30,6 +40,14 @@ carry it for free, and retention deletes it with its version. Data of one run (a
 by run id and listed in `PER_RUN`. A partial run (an upload watch) lists only some items; it
 never resolves findings or marks items gone outside what it listed.
 
+Protection of the index
+-----------------------
+The index is pseudonymised personal data (GDPR Recital 26): whoever holds the install key can
+test whether a given person's identifier is held. The store file and its -wal/-shm are created
+mode 0600 in a private folder (0700), and the key is `secret.key` beside it (0600, checked on
+every read); a copy of the store without the key answers nothing, a copy with it answers
+everything, so back them up and restrict them as you would the data itself.
+
 Concurrency
 -----------
 A run holds a lease (owner, expiry) renewed by a background thread while it runs. Another
@@ -43,6 +61,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import socket
@@ -50,7 +69,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +78,7 @@ from typing import Any, Literal
 from privmap.files import FILE_MODE, OutputError, private_dir
 from privmap.model import Item, ItemOutcome, Problem, StoreFact
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 RunKind = Literal["full", "incremental", "partial"]
 RUN_KINDS: tuple[RunKind, ...] = ("full", "incremental", "partial")
 ItemState = Literal["scanned", "unchanged", "skipped", "failed"]
@@ -68,10 +87,11 @@ UNFINISHED = ("running", "interrupted")  # statuses of runs that may be resumed
 # tables holding one run's rows (`run_id` column) or one version's rows (`version_id` column):
 # retention deletes them with their run or version
 PER_RUN = ["run_items", "problems", "facts", "checks", "uploads"]  # uploads: privmap.uploads' verdicts
-PER_VERSION = ["findings"]
+PER_VERSION = ["findings", "occurrences"]
 LEASE_SECONDS = 30.0  # a lease not renewed for this long belongs to a dead process
 BATCH = 500  # items per carry-over transaction (and per lookup: SQLite binds up to 32,766 values)
 
+# schema 3: a new store is created with it and then takes the steps of _MIGRATIONS above 3
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
@@ -160,7 +180,50 @@ _MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE findings ADD COLUMN test_data INTEGER NOT NULL DEFAULT 0",
     ],
     3: _upgrade_from_2(),
+    # the occurrence index; versions read before it have `indexed` NULL (privmap locate and DSR-001
+    # say so) until their item is read again
+    4: [
+        "ALTER TABLE item_versions ADD COLUMN indexed INTEGER",
+        """CREATE TABLE occurrences (
+               version_id INTEGER NOT NULL, key BLOB NOT NULL, kind INTEGER NOT NULL, part TEXT NOT NULL,
+               field TEXT NOT NULL, row_key INTEGER)""",
+        "CREATE INDEX occurrences_by_key ON occurrences (key)",
+        "CREATE INDEX occurrences_by_row ON occurrences (version_id, row_key)",
+    ],
 }
+
+
+def row_key(uri: str, part: str, row: int) -> int:
+    """The index's key of one row of a table or record file: a signed 64-bit BLAKE2b hash of where
+    the row is (never of its content), the same for every value read from that row."""
+    digest = hashlib.blake2b(f"{uri}\x00{part}\x00{row}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _occurrences(version: int | None, uri: str, outcome: ItemOutcome) -> list[tuple[Any, ...]]:
+    """Occurrence index rows of one read: (version, key, kind, part, field, row key or NULL), each once."""
+    from privmap.identifiers import KINDS, kind_of  # phonenumbers and stdnum: loaded only by a store that writes
+
+    rows = {
+        (
+            key,
+            KINDS.index(kind_of(f.entity) or ""),
+            f.location.part,
+            f.location.field,
+            row_key(uri, f.location.part, row) if row >= 0 else None,
+        )
+        for f in outcome.findings
+        if kind_of(f.entity)
+        for key, row in f.occurrences
+    }
+    return [(version, *r) for r in sorted(rows, key=lambda r: (r[0], r[2], r[3], r[4] or 0))]
+
+
+def _read_whole(outcome: ItemOutcome) -> bool:
+    """Whether a read saw all of its item, so that its index is complete: no sampled table, no
+    object read only in part, no part that failed (as `Store.coverage` counts `partial`)."""
+    size = outcome.item.size
+    return not (outcome.sampled or outcome.problems or (size is not None and size > outcome.bytes_read))
 
 
 class StoreBusy(Exception):
@@ -240,15 +303,15 @@ class Store:
                 version = int(row[0]) if row else 1
             if version == SCHEMA_VERSION:
                 return
-            if version is None:
+            if version is None:  # a new store: schema 3, then the same steps an old one takes
                 for statement in _schema_statements(_SCHEMA):
                     db.execute(statement)
-            elif version > SCHEMA_VERSION:
+                version = 3
+            if version > SCHEMA_VERSION:
                 raise RuntimeError(f"{self.path} was written by a newer privmap (store schema {version})")
-            else:
-                for newer in range(version + 1, SCHEMA_VERSION + 1):
-                    for statement in _MIGRATIONS[newer]:
-                        db.execute(statement)
+            for newer in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[newer]:
+                    db.execute(statement)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def ensure_tables(self, schema: str) -> None:
@@ -423,7 +486,8 @@ class Store:
 
     def prune(self, keep_runs: int) -> list[int]:
         """Delete finished runs beyond the newest `keep_runs`, with their snapshots and the item
-        versions no remaining run or item refers to. Returns the deleted run ids."""
+        versions no remaining run or item refers to; the last version of an item no remaining run saw
+        loses its occurrence index. Returns the deleted run ids."""
         with self.transaction() as db:
             old = [
                 r[0]
@@ -440,6 +504,17 @@ class Store:
             for table in (t for t in PER_RUN if t in tables):  # a module's table exists once it was used
                 db.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", old)
             db.execute(f"DELETE FROM runs WHERE id IN ({marks})", old)
+            # an item no kept run saw is gone: its last version stays (to recognise it if it comes back
+            # unchanged) but loses its occurrence index, pseudonymised data of an item that no longer
+            # exists; `indexed` NULL then says so if it does come back (locate, DSR-001)
+            if "occurrences" in tables:
+                db.execute(
+                    """CREATE TEMP TABLE unseen AS SELECT version_id AS id FROM items
+                       WHERE version_id IS NOT NULL AND version_id NOT IN (SELECT version_id FROM run_items)"""
+                )
+                db.execute("DELETE FROM occurrences WHERE version_id IN (SELECT id FROM unseen)")
+                db.execute("UPDATE item_versions SET indexed = NULL WHERE id IN (SELECT id FROM unseen)")
+                db.execute("DROP TABLE unseen")
             db.execute(
                 """CREATE TEMP TABLE unused AS SELECT id FROM item_versions
                    WHERE id NOT IN (SELECT version_id FROM run_items)
@@ -518,9 +593,16 @@ class Store:
                     "SELECT part, field, entity, first_seen_run FROM findings WHERE version_id = ?", (prev,)
                 )
             }
+            indexed = (
+                int(_read_whole(outcome))
+                if outcome_kind == "read"
+                else db.execute("SELECT indexed FROM item_versions WHERE id = ?", (prev,)).fetchone()[0]
+                if outcome_kind == "failed" and prev is not None
+                else None
+            )
             version = db.execute(
                 """INSERT INTO item_versions (item_id, run_id, outcome, reason, fingerprint, store, region, size,
-                                              metadata, bytes_read) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                                              metadata, bytes_read, indexed) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                 (
                     item_id,
                     run_id,
@@ -532,8 +614,10 @@ class Store:
                     item.size,
                     json.dumps(item.metadata, sort_keys=True),
                     outcome.bytes_read,
+                    indexed,
                 ),
             ).lastrowid
+            db.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?)", _occurrences(version, loc.uri, outcome))
             db.executemany(
                 "INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
                 [
@@ -561,6 +645,12 @@ class Store:
                        SELECT ?, part, field, entity, category, count, distinct_values, score, preview, value_key,
                               why, test_data, first_seen_run, 0 FROM findings WHERE version_id = ?""",
                     (version, prev),
+                )
+                db.execute(
+                    """INSERT INTO occurrences SELECT ?, key, kind, part, field, row_key FROM occurrences
+                       WHERE version_id = ? EXCEPT
+                       SELECT version_id, key, kind, part, field, row_key FROM occurrences WHERE version_id = ?""",
+                    (version, prev, version),
                 )
             db.executemany(
                 "INSERT INTO problems VALUES (?,?,?,?,?,?)",
@@ -723,3 +813,67 @@ class Store:
             json.loads(r[0])
             for r in self.db.execute("SELECT result FROM checks WHERE run_id = ? ORDER BY rowid", (run_id,))
         ]
+
+    # -- occurrence index -------------------------------------------------------------
+
+    def occurrences(self, run_id: int, keys: Sequence[bytes]) -> list[sqlite3.Row]:
+        """Where the run's snapshot holds any of `keys` (privmap.identifiers.keyed): key, source, uri,
+        store, region, part, field, row_key, version_id, state (scanned, unchanged, failed) and indexed.
+        One index probe per key, then each hit's item: no scan of the index or of the run's items (the
+        join order is forced: with several keys SQLite's planner would otherwise walk the run's items)."""
+        out: list[sqlite3.Row] = []
+        for start in range(0, len(keys), BATCH):
+            batch = list(keys[start : start + BATCH])
+            marks = ",".join("?" * len(batch))
+            out += self.db.execute(
+                f"""SELECT o.key, o.kind, i.source, i.uri, v.store, v.region, o.part, o.field, o.row_key, o.version_id,
+                           r.state, v.indexed
+                    FROM occurrences o INDEXED BY occurrences_by_key
+                    CROSS JOIN item_versions v ON v.id = o.version_id
+                    CROSS JOIN run_items r ON r.run_id = ? AND r.item_id = v.item_id AND r.version_id = v.id
+                    CROSS JOIN items i ON i.id = v.item_id
+                    WHERE o.key IN ({marks}) ORDER BY i.source, i.uri, o.part, o.field""",
+                (run_id, *batch),
+            ).fetchall()
+        return out
+
+    def row_occurrences(self, rows: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[sqlite3.Row]]:
+        """For (version id, row key) pairs: every identifier read from that row (key, kind, part, field)."""
+        out: dict[tuple[int, int], list[sqlite3.Row]] = {}
+        for version, row in dict.fromkeys(rows):
+            out[(version, row)] = self.db.execute(
+                "SELECT key, kind, part, field FROM occurrences WHERE version_id = ? AND row_key = ?", (version, row)
+            ).fetchall()
+        return out
+
+    def index_coverage(self, run_id: int) -> dict[str, dict[str, int]]:
+        """Per source, what the occurrence index covers of the run's items holding personal data:
+        `items` (inspected, with findings), `whole` (indexed from every byte or row), `part` (indexed
+        from a sample or part: a sampled table, an object read in part, a part that failed) and
+        `none` (not indexed: read before the index existed)."""
+        out: dict[str, dict[str, int]] = {}
+        for source, items, whole, part in self.db.execute(
+            """SELECT i.source, count(*), coalesce(sum(v.indexed = 1), 0), coalesce(sum(v.indexed = 0), 0)
+               FROM run_items r JOIN item_versions v ON v.id = r.version_id JOIN items i ON i.id = r.item_id
+               WHERE r.run_id = ? AND r.state != 'skipped'
+                 AND EXISTS (SELECT 1 FROM findings f WHERE f.version_id = v.id AND f.test_data = 0)
+               GROUP BY i.source ORDER BY i.source""",
+            (run_id,),
+        ):
+            out[source] = {"items": items, "whole": whole, "part": part, "none": items - whole - part}
+        return out
+
+    def versions(self, ids: Iterable[int]) -> dict[int, sqlite3.Row]:
+        """Item versions by id: store, fingerprint, size, region (what reopening the item needs)."""
+        out = {}
+        for version in set(ids):
+            row = self.db.execute(
+                "SELECT id, store, fingerprint, size, region FROM item_versions WHERE id = ?", (version,)
+            ).fetchone()
+            if row is not None:
+                out[version] = row
+        return out
+
+    def index_size(self) -> int:
+        """Rows in the occurrence index (every version kept)."""
+        return int(self.db.execute("SELECT count(*) FROM occurrences").fetchone()[0])

@@ -244,3 +244,14 @@ def test_a_watcher_killed_mid_batch_sees_the_same_uploads_again(tmp_path):
     partial = [r for r in runs(config) if r["kind"] == "partial"]
     assert len(partial) == 2 and all(r["items"] == 1 for r in partial)  # a.txt, taken again
     assert [r.json()["alerts"][0]["subject"].rpartition("/")[2] for r in hook.delivered] == ["a.txt"]
+
+
+def test_nothing_to_watch_and_a_second_watcher_exit_2(tmp_path):
+    (tmp_path / "up").mkdir()
+    config = write_config(tmp_path, "type: local, region: eu-west-1, options: {path: up}")
+    with watching(config, "--interval", "60"):
+        second = privmap("watch", "-c", str(config))
+        assert second.returncode == 2 and "a privmap watch already runs" in second.stderr
+    config.write_text(config.read_text().replace("uploads: true", "uploads: false"))
+    nothing = privmap("watch", "-c", str(config))
+    assert nothing.returncode == 2 and "no source has `uploads: true`" in nothing.stderr

@@ -1,5 +1,6 @@
 """What the watcher takes: filesystem events below a local folder (inotify and polling), and new S3
-objects since a high-water mark kept in the store, S3 event notifications through SQS (moto_server)."""
+and GCS objects since a high-water mark kept in the store, S3 event notifications through SQS (moto_server,
+fake-gcs-server)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from privmap.pipeline import build_source
 from privmap.sqs import SqsIntake
 from privmap.store import Store
 from privmap.watch import FolderIntake, ListingIntake, Marks
-from tests.integration.conftest import S3Server, _bucket
+from tests.integration import gcs
+from tests.integration.conftest import GCP_PROJECT, GCSEstate, S3Server, _bucket
 
 
 def wait_for(intake: FolderIntake, wake: threading.Event, timeout: float = 10) -> list[str]:
@@ -166,5 +168,27 @@ def test_a_folder_watch_catches_up_from_its_mark(tmp_path, write_config):
         fourth = FolderIntake(build_source(config, 0), Marks(store), wake, poll=True, interval=0.3)
         assert fourth.take() == []
         fourth.stop()
+    finally:
+        store.close()
+
+
+def test_gcs_changes_since_the_high_water_mark(tmp_path, write_config, gcs_estate: GCSEstate):
+    bucket = gcs.admin_client(gcs_estate.eu, GCP_PROJECT).create_bucket("watch-gcs-eu")
+    bucket.blob("old.jpg").upload_from_string(b"x")
+    config = load_config(
+        write_config(
+            f"- {{name: media, type: gcs, role: processor, uploads: true,"
+            f" options: {{project: {GCP_PROJECT}, endpoint: '{gcs_estate.eu}', buckets: [watch-gcs-eu]}}}}"
+        )
+    )
+    store = Store(tmp_path / "state.db")
+    try:
+        intake = ListingIntake(build_source(config, 0), Marks(store))
+        assert intake.take() == []  # the first look sets the mark
+        time.sleep(0.01)
+        bucket.blob("a/new.jpg").upload_from_string(b"y")
+        assert paths(intake.take()) == ["a/new.jpg"]
+        intake.commit()
+        assert intake.take() == []
     finally:
         store.close()

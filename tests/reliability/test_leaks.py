@@ -1,13 +1,17 @@
 """Secrets and personal data never leave the scanner: not in errors, logs, reports or the state store."""
 
+import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from privmap.logs import is_secret_name, masked, redact
 from privmap.reports.html import visible
+from privmap.scanner.problems import describe
 from tests.e2e.conftest import privmap
+from tests.reliability.estates import write_config
 
 
 @pytest.mark.parametrize(
@@ -50,6 +54,27 @@ def test_secret_options_are_masked_wherever_they_nest():
     assert not any(is_secret_name(n) for n in ("region", "bucket", "tables", "prefix", 3))
 
 
+@pytest.mark.parametrize(
+    ("error", "secret"),
+    [
+        (ValueError("Invalid Elementary Object starting with b')' @165: b'IBAN DE89370400440532013000'"), "DE89"),
+        (ValueError('could not convert string to float: "Müller, Jürgen"'), "Müller"),
+        (KeyError("anna.byrne@mailbox.ie"), "anna.byrne"),
+        (ValueError("unexpected token at 'Teléfono: 612 345 678'"), "612"),
+        (RuntimeError("bad row: zofia.kowalska@wp.pl;44051401359"), "44051401359"),
+        (ValueError("invalid literal for int() with base 10: b'\\xd0\\x98\\xd0\\xb2\\xd0\\xb0\\xd0\\xbd'"), "xd0"),
+        (ValueError("cell left open 'Robert Fisch"), "Robert"),
+    ],
+)
+def test_parser_errors_never_quote_what_they_choked_on(error, secret):
+    assert secret not in describe(error) and describe(error).startswith(type(error).__name__)
+
+
+def test_parser_errors_keep_what_helps():
+    assert describe(ValueError("Expecting value: line 1 column 5 (char 4)")).endswith("line 1 column 5 (char 4)")
+    assert describe(ValueError("can't parse row 12")) == "ValueError: can't parse row 12"
+
+
 def test_plain_messages_are_left_alone():
     for text in ("Invalid IPv6 URL", "see https://example.com/a@b", "bucket eu-data: AccessDenied"):
         assert redact(text) == text
@@ -80,10 +105,8 @@ def _everything(folder: Path) -> str:
     ["http://admin:hunter2pw@bad host/", "ftp//admin:hunter2pw@host", "http://admin:hunter2pw@[::1:bad/"],
 )
 def test_a_password_in_a_malformed_endpoint_is_never_printed_or_stored(tmp_path, endpoint):
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        f'sources: [{{name: b, type: s3, options: {{endpoint_url: "{endpoint}", buckets: [x]}}}}]\n'
+    config = write_config(
+        tmp_path, f'{{name: b, type: s3, options: {{endpoint_url: "{endpoint}", buckets: [x]}}}}', True
     )
     result = privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
     assert result.returncode == 2, result.stderr
@@ -95,11 +118,7 @@ def test_a_password_in_a_malformed_endpoint_is_never_printed_or_stored(tmp_path,
 def test_bidi_file_names_reach_the_report_visible(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "invoice-\u202egnp.exe.txt").write_text("IBAN DE89 3704 0044 0532 0130 00\n")
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        "sources: [{name: f, type: local, region: eu-west-1, role: controller, options: {path: data}}]\n"
-    )
+    config = write_config(tmp_path, fail_on=True)
     privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
     html = (tmp_path / "out" / "report.html").read_text()
     assert "\u202e" not in html and "invoice-&lt;U+202E&gt;gnp.exe.txt" in html
@@ -107,26 +126,31 @@ def test_bidi_file_names_reach_the_report_visible(tmp_path):
 
 @pytest.mark.slow
 def test_personal_data_in_names_never_reaches_outputs_logs_or_the_store(tmp_path):
-    data = tmp_path / "data" / "users" / "anna.byrne@mailbox.ie"
-    data.mkdir(parents=True)
-    (data / "CV_anna.byrne@mailbox.ie.txt").write_text("Phone: +353 86 123 4567\n")
-    (tmp_path / "data" / "contacts.json").write_text('{"bo.lind@mailbox.se": {"phone": "+46 70 123 45 67"}}')
-    (tmp_path / "data" / "payout NL39RABO0347123456.csv").write_text("amount\n12\n")
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        "sources: [{name: f, type: local, region: eu-west-1, role: controller, options: {path: data}}]\n"
-        "reports: {fail_on: null}\n"
-    )
+    data = tmp_path / "data"
+    person = data / "users" / "anna.byrne@mailbox.ie"
+    person.mkdir(parents=True)
+    (person / "CV_anna.byrne@mailbox.ie.txt").write_text("Phone: +353 86 123 4567\n")
+    (data / "contacts.json").write_text('{"bo.lind@mailbox.se": {"phone": "+46 70 123 45 67"}}')
+    (data / "payout NL39RABO0347123456.csv").write_text("amount\n12\n")
+    (data / "Lebenslauf_jürgen.müller@posteo.de.txt").write_text("Bewerbung\n")
+    (data / "nómina 12345678Z.csv").write_text("importe\n1200\n")
+    (data / "PESEL 44051401359.txt").write_text("umowa\n")
+    with zipfile.ZipFile(data / "export.zip", "w") as archive:
+        archive.writestr("clients/marie.dupont@orange.fr.txt", "rendez-vous lundi\n")
+    config = write_config(tmp_path)
+    raws = ("anna.byrne", "bo.lind", "NL39RABO0347123456", "anna.byrne%40", "jürgen", "j%C3%BCrgen", "12345678Z")
+    raws += ("44051401359", "marie.dupont")
     for out in ("out1", "out2"):
         result = privmap("-v", "scan", "-c", str(config), "--out", str(tmp_path / out))
         assert result.returncode == 0, result.stderr
         everything = result.stdout + result.stderr + _everything(tmp_path / out) + _everything(tmp_path / "state")
-        for raw in ("anna.byrne", "bo.lind", "NL39RABO0347123456", "anna.byrne%40"):
+        for raw in raws:
             assert raw not in everything, (raw, out)
-    import json
 
     findings = json.loads((tmp_path / "out2" / "findings.json").read_text())
-    named = {(f["entity"], f["field"]) for f in findings if f["field"] == "(name)"}
-    assert ("EMAIL_ADDRESS", "(name)") in named and ("IBAN_CODE", "(name)") in named
-    assert json.loads((tmp_path / "out2" / "run.json").read_text()).get("findings") == len(findings)
+    named = {f["entity"] for f in findings if f["field"] == "(name)"}
+    assert {"EMAIL_ADDRESS", "IBAN_CODE", "ES_NIF", "PL_PESEL"} <= named, named
+    run = json.loads((tmp_path / "out2" / "run.json").read_text())
+    assert run.get("findings") == len(findings)
+    # items are recognised by their pseudonymised names: an unchanged estate is read once, not every run
+    assert run["items_scanned"] == 0 and run["items_unchanged"] == 7, run

@@ -19,6 +19,7 @@ from privmap.files import OutputError, write_atomic
 from privmap.store import Store
 from privmap.store.keyfile import KeyFileError, install_secret
 from tests.e2e.conftest import privmap
+from tests.reliability.estates import write_config
 
 WORKERS = textwrap.dedent(
     """
@@ -121,13 +122,7 @@ def test_atomic_write_replaces_a_planted_link_and_never_writes_through_it(tmp_pa
 def small_estate(tmp_path: Path) -> Path:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "a.txt").write_text("Contact: anna.byrne@mailbox.ie\n")
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        "sources: [{name: f, type: local, region: eu-west-1, role: controller, options: {path: data}}]\n"
-        "reports: {fail_on: null}\n"
-    )
-    return config
+    return write_config(tmp_path)
 
 
 @pytest.mark.slow

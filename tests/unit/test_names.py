@@ -20,6 +20,14 @@ def guard(detector):
         ("gs://exports/4539148803436467.json", "4539148803436467", "CREDIT_CARD"),
         ("gs://exports/payout NL39RABO0347123456.csv", "NL39RABO0347123456", "IBAN_CODE"),
         ("sqlite:///db.sqlite#contacts_maria.garcia@correo.es", "maria.garcia", "EMAIL_ADDRESS"),
+        ("file:///hr/Lebenslauf_j%C3%BCrgen.m%C3%BCller@posteo.de.pdf", "ller@posteo.de.pdf", "EMAIL_ADDRESS"),
+        ("file:///rh/clients/marie.dupont@orange.fr.txt", "marie.dupont", "EMAIL_ADDRESS"),
+        ("file:///kadry/%C5%81ukasz.Wi%C5%9Bniewski@onet.com.pl", "onet.com.pl", "EMAIL_ADDRESS"),
+        ("file:///nominas/n%C3%B3mina 12345678Z.pdf", "12345678Z", "ES_NIF"),
+        ("file:///kadry/PESEL 44051401359.txt", "44051401359", "PL_PESEL"),
+        ("s3://hr/exports/BSN 111222333.csv", "111222333", "NL_BSN"),
+        ("gs://calls/R%C3%BCckruf +49 30 901820.m4a", "901820", "PHONE_NUMBER"),
+        ("s3://payroll/ssn 536-90-4399 w2.pdf", "536-90-4399", "US_SSN"),
     ],
 )
 def test_identifiers_in_names_are_masked_with_a_stable_key(guard, uri, raw, entity):
@@ -43,6 +51,29 @@ def test_identifiers_in_names_are_masked_with_a_stable_key(guard, uri, raw, enti
 )
 def test_ordinary_names_are_left_alone(guard, uri):
     assert guard.uri(uri) == (uri, [])
+
+
+def test_an_address_keeps_its_domain_and_the_name_its_extension(guard):
+    safe, found = guard.name("clients/marie.dupont@orange.fr.txt")
+    assert safe.endswith(".txt") and "@o***.fr~" in safe and [f[1] for f in found] == ["marie.dupont@orange.fr"]
+    # a two-letter ending is a country's domain, never a file extension
+    assert [f[1] for f in guard.name("kadry/jan.nowak@wp.pl")[1]] == ["jan.nowak@wp.pl"]
+
+
+def test_names_that_cannot_hold_an_identifier_skip_the_detector():
+    seen: list[str] = []
+
+    def analyze(texts):
+        seen.extend(t for t, _, _ in texts)
+        return [[] for _ in texts]
+
+    guard = NameGuard(analyze, b"k" * 32, category_of)
+    for name in ("report.pdf", "logs/2026/app.log", "minutes Q3.docx", "v1.2.3"):
+        assert guard.name(name) == (name, [])
+    assert seen == []
+    guard.name("anna@mailbox.ie")
+    guard.name("payout 12345678.csv")
+    assert len(seen) == 2
 
 
 def test_outcomes_are_stored_pseudonymised_with_a_name_finding(guard):

@@ -317,7 +317,7 @@ def test_a_schema_2_store_is_upgraded_in_place(tmp_path):
         old.executescript(V2_SCHEMA)
     old.close()
     store = Store(path)
-    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
     assert [(r["id"], r["status"], r["kind"]) for r in store.runs()] == [
         (2, "finished", "incremental"),
         (1, "finished", "incremental"),

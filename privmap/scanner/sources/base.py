@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from typing import ClassVar, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,6 +43,44 @@ def status_kind(status: int | str | None) -> str:
         return _STATUS_KINDS.get(int(status or 0), "unreadable")
     except ValueError:
         return "unreadable"
+
+
+def changes_since(
+    mark: str | None, buckets: Iterable[Any], listing: Callable[[Any, dict[str, Any] | None], Iterable[Item]]
+) -> tuple[list[Item], str]:
+    """`privmap watch`'s listing of an object store: the objects of `buckets` (each with a `name`) uploaded
+    or overwritten since `mark` (this function's previous answer: JSON, per bucket the mark of
+    `newer_than`), and the new mark. With no mark (or a bucket new to it), the present becomes the mark
+    and nothing is new. `listing(bucket, its previous mark or None)` lists one bucket."""
+    state: dict[str, Any] = json.loads(mark) if mark else {}
+    found: list[Item] = []
+    marks = {}
+    for bucket in buckets:
+        prev = state.get(bucket.name)
+        new, marks[bucket.name] = newer_than(listing(bucket, prev), prev)
+        found += new
+    return found, json.dumps(marks, sort_keys=True)
+
+
+def newer_than(items: Iterable[Item], prev: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
+    """The items of one bucket (metadata `path` and `modified`, ISO 8601 in one format per store) uploaded
+    or overwritten since `prev`, and the bucket's new mark: {modified: the newest seen, keys: the paths
+    seen at it, last_key: the greatest path}. With `prev` None, the present becomes the mark and nothing
+    is new. Object stores list in key order only, never newest first, so the whole listing is compared."""
+    state = prev or {"modified": "", "keys": [], "last_key": ""}
+    newest, at_newest, last_key = state["modified"], set(state["keys"]), state["last_key"]
+    found = []
+    for item in items:
+        modified, key = item.metadata.get("modified", ""), item.metadata["path"]
+        seen = modified < state["modified"] or (modified == state["modified"] and key in state["keys"])
+        if prev is not None and not seen:
+            found.append(item)
+        if modified > newest:
+            newest, at_newest = modified, {key}
+        elif modified == newest:
+            at_newest.add(key)
+        last_key = max(last_key, key)
+    return found, {"modified": newest, "keys": sorted(at_newest), "last_key": last_key}
 
 
 class Source(Protocol):

@@ -35,7 +35,7 @@ from pydantic import Field
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
 from privmap.model import Item, Location, StoreFact
-from privmap.scanner.sources.base import ByteSource, Options, SourceError, object_metadata, status_kind
+from privmap.scanner.sources.base import ByteSource, Options, SourceError, changes_since, object_metadata, status_kind
 
 READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"  # the token can read, nothing more
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")  # IAM members and ACL entities meaning "anyone"
@@ -202,21 +202,29 @@ class GCSSource(ByteSource):
 
     def items(self) -> Iterator[Item]:
         for bucket in self.buckets:
-            blobs = self.client.list_blobs(
-                bucket.name,
-                prefix=self.options.prefix or None,
-                fields=_LIST_FIELDS,
-                page_size=PAGE_SIZE,
-                **self._call(),
-            )
-            store, region = bucket.store, bucket.region
-            try:
-                # each page's JSON as sent: an Item needs no client-side Blob object per listed object
-                for page in blobs.pages:
-                    for obj in page.raw_page.get("items", ()):
-                        yield self._item(store, region, obj)
-            except ERRORS as exc:  # a coverage gap; the other buckets go on
-                self.gap(store, classify("objects.list", exc))
+            yield from self._list(bucket)
+
+    def _list(self, bucket: Bucket) -> Iterator[Item]:
+        blobs = self.client.list_blobs(
+            bucket.name,
+            prefix=self.options.prefix or None,
+            fields=_LIST_FIELDS,
+            page_size=PAGE_SIZE,
+            **self._call(),
+        )
+        store, region = bucket.store, bucket.region
+        try:
+            # each page's JSON as sent: an Item needs no client-side Blob object per listed object
+            for page in blobs.pages:
+                for obj in page.raw_page.get("items", ()):
+                    yield self._item(store, region, obj)
+        except ERRORS as exc:  # a coverage gap; the other buckets go on
+            self.gap(store, classify("objects.list", exc))
+
+    def changes(self, mark: str | None) -> tuple[list[Item], str]:
+        """Objects uploaded, overwritten or with metadata changed (`updated`) since `mark`
+        (base.changes_since); each call lists the bucket."""
+        return changes_since(mark, self.buckets, lambda bucket, _: self._list(bucket))
 
     def _item(self, store: str, region: str | None, obj: dict[str, Any]) -> Item:
         name, size = obj["name"], int(obj.get("size") or 0)

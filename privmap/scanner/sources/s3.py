@@ -39,7 +39,14 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
 from privmap.model import Blob, Item, Location, StoreFact
-from privmap.scanner.sources.base import ByteSource, Options, SourceError, object_metadata, status_kind
+from privmap.scanner.sources.base import (
+    ByteSource,
+    Options,
+    SourceError,
+    changes_since,
+    object_metadata,
+    status_kind,
+)
 
 # error codes -> Problem kinds; other codes go by their HTTP status (base.status_kind)
 _KINDS = {
@@ -247,29 +254,13 @@ class S3Source(ByteSource):
         return next((i for i in self._items(bucket, page) if i.metadata["path"] == key), None)
 
     def changes(self, mark: str | None) -> tuple[list[Item], str]:
-        """Objects uploaded or overwritten since `mark` (this method's previous answer: per bucket, the
-        newest LastModified seen, the keys seen at it and the last key). With no mark, the present
-        becomes the mark and nothing is new. With `ordered_keys`, only keys after the last one are
-        listed (StartAfter); otherwise each call lists the bucket and keeps what is newer: S3 lists in
-        key order only, never newest first, so this is the cheapest exact answer."""
-        state: dict[str, Any] = json.loads(mark) if mark else {}
-        found: list[Item] = []
-        marks = {}
-        for bucket in self.buckets:
-            prev = state.get(bucket.name) or {"modified": "", "keys": [], "last_key": ""}
-            newest, at_newest, last_key = prev["modified"], set(prev["keys"]), prev["last_key"]
-            for item in self._list(bucket, last_key if self.options.ordered_keys else ""):
-                modified, key = item.metadata["modified"], item.metadata["path"]
-                seen = modified < prev["modified"] or (modified == prev["modified"] and key in prev["keys"])
-                if mark is not None and not seen:
-                    found.append(item)
-                if modified > newest:
-                    newest, at_newest = modified, {key}
-                elif modified == newest:
-                    at_newest.add(key)
-                last_key = max(last_key, key)
-            marks[bucket.name] = {"modified": newest, "keys": sorted(at_newest), "last_key": last_key}
-        return found, json.dumps(marks, sort_keys=True)
+        """Objects uploaded or overwritten since `mark` (base.changes_since). With `ordered_keys`, only
+        keys after the last one seen are listed (StartAfter); otherwise each call lists the bucket."""
+
+        def listing(bucket: Bucket, prev: dict[str, Any] | None) -> Iterator[Item]:
+            return self._list(bucket, prev["last_key"] if prev and self.options.ordered_keys else "")
+
+        return changes_since(mark, self.buckets, listing)
 
     def reader(self, item: Item) -> ObjectReader:
         bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
