@@ -13,6 +13,7 @@ advances only once its batch is recorded, so a watcher killed mid-batch sees the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -229,7 +230,7 @@ class Recheck:
         found = []
         for item in _latest_items(self.store, self.name, sorted(set(turn))):
             try:
-                now = uploads.evidence_id(self.source.metadata(item), self.key)
+                now = uploads.evidence_id(item.metadata | self.source.metadata(item), self.key)
             except Exception as exc:  # gone or unreadable: the next scheduled run records it
                 log.debug("upload evidence unreadable", extra={"source": self.name, "detail": type(exc).__name__})
                 continue
@@ -261,7 +262,8 @@ def _latest_items(store: Store, source: str, uris: list[str]) -> list[Item]:
         )
         for r in rows:
             fingerprint = r["fingerprint"].partition(":")[2]  # "<settings>:<as listed>"
-            out.append(Item(Location(source, r["uri"]), r["store"], fingerprint, r["size"], r["region"]))
+            metadata = json.loads(r["metadata"] or "{}")  # as last read: S3 user metadata, a sidecar's keys
+            out.append(Item(Location(source, r["uri"]), r["store"], fingerprint, r["size"], r["region"], metadata))
     return out
 
 
