@@ -218,15 +218,16 @@ def graph_command(
 
 
 @contextmanager
-def _stored_run(config_path: Path, run_id: int | None) -> Iterator[tuple[Config, Store, int]]:
-    """The config, its store and the id of the run asked for (default: the last finished one)."""
+def _stored_run(config_path: Path, run_id: int | None, whole: bool = False) -> Iterator[tuple[Config, Store, int]]:
+    """The config, its store and the id of the run asked for (default: the last finished one; with
+    `whole`, the last finished full or incremental one)."""
     from privmap.pipeline import RunNotFound
     from privmap.store import Store
 
     config = load_config(config_path)
     store = Store(config.resolve(config.store.path))
     try:
-        row = store.run(run_id)
+        row = store.run(store.last_whole_run() if whole and run_id is None else run_id)
         if row is None:
             what = f"no run {run_id}" if run_id is not None else "no finished run"
             raise RunNotFound(f"{what} in the store yet: run `privmap scan` first")
@@ -519,8 +520,9 @@ def locate(
     rescan: for access (GDPR Art. 15, CCPA right to know) and erasure (Art. 17, CCPA right to
     delete) requests.
 
-    Exit code 0: answered (found or not: read the coverage caveat); 1: a subject of the erased list is
-    still found; 2: no answer (no install key beside the store, no finished run, a bad config or list).
+    Searches the last full or incremental run (--run: another). Exit code 0: answered (found or not:
+    read the coverage caveat); 1: a subject of the erased list is still found; 2: no answer (no
+    install key beside the store, no finished run, a bad config or list).
     """
     from privmap import locate as loc
     from privmap.files import write_atomic
@@ -536,7 +538,8 @@ def locate(
         if w.key is None:
             click.echo(f"warning: identifier {n} ({w.masked}) is not a valid {w.kind}: not searched", err=True)
     erased = loc.read_erased(erased_list, secret, region) if erased_list else []
-    with _stored_run(config_path, run_id) as (config, store, run):
+    # by default the last full or incremental run: a partial run (an upload watch) saw only a few items
+    with _stored_run(config_path, run_id, whole=True) as (config, store, run):
         result = loc.answer(config, store, run, request, erased)
         if verify:
             loc.verify(config, store, secret, result)

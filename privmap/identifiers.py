@@ -23,7 +23,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.util import clean
 
 from privmap.data import category_of
-from privmap.detectors.phones import ELSEWHERE, REGIONS
+from privmap.detectors.phones import ELSEWHERE, REGIONS, parse
 
 KINDS = ("email", "phone", "iban", "card", "national_id", "name")
 KEY_BYTES = 16  # of the HMAC-SHA256 kept in the index: 128 bits, no collisions among billions of values
@@ -97,21 +97,14 @@ def _e164(value: str, regions: tuple[str, ...]) -> str | None:
     if value.startswith("00"):
         value = "+" + value[2:]
     if value.startswith("+"):
-        number = _parse(value, None)
+        number = parse(value, None)
         return _format(number) if number is not None and phonenumbers.is_possible_number(number) else None
-    parsed = [n for n in (_parse(value, r) for r in regions) if n is not None]
+    parsed = [n for n in (parse(value, r) for r in regions) if n is not None]
     for check in (phonenumbers.is_valid_number, phonenumbers.is_possible_number):
         number = next((n for n in parsed if check(n)), None)
         if number is not None:
             return _format(number)
     return None
-
-
-def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
-    try:
-        return phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return None
 
 
 def _format(number: phonenumbers.PhoneNumber) -> str:

@@ -65,7 +65,7 @@ _VIA = ("direct", "same row", "linked")
 
 
 class LocateError(Exception):
-    """locate cannot answer: no install key, no finished run, an unreadable erased list. The CLI exits 2."""
+    """locate cannot answer: no install key beside the store, an unreadable erased list. The CLI exits 2."""
 
 
 @dataclass(frozen=True)
@@ -429,10 +429,11 @@ class Answer:
     coverage: list[dict[str, Any]]
     caveats: list[str]
     erased: list[dict[str, Any]] = field(default_factory=list)
+    watched: int = 0  # partial runs (upload watch batches) finished after the run searched
 
     @property
     def complete(self) -> bool:
-        return all(c["complete"] for c in self.coverage)
+        return not self.watched and all(c["complete"] for c in self.coverage)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -474,6 +475,12 @@ def answer(
         for w in request
     ]
     row = store.run(run_id)
+    notes = caveats(records)
+    watched = store.partial_runs_after(run_id)
+    if watched:
+        notes.insert(
+            0, f"{watched} upload watch batch(es) ran after run {run_id}: what they read is not in this answer"
+        )
     return Answer(
         run_id,
         row["finished"] if row else None,
@@ -481,8 +488,9 @@ def answer(
         matches,
         store_records(config, g, matches),
         records,
-        caveats(records),
+        notes,
         erased_still_found(store, run_id, erased),
+        watched,
     )
 
 

@@ -30,7 +30,7 @@ from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import category_of
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
-from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
+from privmap.model import SEVERITIES, Halt, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
@@ -178,7 +178,7 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
                     facts[(fact.store, fact.key)] = fact.value
                 job = Job.of(config, index, secret)
                 _read(config, job, source, store, run, source.items(), facts, executor, progress)
-            except ConfigError:  # a recognizer that cannot be loaded: the run stops, naming its line
+            except (ConfigError, Halt):  # a recognizer that cannot load, a full disk: the run stops
                 raise
             except Exception as exc:  # the source itself failed: recorded, and the next source goes on
                 errors += 1
@@ -421,8 +421,9 @@ def report_data(
         extra = {
             "uploads": upload_verdicts,
             "runs": _history(store, row),
-            "index": store.index_coverage(run_id),
-            **_erasures(config, store, run_id),
+            # a partial run's snapshot holds only the items it listed: no verdict on the index or erasures
+            **({} if row["kind"] == "partial" else {"index": store.index_coverage(run_id)}),
+            **({} if row["kind"] == "partial" else _erasures(config, store, run_id)),
         }
         evidence = Evidence(
             config, personal, facts, as_of, graph=data_map, coverage=covered, items=records, extra=extra

@@ -13,7 +13,9 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from privmap.config.models import Config, ControllerParty, SourceConfig
@@ -22,6 +24,7 @@ from privmap.model import Item, Location
 from privmap.store import Store
 
 log = logging.getLogger("privmap")
+_EVIDENCE_READERS = 8  # concurrent evidence reads (an S3 GetObjectTagging is a round trip each)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
     run_id INTEGER NOT NULL, source TEXT NOT NULL, uri TEXT NOT NULL, role TEXT NOT NULL,
@@ -138,20 +141,17 @@ def _consent(
         {p for a in config.inventory.activities if spec.name in a.stores and a.role == "controller" for p in a.purposes}
     )
     at = dt.datetime.now(dt.UTC)
+    # the content of an unchanged upload whose consent did not hold is the same, but its evidence may
+    # not be (a consent tag added since): read again, a few at a time (one request each on S3)
+    stale = [i for uri, i in items.items() if i["state"] == "unchanged" and _needs_evidence(previous.get(uri))]
+    with ThreadPoolExecutor(_EVIDENCE_READERS) as pool:
+        fresh = dict(zip((i["uri"] for i in stale), pool.map(partial(_evidence, spec, source), stale), strict=True))
     for uri, item in sorted(items.items()):
         metadata = json.loads(item["metadata"] or "{}")
-        consent_id = evidence_id(metadata, config.consent.key)
+        consent_id = evidence_id(metadata | (fresh.get(uri) or {}), config.consent.key)
         prev = previous.get(uri)
-        if item["state"] == "unchanged":
-            if prev and prev.status == "valid":
-                consent_id = prev.consent_id  # still looked up: a consent may be withdrawn since
-            else:
-                # the content did not change, but its evidence may have: a consent tag added since
-                try:
-                    consent_id = evidence_id(metadata | source.metadata(_as_item(item)), config.consent.key)
-                except Exception as exc:  # the evidence could not be re-read: judged on what was stored
-                    kind = type(exc).__name__
-                    log.warning("upload metadata unreadable", extra={"source": spec.name, "detail": kind})
+        if item["state"] == "unchanged" and not _needs_evidence(prev):
+            consent_id = prev.consent_id if prev else None  # still looked up: a consent may be withdrawn since
         uploaded = timestamp(metadata.get("modified"))
         region = item["region"]
         if consent_id is None:
@@ -167,6 +167,19 @@ def _consent(
             yield Verdict(spec.name, uri, "controller", "ledger-error", str(exc), consent_id, region=region)
             continue
         yield Verdict(spec.name, uri, "controller", j.status, j.detail, consent_id, region=region)
+
+
+def _needs_evidence(prev: Verdict | None) -> bool:
+    return not (prev and prev.status == "valid")
+
+
+def _evidence(spec: SourceConfig, source: Any, item: Any) -> dict[str, str] | None:
+    """An upload's evidence as it is now; None when it cannot be read (judged on what was stored)."""
+    try:
+        return dict(source.metadata(_as_item(item)))
+    except Exception as exc:
+        log.warning("upload metadata unreadable", extra={"source": spec.name, "detail": type(exc).__name__})
+        return None
 
 
 def _as_item(row: Any) -> Item:

@@ -13,6 +13,7 @@ advances only once its batch is recorded, so a watcher killed mid-batch sees the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -37,6 +38,9 @@ from privmap.store import Run, Store, install_secret
 
 log = logging.getLogger("privmap")
 SETTLE = 1.0  # seconds of quiet after a filesystem event, so a file still being written is read whole
+# a folder's mark is set this many seconds before its look: file times come from the kernel's coarse
+# clock, a tick behind time.time(), and taking a file of the last second again costs a carry-over only
+CLOCK_SLACK = 1.0
 _SCHEMA = "CREATE TABLE IF NOT EXISTS watermarks (source TEXT PRIMARY KEY, mark TEXT NOT NULL, updated TEXT NOT NULL)"
 # upload verdicts that a change of evidence (a consent tag added, a sidecar written) may turn valid
 _RECHECK = ("missing", "unknown", "purpose", "withdrawn", "late")
@@ -133,7 +137,7 @@ class FolderIntake:
         self.wake.set()
 
     def take(self) -> list[Item]:
-        self._next = time.time()
+        self._next = time.time() - CLOCK_SLACK
         with self._lock:
             paths, self._paths = self._paths, set()
         if self._first:
@@ -229,7 +233,7 @@ class Recheck:
         found = []
         for item in _latest_items(self.store, self.name, sorted(set(turn))):
             try:
-                now = uploads.evidence_id(self.source.metadata(item), self.key)
+                now = uploads.evidence_id(item.metadata | self.source.metadata(item), self.key)
             except Exception as exc:  # gone or unreadable: the next scheduled run records it
                 log.debug("upload evidence unreadable", extra={"source": self.name, "detail": type(exc).__name__})
                 continue
@@ -261,7 +265,8 @@ def _latest_items(store: Store, source: str, uris: list[str]) -> list[Item]:
         )
         for r in rows:
             fingerprint = r["fingerprint"].partition(":")[2]  # "<settings>:<as listed>"
-            out.append(Item(Location(source, r["uri"]), r["store"], fingerprint, r["size"], r["region"]))
+            metadata = json.loads(r["metadata"] or "{}")  # as last read: S3 user metadata, a sidecar's keys
+            out.append(Item(Location(source, r["uri"]), r["store"], fingerprint, r["size"], r["region"], metadata))
     return out
 
 

@@ -25,6 +25,7 @@ from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
 from privmap.detectors.names import (
+    cued_names,
     extend_name,
     given_names,
     given_names_found,
@@ -62,6 +63,7 @@ COLUMN_SCORE = 0.85
 NAME_SCORE = min(NER_SCORE, COLUMN_SCORE)  # the least a name is indexed with (privmap locate)
 ADDRESS_SCORE = 0.88  # a street pattern beats NER calling 'Baker' in '221B Baker Street' a person
 COUNTRY_SCORE = 0.7  # below NER: 'Jordan' may well be a person
+CUED_NAME_SCORE = 0.86  # above NER: 'My name is Quionia' is a person whatever NER calls the word
 CUED_PLACE_SCORE = 0.86  # above NER, which calls rare towns people: 'flew to Horten', 'wohnt in Kassel'
 _SAMPLE = 24  # values of an unnamed column run through NER to classify it
 _ADDRESS_REACH = 48  # characters before an NER window that a street address may start in
@@ -346,6 +348,9 @@ class Detector:
                 if not street_like(text[s:e]):
                     job.spans.append(Span(s, e, "PERSON", GIVEN_NAME_SCORE, "given name and surname"))
                     explained.append((s - lo, e - lo))
+            for s, e in cued_names(text, max(text.rfind("\n", 0, a) + 1, a - _ADDRESS_REACH), b):
+                job.spans.append(Span(s, e, "PERSON", CUED_NAME_SCORE, "words that name someone before it"))
+                explained.append((max(s, lo) - lo, min(e, hi) - lo))
             for s, e in lone_given_names(text, a, b):  # 'Florence', 'Jordan': NER still tells places apart
                 job.spans.append(Span(s, e, "PERSON", LONE_GIVEN_NAME_SCORE, "given name"))
             # from the start of the line: a house number may sit in a span a pattern took ('17151 2450 Crown St')

@@ -13,7 +13,10 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from privmap.model import Halt
 
 # spaCy labels (OntoNotes for English, WikiNER for the European news models) -> privmap entities
 LABELS = {
@@ -37,8 +40,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _PROSE_WORD = re.compile(r"[(\"'¿¡«“]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[.,;:!?)\"'»”]*")
 
 
-class ModelMissing(RuntimeError):
-    """A configured spaCy model is not installed."""
+class ModelMissing(Halt, RuntimeError):
+    """A configured spaCy model is not installed, or a model cannot be loaded."""
 
 
 def _chars(pred: Any) -> str:
@@ -74,9 +77,14 @@ COMMON = frozenset(
 
 
 def check_installed(model: str) -> None:
-    """Raise ModelMissing unless the spaCy model package `model` is installed (without loading it)."""
+    """Raise ModelMissing unless `model` is an installed spaCy model package, or a directory holding
+    a spaCy pipeline (its config.cfg), as a vendored model is shipped (without loading it)."""
     from importlib.util import find_spec
 
+    if _is_path(model):
+        if not (Path(model) / "config.cfg").is_file():
+            raise ModelMissing(f"no spaCy pipeline (config.cfg) in the model directory {model!r}")
+        return
     if find_spec(model) is None:
         raise ModelMissing(
             f"spaCy model {model!r} is not installed (make install installs the pinned defaults; "
@@ -84,18 +92,24 @@ def check_installed(model: str) -> None:
         )
 
 
+def _is_path(model: str) -> bool:
+    """A model given as a directory ('/opt/models/en_core_web_md') rather than a package name."""
+    return "/" in model or "\\" in model
+
+
 @lru_cache(maxsize=8)
 def pipeline(model: str) -> Any:
-    """The spaCy pipeline `model` with only NER enabled; cached, so loaded once per process."""
+    """The spaCy pipeline `model` (a package name or a directory) with only NER enabled; cached, so
+    loaded once per process."""
     import spacy
     import spacy.util
 
     check_installed(model)
-    root = spacy.util.get_package_path(model)
+    root = Path(model) if _is_path(model) else spacy.util.get_package_path(model)
     config = spacy.util.load_config(next(root.glob("*/config.cfg"), root / "config.cfg"))
     keep = {"ner", *_listened(config)}
     names = config["nlp"]["pipeline"]
-    return spacy.load(model, exclude=[n for n in names if n not in keep])
+    return spacy.load(root if _is_path(model) else model, exclude=[n for n in names if n not in keep])
 
 
 def _listened(config: Any) -> set[str]:

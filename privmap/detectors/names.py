@@ -101,6 +101,29 @@ def titled_names(text: str, start: int = 0, end: int | None = None) -> Iterator[
             yield s, e, m.group("title")
 
 
+# words after which a capitalised phrase is someone's name ('My name is Ludmiła', 'Her maiden name is
+# Sandgreen', 'Directed By: Sari J. Paavolainen', 'je m'appelle', 'ich heiße', 'me llamo')
+_NAME_CUE = re.compile(
+    r"(?i:(?:my|his|her|their|your|maiden|last|first|full|family|given)\s+name\s+(?:is|was)|my\s+name's|"
+    r"(?:last|first|family|maiden)\s+name\?|calls?\s+me|called\s+me|"
+    r"(?:directed|written|signed|sung|performed|narrated|painted|composed)\s+by:?|je\s+m['’]appelle|ich\s+heiße|"
+    r"me\s+llamo|mi\s+chiamo|ik\s+heet|nazywam\s+się|chamo-me|mein\s+name\s+ist|mon\s+nom\s+est|"
+    r"mi\s+nombre\s+es|il\s+mio\s+nome\s+è|mijn\s+naam\s+is|o\s+meu\s+nome\s+é)"
+    rf"[ \t]+(?P<name>(?:{_INITIAL}\s?)*{_SURNAME}(?:[ \t](?:[{UPPER}]\.?[ \t])?{_SURNAME}){{0,2}})"
+)
+
+
+def cued_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) of names written after words that say a name follows, in the eight languages."""
+    for m in _NAME_CUE.finditer(text, start, len(text) if end is None else end):
+        words = m.group("name").split()
+        while words and (words[-1] in COMMON or words[-1] in _NOT_SURNAME):
+            words.pop()
+        if words and words[0] not in COMMON and not is_role(" ".join(words)):
+            s = m.start("name")
+            yield s, text.index(words[-1], s) + len(words[-1])
+
+
 def given_names_found(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
     """(start, end, given name) of a known given name followed by a surname: 'Jakub Wiśniewski',
     'Chiara della Valle', 'Lucía Fernández-Ortega'."""

@@ -38,16 +38,16 @@ def phone_score(value: str, language: str) -> tuple[float, str] | None:
         return None
     formatted = not value.isdigit()
     if value.startswith(("+", "00")):
-        number = _parse("+" + value[2:] if value.startswith("00") else value, None)
+        number = parse("+" + value[2:] if value.startswith("00") else value, None)
         if number is not None and phonenumbers.is_valid_number(number):
             return 0.85, "valid international number"
         return (0.4, "international form") if number is not None else None
     for region in REGIONS.get(language, ()):
-        number = _parse(value, region)
+        number = parse(value, region)
         if number is not None and phonenumbers.is_valid_number(number):
             return (0.6 if formatted else 0.4), f"valid {region} number"
     for region in ELSEWHERE:
-        number = _parse(value, region)
+        number = parse(value, region)
         if number is not None and phonenumbers.is_valid_number(number):
             return (0.45 if formatted else 0.3), f"valid {region} number"
     if formatted and _SHAPE.fullmatch(value):
@@ -55,7 +55,8 @@ def phone_score(value: str, language: str) -> tuple[float, str] | None:
     return None
 
 
-def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+def parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """The number `value` is in `region`'s numbering plan (None: only with its country code), or None."""
     try:
         return phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:

@@ -25,7 +25,7 @@ from typing import Any
 
 from privmap import work
 from privmap.config.models import ScanConfig
-from privmap.model import Item, ItemOutcome
+from privmap.model import Halt, Item, ItemOutcome
 from privmap.scanner.problems import describe
 from privmap.work import Job
 
@@ -129,6 +129,8 @@ class DaskExecutor:
         self.in_flight = len(batches)
         try:
             outcomes = future.result()
+        except Halt:  # privmap's own environment failed on a worker (a model that cannot load): the run stops
+            raise
         except Exception as exc:  # the unit failed for good (KilledWorker, or privmap's own error)
             self.lost += 1
             if len(batch) == 1:

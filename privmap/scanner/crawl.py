@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from privmap.config.models import ScanConfig, SourceConfig
-from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Location, Problem, Table
+from privmap.model import Blob, Chunk, Finding, Halt, Item, ItemOutcome, Location, Problem, Table
 from privmap.names import NameGuard
 from privmap.scanner.extractors import Context, Unsupported, extract, time_limit
 from privmap.scanner.problems import describe, problem_kind
@@ -68,6 +68,8 @@ def open_item(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig) 
         return Opened(item, source.open(item))
     except NotRead as exc:
         return Opened(item, skipped=f"not read: {exc}")
+    except Halt:
+        raise
     except Exception as exc:  # recorded on the item; the scan goes on
         return Opened(item, problem=Problem(item.location, problem_kind(exc), describe(exc)))
 
@@ -84,6 +86,8 @@ def read_item(opened: Opened, scan: ScanConfig, detect: Detect, guard: NameGuard
         _read(opened.content, outcome, scan, detect)
     try:
         _inspect_metadata(outcome, detect)
+    except Halt:
+        raise
     except Exception as exc:
         outcome.item = item  # the metadata as listed: never values read but not inspected
         outcome.problems.append(Problem(item.location.refine(field="metadata"), problem_kind(exc), describe(exc)))
@@ -104,6 +108,8 @@ def _read(opened: Blob | Table, outcome: ItemOutcome, scan: ScanConfig, detect: 
             outcome.findings = detect_in_batches(extract(opened, ctx), detect)
     except Unsupported as exc:
         outcome.skipped = f"unsupported media type {exc}"
+    except Halt:
+        raise
     except Exception as exc:
         outcome.problems.append(Problem(outcome.item.location, problem_kind(exc), describe(exc)))
     finally:

@@ -32,7 +32,7 @@ from multiprocessing.process import BaseProcess
 from typing import Protocol, TypeVar
 
 from privmap import work
-from privmap.model import Item, ItemOutcome
+from privmap.model import Halt, Item, ItemOutcome
 from privmap.scanner.problems import describe
 from privmap.work import Job
 
@@ -134,7 +134,7 @@ def _worker(conn: Connection, parent: int) -> None:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scanner's to handle; it ends its workers
     jobs: dict[str, Job] = {}
-    opened: queue.Queue[tuple[int, Job, work.Opened | None, str] | None] = queue.Queue()
+    opened: queue.Queue[tuple[int, Job, work.Opened | None, str | Halt | None] | None] = queue.Queue()
 
     def receive() -> None:
         try:
@@ -145,7 +145,9 @@ def _worker(conn: Connection, parent: int) -> None:
                 seq, job_id, item = message
                 job = jobs[job_id]
                 try:
-                    opened.put((seq, job, work.open_one(job, item), ""))
+                    opened.put((seq, job, work.open_one(job, item), None))
+                except Halt as exc:  # privmap's own environment failed: the scanner stops the run
+                    opened.put((seq, job, None, exc))
                 except Exception as exc:  # open_item records failures itself; this is privmap's own
                     opened.put((seq, job, None, describe(exc)))
         except (EOFError, OSError):  # the scanner went away
@@ -159,6 +161,8 @@ def _worker(conn: Connection, parent: int) -> None:
         if item is not None:
             try:
                 outcome = work.read_one(job, item)
+            except Halt as exc:
+                error = exc
             except Exception as exc:
                 error = describe(exc)
         conn.send((seq, outcome, error))
@@ -272,7 +276,9 @@ class LocalPool:
                     task = worker.held.popleft()
                     assert task.seq == seq, "a worker answers in the order it was sent items"
                     worker.since = time.monotonic()
-                    yield task.item, outcome or work.lost(job, task.item, "unreadable", error)
+                    if isinstance(error, Halt):
+                        raise error
+                    yield task.item, outcome or work.lost(job, task.item, "unreadable", str(error))
             except (EOFError, OSError):
                 pass  # it died: its sentinel says so below
             if worker.process.sentinel in ready or not worker.process.is_alive():

@@ -34,9 +34,20 @@ def notes(tmp_path: Path, n: int = 150) -> Path:
     return config
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_scan_exits_130_and_resumes(tmp_path, sig):
+def _processes_of(config: Path) -> list[int]:
+    """Pids of the processes (a scan and its forked workers) whose command line names `config`."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with suppress(OSError):
+            if str(config).encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+    return pids
+
+
+@pytest.mark.parametrize(("sig", "workers"), [(signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGINT, 2)])
+def test_an_interrupted_scan_exits_130_and_resumes(tmp_path, sig, workers):
     config = notes(tmp_path)
+    config.write_text(CONFIG.replace("sources:", f"scan: {{workers: {workers}}}\nsources:"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "privmap", "scan", "-c", str(config), "-o", str(tmp_path / "a")],
         stdout=subprocess.PIPE,
@@ -56,6 +67,10 @@ def test_an_interrupted_scan_exits_130_and_resumes(tmp_path, sig):
     assert 20 <= done < 150, "the scan was not interrupted midway"
     assert proc.returncode == 130, err
     assert "interrupted: the run is left resumable" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while _processes_of(config) and time.monotonic() < deadline:  # workers end with the scan
+        time.sleep(0.1)
+    assert _processes_of(config) == []
     with closing(sqlite3.connect(db)) as con:
         assert con.execute("SELECT id, status, lease_until FROM runs").fetchall() == [(1, "interrupted", 0)]
 

@@ -11,6 +11,7 @@ from privmap.logs import is_secret_name, masked, redact
 from privmap.reports.html import visible
 from privmap.scanner.problems import describe
 from tests.e2e.conftest import privmap
+from tests.reliability.estates import write_config
 
 
 @pytest.mark.parametrize(
@@ -104,10 +105,8 @@ def _everything(folder: Path) -> str:
     ["http://admin:hunter2pw@bad host/", "ftp//admin:hunter2pw@host", "http://admin:hunter2pw@[::1:bad/"],
 )
 def test_a_password_in_a_malformed_endpoint_is_never_printed_or_stored(tmp_path, endpoint):
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        f'sources: [{{name: b, type: s3, options: {{endpoint_url: "{endpoint}", buckets: [x]}}}}]\n'
+    config = write_config(
+        tmp_path, f'{{name: b, type: s3, options: {{endpoint_url: "{endpoint}", buckets: [x]}}}}', True
     )
     result = privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
     assert result.returncode == 2, result.stderr
@@ -119,11 +118,7 @@ def test_a_password_in_a_malformed_endpoint_is_never_printed_or_stored(tmp_path,
 def test_bidi_file_names_reach_the_report_visible(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "invoice-\u202egnp.exe.txt").write_text("IBAN DE89 3704 0044 0532 0130 00\n")
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        "sources: [{name: f, type: local, region: eu-west-1, role: controller, options: {path: data}}]\n"
-    )
+    config = write_config(tmp_path, fail_on=True)
     privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
     html = (tmp_path / "out" / "report.html").read_text()
     assert "\u202e" not in html and "invoice-&lt;U+202E&gt;gnp.exe.txt" in html
@@ -142,12 +137,7 @@ def test_personal_data_in_names_never_reaches_outputs_logs_or_the_store(tmp_path
     (data / "PESEL 44051401359.txt").write_text("umowa\n")
     with zipfile.ZipFile(data / "export.zip", "w") as archive:
         archive.writestr("clients/marie.dupont@orange.fr.txt", "rendez-vous lundi\n")
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        "sources: [{name: f, type: local, region: eu-west-1, role: controller, options: {path: data}}]\n"
-        "reports: {fail_on: null}\n"
-    )
+    config = write_config(tmp_path)
     raws = ("anna.byrne", "bo.lind", "NL39RABO0347123456", "anna.byrne%40", "jürgen", "j%C3%BCrgen", "12345678Z")
     raws += ("44051401359", "marie.dupont")
     for out in ("out1", "out2"):

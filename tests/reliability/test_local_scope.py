@@ -15,17 +15,15 @@ from privmap.config import load_config
 from privmap.scanner.crawl import scan_item
 from privmap.scanner.sources.base import NotRead, SourceError
 from privmap.scanner.sources.local import LocalSource
+from tests.reliability.estates import write_config
 
 SECRET = "root-only secret: olek.wisniewski@poczta.example"
 
 
 def source_for(folder: Path, tmp_path: Path) -> LocalSource:
-    config = tmp_path / "privmap.yaml"
-    config.write_text(
-        "version: 1\norganization: {name: T, country: IE}\nstore: {path: state/state.db}\n"
-        f"sources: [{{name: f, type: local, region: eu-west-1, options: {{path: '{folder}'}}}}]\n"
+    cfg = load_config(
+        write_config(tmp_path, f"{{name: f, type: local, region: eu-west-1, options: {{path: '{folder}'}}}}")
     )
-    cfg = load_config(config)
     return LocalSource(cfg.sources[0], cfg)
 
 

@@ -343,7 +343,8 @@ def test_special_category_entities_map_to_fideslang_and_fail_spc_001(entity):
     }
     additions = set(load_table("fideslang_additions")["categories"])
     assert category in fideslang | additions and "special" in flags_of(entity)
-    [spc] = [r for r in run_checks(evidence(config(), [finding("eu", entity)])) if r["id"] == "SPC-001"]
+    results = run_checks(evidence(config(), [finding("eu", entity)]))
+    [spc] = [r for r in results if r["id"] == "SPC-001" and r["subject"] == "store:eu"]
     assert spc["status"] == "fail" and category in spc["evidence"]
 
 

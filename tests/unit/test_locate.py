@@ -395,3 +395,19 @@ def test_a_file_named_after_a_person_is_in_the_index(detector):
     spelled = identifiers.normalise("email", "anna.byrne@example.ie")
     assert named.location.field == NAME_FIELD and "anna" not in named.location.uri
     assert named.occurrences == ((identifiers.keyed(detector.secret, "email", spelled), -1),)
+
+
+def test_locate_searches_the_last_whole_run_and_says_when_watch_batches_came_after(tmp_path, write_config):
+    config = load_config(write_config("- {name: files, type: local, region: eu-west-1, options: {path: data}}"))
+    store = Store(config.resolve(config.store.path))
+    a, b = item("file:///data/a.txt", source="files"), item("file:///data/b.txt", source="files")
+    scan = store.begin_run("h", "c").id
+    scanned(store, scan, [ItemOutcome(a, [found(a, "EMAIL_ADDRESS", "", (ANNA, -1))], bytes_read=10)])
+    store.finish_run(scan, "finished", {})
+    batch = store.begin_run("h", "c", "partial").id  # an upload watch: one new file, without Anna
+    scanned(store, batch, [ItemOutcome(b, [found(b, "EMAIL_ADDRESS", "", (OTHER, -1))], bytes_read=10)])
+    store.finish_run(batch, "finished", {})
+    assert store.run()["id"] == batch and store.last_whole_run() == scan
+    result = locate.answer(config, store, store.last_whole_run(), request(("email", "anna.byrne@example.ie")))
+    assert [m.uri for m in result.matches] == ["file:///data/a.txt"]
+    assert result.complete is False and result.caveats[0].startswith("1 upload watch batch(es) ran after run 1")

@@ -1,5 +1,5 @@
-"""Places NER misses or calls people: towns after words of place, military post, address blocks as
-people quote, bullet or mis-decode them, street names written with lower-case street words."""
+"""Places NER misses or calls people (towns after words of place, military post, address blocks as
+people quote, bullet or mis-decode them, lower-case street words), and names after words that name someone."""
 
 from __future__ import annotations
 
@@ -110,3 +110,31 @@ def test_streets_named_without_a_house_number_before_them(text, street):
 )
 def test_no_street_without_the_words_that_name_one(text):
     assert list(addresses(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Hello, my name is Ludmiła and I need help.", ["Ludmiła"]),  # en
+        ("She was born in 1951. Her maiden name is Sandgreen", ["Sandgreen"]),
+        ("Mystery & Suspense\nDirected By:    Sari J. Paavolainen", ["Sari J. Paavolainen"]),
+        ("What's your last name? Boyle", ["Boyle"]),
+        ("Bonjour, je m'appelle Jeanne Moreau.", ["Jeanne Moreau"]),  # fr
+        ("Guten Tag, ich heiße Jonas Weber.", ["Jonas Weber"]),  # de
+        ("Hola, me llamo Lucía Pérez García.", ["Lucía Pérez García"]),  # es
+        ("Buongiorno, mi chiamo Chiara della Valle.", ["Chiara della Valle"]),  # it, with a particle
+        ("Goedemiddag, mijn naam is Sanne Jansen.", ["Sanne Jansen"]),  # nl
+        ("Dzień dobry, nazywam się Zofia Wójcik.", ["Zofia Wójcik"]),  # pl
+        ("My name is Mr President, said nobody.", []),  # an office is no name
+        ("The report was signed by The Board.", []),  # a common word is no name
+    ],
+)
+def test_names_after_words_that_name_someone(text, found):
+    from privmap.detectors.names import cued_names
+
+    assert [text[s:e] for s, e in cued_names(text)] == found
+
+
+def test_a_name_after_words_that_name_someone_is_a_person_whatever_ner_says(detector):
+    text = "Hi there. My name is Quionia and I work at Areavibes."
+    assert ("Quionia", "PERSON") in {(text[s.start : s.end], s.entity) for s in detector.spans(text)}

@@ -279,17 +279,15 @@ class S3Source(ByteSource):
         return blob
 
     def metadata(self, item: Item) -> dict[str, str]:
-        """User metadata (`meta:`) and tags (`tag:`) as they are now, without reading content: a consent
-        tag added after the upload is seen on the next run (HeadObject and GetObjectTagging)."""
+        """Tags (`tag:`) as they are now, without reading content (GetObjectTagging): a consent tag added
+        after the upload is seen on the next run. User metadata needs no second look: S3 changes it only
+        by writing the object again, which changes its fingerprint, so the object is read again."""
         bucket, _, key = item.location.uri.removeprefix("s3://").partition("/")
-        s3 = self._client("s3", item.region)
         try:
-            head = s3.head_object(Bucket=bucket, Key=key)
-            found = object_metadata(head.get("Metadata"))
-            tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+            tags = self._client("s3", item.region).get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
         except (ClientError, BotoCoreError) as exc:
-            raise classify("HeadObject", exc) from exc
-        return found | {f"tag:{t['Key']}": t["Value"] for t in tags}
+            raise classify("GetObjectTagging", exc) from exc
+        return {f"tag:{t['Key']}": t["Value"] for t in tags}
 
     # -- posture --------------------------------------------------------------------------
 
