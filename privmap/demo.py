@@ -171,7 +171,8 @@ def build(dest: Path, seed: int = 2018) -> Path:
         for i, p in enumerate(people):
             db.execute(
                 "INSERT INTO accounts VALUES (?,?,?,?,?)",
-                (i, p["name"], p["email"], "Studio " + p["last"], "2024-01-02"),
+                # sign-ups over nine years: the newsletter's retention rule is judged on these dates
+                (i, p["name"], p["email"], "Studio " + p["last"], f"{2017 + i % 9}-{1 + i % 12:02d}-{1 + i % 28:02d}"),
             )
             db.execute("INSERT INTO billing VALUES (?,?,?,?)", (i, luhn_card(rng), iban(rng), rng.randrange(10, 500)))
             db.execute(
@@ -296,6 +297,7 @@ inventory:
       data_categories: [user.contact.email]
       stores: [crm]
       recipients: [MailRelay, Pixelcloud Inc]
+      retention: {period: P2Y, from: created, text: "2 years from sign-up, then renewed consent or deletion"}
       owner: Marketing Lead
     - name: Web analytics and security logs
       purposes: [analytics.reporting, essential.service.security]

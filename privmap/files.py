@@ -11,11 +11,13 @@ import os
 import secrets
 from pathlib import Path
 
+from privmap.model import Halt
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-class OutputError(Exception):
+class OutputError(Halt):
     """A file or folder privmap must write cannot be written (read-only, full disk, not a folder).
 
     The message names the path and the system's reason, never file contents."""

@@ -65,7 +65,7 @@ _VIA = ("direct", "same row", "linked")
 
 
 class LocateError(Exception):
-    """locate cannot answer: no install key, no finished run, an unreadable erased list. The CLI exits 2."""
+    """locate cannot answer: no install key beside the store, an unreadable erased list. The CLI exits 2."""
 
 
 @dataclass(frozen=True)

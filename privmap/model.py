@@ -17,6 +17,12 @@ SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
 ORGANIZATION = "organization"  # the organisation's node in the data map (privmap.graph)
 
 
+class Halt(Exception):
+    """A failure of privmap's own environment, not of what it reads: its store or outputs cannot be written,
+    a model cannot be loaded. No item or source is to blame, so none records it: the run stops, resumable,
+    and the command exits 2 with the message."""
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a piece of data lives; refined (archive member, column) but never mutated."""

@@ -30,7 +30,7 @@ from privmap.consent import Ledger, LedgerError, open_ledger
 from privmap.data import legal
 from privmap.detectors.detector import Detector
 from privmap.files import check_writable
-from privmap.model import SEVERITIES, Item, ItemOutcome, Location, Problem, StoreFact
+from privmap.model import SEVERITIES, Halt, Item, ItemOutcome, Location, Problem, StoreFact
 from privmap.names import NameGuard
 from privmap.reports import ReportData, write_reports
 from privmap.reports.data import personal_data
@@ -168,6 +168,8 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
             for fact in source.posture():
                 facts[(fact.store, fact.key)] = fact.value
             read_items(config, spec, source, store, run, source.items(), detector, facts, progress)
+        except Halt:
+            raise
         except Exception as exc:  # the source itself failed: recorded, and the next source goes on
             errors += 1
             log.error("source failed", extra={"source": spec.name, "detail": describe(exc)})

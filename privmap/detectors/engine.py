@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from privmap.model import Halt
+
 # spaCy labels (OntoNotes for English, WikiNER for the European news models) -> privmap entities
 LABELS = {
     "PERSON": "PERSON",
@@ -38,8 +40,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _PROSE_WORD = re.compile(r"[(\"'¿¡«“]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[.,;:!?)\"'»”]*")
 
 
-class ModelMissing(RuntimeError):
-    """A configured spaCy model is not installed."""
+class ModelMissing(Halt, RuntimeError):
+    """A configured spaCy model is not installed, or a model cannot be loaded."""
 
 
 def _chars(pred: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -16,7 +17,15 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 def _identifier(languages: tuple[str, ...]):  # type: ignore[no-untyped-def]
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    from privmap.detectors.engine import ModelMissing
+
+    try:
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except OSError as exc:  # it unpacks its model into the temporary folder, which may be full
+        raise ModelMissing(
+            f"the language identifier could not be loaded: {exc.strerror or exc} (py3langid unpacks its model "
+            f"into {tempfile.gettempdir()}; set TMPDIR to a folder with space)"
+        ) from None
     identifier.set_languages(list(languages))
     return identifier
 

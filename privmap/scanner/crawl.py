@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from privmap.config.models import ScanConfig, SourceConfig
-from privmap.model import Blob, Chunk, Finding, Item, ItemOutcome, Location, Problem, Table
+from privmap.model import Blob, Chunk, Finding, Halt, Item, ItemOutcome, Location, Problem, Table
 from privmap.names import NameGuard
 from privmap.scanner.extractors import Context, Unsupported, extract, time_limit
 from privmap.scanner.problems import describe, problem_kind
@@ -53,12 +53,16 @@ def _scan(source: Source, item: Item, spec: SourceConfig, scan: ScanConfig, dete
         opened = source.open(item)
     except NotRead as exc:
         outcome.skipped = f"not read: {exc}"
+    except Halt:
+        raise
     except Exception as exc:  # recorded on the item; the scan goes on
         outcome.problems.append(Problem(item.location, problem_kind(exc), describe(exc)))
     else:
         _read(opened, outcome, scan, detect)
     try:
         _inspect_metadata(outcome, detect)
+    except Halt:
+        raise
     except Exception as exc:
         outcome.item = item  # the metadata as listed: never values read but not inspected
         outcome.problems.append(Problem(item.location.refine(field="metadata"), problem_kind(exc), describe(exc)))
@@ -79,6 +83,8 @@ def _read(opened: Blob | Table, outcome: ItemOutcome, scan: ScanConfig, detect: 
             outcome.findings = detect_in_batches(extract(opened, ctx), detect)
     except Unsupported as exc:
         outcome.skipped = f"unsupported media type {exc}"
+    except Halt:
+        raise
     except Exception as exc:
         outcome.problems.append(Problem(outcome.item.location, problem_kind(exc), describe(exc)))
     finally:

@@ -89,6 +89,8 @@ UNFINISHED = ("running", "interrupted")  # statuses of runs that may be resumed
 PER_RUN = ["run_items", "problems", "facts", "checks", "uploads"]  # uploads: privmap.uploads' verdicts
 PER_VERSION = ["findings", "occurrences"]
 LEASE_SECONDS = 30.0  # a lease not renewed for this long belongs to a dead process
+# SQLite's primary result codes for a store that cannot be written: READONLY, IOERR, FULL, CANTOPEN
+_UNWRITABLE = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN}
 BATCH = 500  # items per carry-over transaction (and per lookup: SQLite binds up to 32,766 values)
 
 # schema 3: a new store is created with it and then takes the steps of _MIGRATIONS above 3
@@ -327,13 +329,21 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction. Raises OutputError when the store cannot be written (a full disk, a
+        read-only or vanished file): the run stops there, resumable, rather than blame an item."""
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                with suppress(sqlite3.Error):  # a failed write may have rolled back already
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _UNWRITABLE:
+                raise
+            raise OutputError(f"{self.path}: the state store could not be written: {exc}") from None
 
     # -- runs and leases --------------------------------------------------------------
 

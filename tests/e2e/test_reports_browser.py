@@ -61,6 +61,9 @@ def test_audit_report_filters_sorts_and_prints(browser: Browser, demo_reports: P
         for heading in ("Summary", "Checks", "Findings by store and category", "Data map", "Coverage"):
             assert page.get_by_role("heading", name=heading).count() == 1
         page.screenshot(path=ARTIFACTS / "report-summary.png")
+        coverage = page.locator("section[aria-labelledby=coverage]")
+        assert "items" in coverage.inner_text()
+        coverage.screenshot(path=ARTIFACTS / "report-coverage.png")
         all_checks = visible_rows(page, "checks-table")
         assert [r[2] for r in all_checks[:6]] == ["fail"] * 6  # failures first
 

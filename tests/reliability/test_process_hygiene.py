@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -167,3 +168,35 @@ def test_unwritable_outputs_fail_before_scanning_with_exit_2(tmp_path, small_est
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "rror: " in result.stderr
     assert "anna.byrne" not in result.stderr
+
+
+@pytest.fixture
+def small_filesystem(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KB tmpfs at `tmp_path/state` (the tests run as root, as CI does); unmounted afterwards."""
+    state = tmp_path / "state"
+    state.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(state)], check=True)
+    try:
+        yield state
+    finally:
+        subprocess.run(["umount", str(state)], check=True)
+
+
+@pytest.mark.slow
+def test_a_store_whose_disk_fills_mid_scan_stops_the_run_resumably_with_exit_2(tmp_path, small_filesystem):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(400):
+        (data / f"note-{i:03d}.txt").write_text(f"Ticket {i}: customer{i}@mailbox.ie, +353 86 123 {1000 + i}\n")
+    config = write_config(tmp_path)
+    result = privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    assert "the state store could not be written" in result.stderr and "Traceback" not in result.stderr
+    assert "source failed" not in result.stderr and "item problem" not in result.stderr  # nothing else is blamed
+    assert "customer" not in result.stderr
+
+    subprocess.run(["mount", "-o", "remount,size=16m", str(small_filesystem)], check=True)
+    result = privmap("scan", "-c", str(config), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert (run["run_id"], run["status"], run["items_listed"], run["items_failed"]) == (1, "finished", 400, 0)

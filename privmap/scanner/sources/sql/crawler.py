@@ -276,6 +276,8 @@ class SqlSource(SourceBase):
                 while len(rows) < limit and (batch := cur.fetchmany(min(500, limit - len(rows)))):
                     rows.extend(batch)
                 cur.close()
+                if table.rows is None:  # SQLite lists no estimate; looked up alone, its rowid range bounds the count
+                    table = next(iter(self.list_tables(conn, database, only=(table.schema, table.name))), table)
                 self.finish(conn)
             except Exception as exc:
                 with suppress(Exception):
