@@ -38,6 +38,9 @@ from privmap.store import Run, Store, install_secret
 
 log = logging.getLogger("privmap")
 SETTLE = 1.0  # seconds of quiet after a filesystem event, so a file still being written is read whole
+# a folder's mark is set this many seconds before its look: file times come from the kernel's coarse
+# clock, a tick behind time.time(), and taking a file of the last second again costs a carry-over only
+CLOCK_SLACK = 1.0
 _SCHEMA = "CREATE TABLE IF NOT EXISTS watermarks (source TEXT PRIMARY KEY, mark TEXT NOT NULL, updated TEXT NOT NULL)"
 # upload verdicts that a change of evidence (a consent tag added, a sidecar written) may turn valid
 _RECHECK = ("missing", "unknown", "purpose", "withdrawn", "late")
@@ -134,7 +137,7 @@ class FolderIntake:
         self.wake.set()
 
     def take(self) -> list[Item]:
-        self._next = time.time()
+        self._next = time.time() - CLOCK_SLACK
         with self._lock:
             paths, self._paths = self._paths, set()
         if self._first:

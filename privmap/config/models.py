@@ -479,8 +479,12 @@ class Config(Strict):
         return value
 
     def resolve(self, path: Path | str) -> Path:
-        """A path from the config, relative to the config file's folder."""
-        p = Path(path).expanduser()
+        """A path from the config, relative to the config file's folder; `~` and `~user` are expanded, and a
+        `~name` that names no user is kept as written, as a shell keeps it."""
+        try:
+            p = Path(path).expanduser()
+        except RuntimeError:  # ~name of no user (or no home directory at all)
+            p = Path(path)
         return p if p.is_absolute() else self.base_dir / p
 
     @property

@@ -75,6 +75,12 @@ def test_paths_resolve_against_the_config_file(tmp_path):
     config = load_config(path)
     assert config.resolve("data") == tmp_path / "sub" / "data"
     assert config.state_dir == tmp_path / "sub" / ".privmap"
+    # ~ is the home folder; ~name of no user stays as written, as a shell leaves it (found by the config fuzzer)
+    assert config.resolve("~/x") == Path.home() / "x"
+    assert config.resolve("~no-such-user-privmap/state.db") == tmp_path / "sub" / "~no-such-user-privmap/state.db"
+    store = BASE + "store: {path: '~no-such-user-privmap/state.db'}\n"
+    path.write_text(store)
+    assert load_config(path).state_dir == tmp_path / "sub" / "~no-such-user-privmap"
 
 
 def test_unreadable_config_file(tmp_path):
