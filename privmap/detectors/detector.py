@@ -41,7 +41,7 @@ from privmap.detectors.names import (
     titled_names,
 )
 from privmap.detectors.people_places import addresses, countries, cued_places, street_like, units
-from privmap.detectors.phones import letter_label, phone_score
+from privmap.detectors.phones import letter_label, phone_score, plausible
 from privmap.detectors.prefilter import Prefilter
 from privmap.detectors.recognizers import RECOGNIZERS, Recognizer
 from privmap.detectors.validators import VALIDATORS, card_network, iban_prefix, is_test_value
@@ -250,7 +250,7 @@ class Detector:
             value = text[start:end]
             why.append("IBAN mod-97 checksum")
         elif rec.validator == "phone":
-            scored = phone_score(value, job.language)
+            scored = phone_score(value, job.language) if plausible(value) else None
             if scored is None:
                 return None
             score, reason = scored
@@ -365,7 +365,7 @@ class Detector:
         if caseless:  # 'apt. 999', 'suite 112': units need no capitals
             for s, e in units(text, lo, hi):
                 job.spans.append(Span(s, e, "LOCATION", ADDRESS_SCORE, "street address pattern"))
-        fallback = job.language not in self.config.models  # only what _corroborated keeps counts
+        fallback = bool(spots) and job.language not in self.config.models  # only what _corroborated keeps
         if explained or fallback:  # a cue cut short ('Adam Mc' of 'Adam McDowell') explains nothing
             known = _merged([(s, e) for s, e in explained if not part[e : e + 1].isalnum()])
             rest = [c for c in spots if not _covered(known, c[0], c[1]) and (not fallback or _corroborable(part, *c))]

@@ -33,8 +33,7 @@ def phone_score(value: str, language: str) -> tuple[float, str] | None:
     Valid in an international form scores highest; valid in a region of the text's language
     next; a number only valid elsewhere, or only phone-shaped, needs a context word.
     """
-    digits = sum(c.isdigit() for c in value)
-    if not 7 <= digits <= 15 or _DATE.fullmatch(value.strip()) or _IPV4.fullmatch(value):
+    if not plausible(value):
         return None
     formatted = not value.isdigit()
     if value.startswith(("+", "00")):
@@ -53,6 +52,13 @@ def phone_score(value: str, language: str) -> tuple[float, str] | None:
     if formatted and _SHAPE.fullmatch(value):
         return 0.3, "phone-shaped"
     return None
+
+
+def plausible(value: str) -> bool:
+    """7 to 15 digits, and not a date, a time or an IPv4 address: worth a numbering-plan check (cheap,
+    and needs no language, so most candidates of a log never ask for one)."""
+    digits = sum(c.isdigit() for c in value)
+    return 7 <= digits <= 15 and not _DATE.fullmatch(value.strip()) and not _IPV4.fullmatch(value)
 
 
 def parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:

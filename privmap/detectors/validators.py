@@ -11,6 +11,8 @@ import ipaddress
 import re
 import warnings
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 from stdnum import iban, luhn
 from stdnum.de import idnr
@@ -18,6 +20,7 @@ from stdnum.es import dni, nie
 from stdnum.eu import vat
 from stdnum.fr import nir
 from stdnum.gb import nhs
+from stdnum.iso7064 import mod_97_10
 from stdnum.it import codicefiscale
 from stdnum.nl import bsn
 from stdnum.pl import pesel
@@ -100,10 +103,32 @@ def iban_prefix(value: str) -> int:
     shorter prefixes are tried, ending on a character.
     """
     ends = [i + 1 for i, c in enumerate(value) if c.isalnum()]
-    for end in reversed(ends[14:]):
-        if iban.is_valid(compact(value[:end])):
-            return end
-    return 0
+    length, _, _ = _iban_rules(value[:2].upper())  # a country's IBANs have one length: one check, not twenty
+    if not length or len(ends) < length:
+        return 0
+    end = ends[length - 1]
+    return end if _valid_iban(compact(value[:end])) else 0
+
+
+def _valid_iban(number: str) -> bool:
+    """stdnum.iban.is_valid with its per-country lookups cached (they are most of its cost): the
+    mod-97 checksum, the country's length and BBAN structure, and its national check if any."""
+    length, structure, module = _iban_rules(number[:2])
+    if len(number) != length or not structure.match(number[4:]) or not mod_97_10.is_valid(number[4:] + number[:4]):
+        return False
+    return module is None or bool(module.is_valid(number))
+
+
+@lru_cache(maxsize=256)
+def _iban_rules(country: str) -> tuple[int, re.Pattern[str], Any]:
+    """(length, BBAN pattern, national check module) of `country`'s IBANs from python-stdnum's
+    registry; length 0 for a country without IBANs."""
+    info = iban._ibandb.info(country)
+    bban = info[0][1].get("bban", "") if info and info[0][0] == country else ""
+    if not bban:
+        return 0, re.compile("(?!)"), None
+    length = 4 + sum(int(n) for n in re.findall(r"(\d+)!?[nac]", bban))
+    return length, iban._struct_to_re(bban), iban._get_cc_module(country)
 
 
 def ip_address(value: str) -> bool:

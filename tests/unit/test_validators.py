@@ -81,3 +81,24 @@ def test_card_networks():
 )
 def test_known_test_values(entity, value, test):
     assert is_test_value(entity, value) is test
+
+
+@pytest.mark.parametrize(
+    "bban",
+    ["DE00370400440532013000", "FR0030006000011234567890189", "GB00WEST12345698765432", "NL00ABNA0417164300",
+     "IT00X0542811101000000123456", "ES0021000418450200051332", "PL00109010140000071219812874",
+     "PT00000201231234567890154", "AT001904300234573201", "MT00MALT011000012345MTLCAST001S", "NO0086011117947"],
+)  # fmt: skip
+def test_iban_check_agrees_with_stdnum_and_reads_any_separator(bban):
+    from stdnum import iban
+
+    from privmap.detectors.validators import _valid_iban, iban_prefix
+
+    number = bban[:2] + iban.calc_check_digits(bban) + bban[4:]
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    for candidate in (number, wrong, number[:-1], number + "7"):
+        assert _valid_iban(candidate) == iban.is_valid(candidate), candidate
+    grouped = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+    for written in (number, grouped, grouped.replace(" ", "-"), grouped.replace(" ", "  ")):
+        assert iban_prefix(written + " EUR") == len(written)
+    assert iban_prefix(wrong) == 0
