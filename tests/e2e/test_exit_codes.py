@@ -34,6 +34,13 @@ def notes(tmp_path: Path, n: int = 150) -> Path:
     return config
 
 
+def _interruptible() -> None:
+    # a process started with SIGINT ignored keeps it ignored (Python installs its Ctrl-C handler only over
+    # the default), and a test runner's worker may ignore it (as a shell does for background jobs): the scan
+    # gets SIGINT as a terminal would deliver it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _processes_of(config: Path) -> list[int]:
     """Pids of the processes (a scan and its forked workers) whose command line names `config`."""
     pids = []
@@ -53,6 +60,7 @@ def test_an_interrupted_scan_exits_130_and_resumes(tmp_path, sig, workers):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     db = tmp_path / ".privmap" / "state.db"
     deadline = time.monotonic() + 300
