@@ -221,19 +221,16 @@ def read_items(
     items: Iterable[Item],
     detector: Detector,
     facts: dict[tuple[str, str], Any],
+    executor: Executor,
     progress: Progress | None = None,
 ) -> None:
     """Enter `items` (as the source lists them) into `run` with `detector`: unchanged ones carry over,
-    the rest are read by the configured executor, detected and saved one transaction each. `facts`
-    gains each store's region. Raises what the listing raises (the source itself failed); an item's
-    own failure is recorded on it."""
+    the rest are read by `executor` (the caller's, from build_executor, kept across calls so its
+    workers start once), detected and saved one transaction each. `facts` gains each store's region.
+    Raises what the listing raises (the source itself failed); an item's own failure is recorded on it."""
     job = Job.of(config, config.sources.index(spec), detector.secret)
     work.adopt(job, detector)
-    executor = build_executor(config)
-    try:
-        _read(config, job, source, store, run, items, facts, executor, progress)
-    finally:
-        executor.close()
+    _read(config, job, source, store, run, items, facts, executor, progress)
 
 
 def _read(

@@ -334,6 +334,9 @@ class Watcher:
     def __init__(self, config: Config, *, poll: bool = False, interval: float = 60) -> None:
         self.config = config
         self.interval = interval
+        # one for the watch's lifetime: its workers (or Dask cluster) start with the first upload read, not
+        # every batch; built first, as it holds nothing until then, so a failure below leaves nothing behind
+        self.executor = pipeline.build_executor(config)
         self.store = Store(config.resolve(config.store.path))
         self.wake = threading.Event()
         self.stopping = threading.Event()  # ends `run` from another thread (set `wake` too)
@@ -370,6 +373,7 @@ class Watcher:
     def close(self) -> None:
         for intake in self.intakes:
             intake.stop()
+        self.executor.close()
         self.store.close()
 
     def run(self, max_batches: int | None = None, ready: Callable[[], None] | None = None) -> int:
@@ -424,7 +428,9 @@ class Watcher:
                     continue
                 source = self.sources[spec.name]
                 facts: dict[tuple[str, str], Any] = {}
-                pipeline.read_items(config, spec, source, store, run, batch[spec.name], self.detector, facts)
+                pipeline.read_items(
+                    config, spec, source, store, run, batch[spec.name], self.detector, facts, self.executor
+                )
                 for p in source.problems:
                     store.record_problem(run.id, p)
                 source.problems.clear()

@@ -13,7 +13,7 @@ every worker that reads it: the scheduler gives up after `distributed.scheduler.
 split into single items, so that only the item at fault is recorded as failed.
 
 With no `scan.scheduler`, a LocalCluster of `scan.workers` worker processes (one thread each: the
-work is CPU bound) is started for the run and closed after it.
+work is CPU bound) is started for the run (or the upload watch) and closed after it.
 """
 
 from __future__ import annotations

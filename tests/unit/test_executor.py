@@ -1,4 +1,5 @@
-"""The local executor: same outcomes as one process; a worker that dies or hangs costs only its item."""
+"""The local executor: same outcomes as one process; a worker that dies or hangs costs only its item; the
+upload watcher keeps one pool for its lifetime."""
 
 from __future__ import annotations
 
@@ -130,6 +131,44 @@ def test_a_worker_stuck_past_the_item_timeout_is_killed_and_the_scan_goes_on(est
     [(kind, message)] = outcomes.pop("note-03.txt")[1]
     assert kind == "timeout" and message.endswith("killed")
     assert len(outcomes) == 11 and all(findings and not problems for findings, problems in outcomes.values())
+
+
+def test_the_upload_watcher_reads_every_batch_with_the_same_workers_and_ends_them_when_it_stops(
+    tmp_path, write_config, monkeypatch
+):
+    from privmap.config import load_config
+    from privmap.watch import Watcher
+
+    (tmp_path / "up").mkdir()
+    config = load_config(
+        write_config(
+            "- {name: up, type: local, region: eu-west-1, role: processor, uploads: true, options: {path: up}}",
+            "scan: {workers: 2}\n",
+        )
+    )
+    readers = tmp_path / "readers"
+    read_one = work.read_one
+
+    def noting_the_reader(job, opened):  # forked workers inherit it: each item names the process that read it
+        with readers.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return read_one(job, opened)
+
+    monkeypatch.setattr(work, "read_one", noting_the_reader)
+    batches = []
+    with Watcher(config) as watcher:
+        source = watcher.sources["up"]
+        for batch in range(2):
+            paths = [tmp_path / "up" / f"b{batch}-{i}.txt" for i in range(4)]
+            for path in paths:
+                path.write_text(f"Write to client{batch}.{path.stem}@mailbox.ie\n")
+            watcher.record({"up": [source.item(path, source.root) for path in paths]})
+            batches.append({int(pid) for pid in readers.read_text().split()})
+            readers.unlink()
+    assert batches[0] == batches[1] and len(batches[0]) == 2 and os.getpid() not in batches[0]
+    for pid in batches[0]:  # the watcher's workers ended with it
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_listing_runs_ahead_in_a_thread_and_its_failure_reaches_the_consumer():
