@@ -1,5 +1,5 @@
-"""The local executor: same outcomes as one process; a worker that dies or hangs costs only its item; the
-upload watcher keeps one pool for its lifetime."""
+"""The local executor: same outcomes as one process; a worker that dies or hangs costs only its item; a Halt
+in a worker stops the run; the upload watcher keeps one pool for its lifetime."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 import pytest
 
 from privmap import plugins, work
+from privmap.detectors.engine import ModelMissing
 from privmap.model import Chunk
 from privmap.pipeline import build_source
 from privmap.scanner import executor, extractors
@@ -131,6 +132,48 @@ def test_a_worker_stuck_past_the_item_timeout_is_killed_and_the_scan_goes_on(est
     [(kind, message)] = outcomes.pop("note-03.txt")[1]
     assert kind == "timeout" and message.endswith("killed")
     assert len(outcomes) == 11 and all(findings and not problems for findings, problems in outcomes.values())
+
+
+@pytest.fixture
+def halting(monkeypatch):
+    """Detection of a text saying HALT fails as a model that cannot be loaded does (forked workers inherit it)."""
+    from privmap.detectors.detector import Detector
+
+    detect = Detector.detect
+
+    def model_missing(self, chunks, country=None):
+        chunks = list(chunks)
+        if any("HALT" in c.text for c in chunks):
+            raise ModelMissing("spaCy model 'xx_halt_sm' is not installed")
+        return detect(self, chunks, country)
+
+    monkeypatch.setattr(Detector, "detect", model_missing)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_halt_while_an_item_is_read_stops_the_run_resumable_and_is_not_the_item_s_failure(
+    estate, halting, local_config, tmp_path, workers
+):
+    import multiprocessing
+
+    from privmap import pipeline
+    from privmap.store import Store
+
+    (tmp_path / "data" / "note-05.txt").write_text("HALT client5@mailbox.ie\n")
+    config = local_config(f"scan: {{workers: {workers}}}\n")
+    before = set(multiprocessing.active_children())
+    with pytest.raises(ModelMissing, match=r"^spaCy model 'xx_halt_sm' is not installed$"):
+        pipeline.run(config, tmp_path / "out")
+    assert set(multiprocessing.active_children()) <= before  # no worker left behind
+    store = Store(config.resolve(config.store.path))
+    try:
+        [run] = store.runs()
+        assert (run["status"], run["lease_until"]) == ("interrupted", 0)  # resumable by the next run, at once
+        assert store.problems(run["id"]) == []
+        read = {r["uri"].rpartition("/")[2]: r["state"] for r in store.items(run["id"])}
+        assert "note-05.txt" not in read and "failed" not in read.values()
+    finally:
+        store.close()
 
 
 def test_the_upload_watcher_reads_every_batch_with_the_same_workers_and_ends_them_when_it_stops(
