@@ -24,6 +24,19 @@ ERRORS = {"slowdown": (503, SLOW_DOWN), "error": (500, b""), "denied": (403, DEN
 Fault = Callable[[str, str, str], str | None]
 
 
+class FirstTryFails:
+    """A `Fault`: `kind` on the first try of each request (method aside: its path and query), forwarded on
+    every retry; `calls` counts the tries of each."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, method: str, path: str, query: str) -> str | None:
+        self.calls[f"{path}?{query}"] += 1
+        return self.kind if self.calls[f"{path}?{query}"] == 1 else None
+
+
 @contextmanager
 def proxy(upstream: str, fault: Fault) -> Iterator[tuple[str, Counter[str]]]:
     """An HTTP proxy to `upstream` that injects the faults `fault` picks; yields (url, counts of each fault)."""

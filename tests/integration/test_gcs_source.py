@@ -28,7 +28,7 @@ from privmap.scanner.sources.gcs import GCSSource
 from tests.e2e.conftest import privmap
 from tests.integration import gcs
 from tests.integration.conftest import BIG_GCS_SIZE, EMAILS, GCP_PROJECT, PERSONAL, GCSEstate, _generated
-from tests.integration.proxy import proxy
+from tests.integration.proxy import FirstTryFails, proxy
 
 
 def gcs_config(
@@ -219,20 +219,16 @@ def test_a_denied_bucket_and_object_are_coverage_gaps(tmp_path, gcs_estate: GCSE
     assert seen["denied"] == 2  # denials are not retried
 
 
-def test_throttling_and_server_errors_are_retried_by_the_client(tmp_path, gcs_estate: GCSEstate):
-    calls: Counter[str] = Counter()
-
-    def first_try_fails(method: str, path: str, query: str) -> str | None:
-        calls[f"{path}?{query}"] += 1
-        return "slowdown" if calls[f"{path}?{query}"] == 1 else None
-
-    with proxy(gcs_estate.us, first_try_fails) as (url, seen):
+# throttling, and connections reset before or during an answer
+@pytest.mark.parametrize("kind", ["slowdown", "reset", "truncate"])
+def test_a_request_failing_once_is_retried_by_the_client(tmp_path, gcs_estate: GCSEstate, kind):
+    with proxy(gcs_estate.us, fault := FirstTryFails(kind)) as (url, seen):
         source = source_of(gcs_config(tmp_path, {"us": url}))
         [item] = source.items()
         blob = source.open(item)
     assert b"Alice Martin" in blob.data and source.problems == []
-    # each request was answered 503 once, then went through
-    assert seen["slowdown"] == seen["forwarded"] == len(calls) == 4, calls  # buckets, objects, download, metadata
+    # each request (buckets, objects, download, metadata) failed once, then went through
+    assert seen[kind] == seen["forwarded"] == len(fault.calls) == 4, fault.calls
 
 
 def test_retries_end_after_max_attempts(tmp_path, gcs_estate: GCSEstate):
@@ -357,22 +353,6 @@ def test_a_credentials_file_gets_a_read_only_token(tmp_path, gcs_estate: GCSEsta
         server.server_close()
     assert item.store == "gs://exports-us"
     assert [claims["scope"] for claims in asked] == ["https://www.googleapis.com/auth/devstorage.read_only"]
-
-
-@pytest.mark.parametrize("kind", ["reset", "truncate"])
-def test_connections_reset_before_or_during_an_answer_are_retried(tmp_path, gcs_estate: GCSEstate, kind):
-    calls: Counter[str] = Counter()
-
-    def first_try_fails(method: str, path: str, query: str) -> str | None:
-        calls[f"{path}?{query}"] += 1
-        return kind if calls[f"{path}?{query}"] == 1 else None
-
-    with proxy(gcs_estate.us, first_try_fails) as (url, seen):
-        source = source_of(gcs_config(tmp_path, {"us": url}))
-        [item] = source.items()
-        blob = source.open(item)
-    assert b"Alice Martin" in blob.data and source.problems == []
-    assert seen[kind] == seen["forwarded"] == len(calls) == 4, calls
 
 
 def test_a_connection_reset_on_every_try_is_the_items_problem(tmp_path, gcs_estate: GCSEstate):

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
 from privmap.scanner.sources.base import SourceError
 from tests.integration.conftest import S3Server
-from tests.integration.proxy import Fault, proxy
+from tests.integration.proxy import FirstTryFails, proxy
 from tests.integration.test_s3_source import s3_config, source_of
 
 
-def first_try_of_each_call(kind: str) -> Fault:
-    calls: Counter[str] = Counter()
-
-    def fault(method: str, path: str, query: str) -> str | None:
-        calls[f"{path}?{query}"] += 1
-        return kind if calls[f"{path}?{query}"] == 1 else None
-
-    return fault
-
-
-@pytest.mark.parametrize("kind", ["slowdown", "error"])
-def test_throttling_and_server_errors_are_retried(tmp_path, s3_server: S3Server, s3_estate, kind):
-    with proxy(s3_server.url, first_try_of_each_call(kind)) as (url, seen):
+# throttling, server errors, and connections reset before or during an answer
+@pytest.mark.parametrize("kind", ["slowdown", "error", "reset", "truncate"])
+def test_a_request_failing_once_is_retried(tmp_path, s3_server: S3Server, s3_estate, kind):
+    with proxy(s3_server.url, FirstTryFails(kind)) as (url, seen):
         source = source_of(s3_config(tmp_path, url, "buckets: [plain-eu]"))
         [item] = source.items()
         blob = source.open(item)
@@ -51,14 +40,3 @@ def test_a_read_failing_every_try_ends_after_bounded_tries(
     assert error.value.kind == kind and str(error.value).startswith("GetObject: ")
     assert message is None or str(error.value) == f"GetObject: {message}"
     assert seen[fault] == 2  # max_attempts, then the item's problem
-
-
-@pytest.mark.parametrize("kind", ["reset", "truncate"])
-def test_connections_reset_before_or_during_an_answer_are_retried(tmp_path, s3_server: S3Server, s3_estate, kind):
-    with proxy(s3_server.url, first_try_of_each_call(kind)) as (url, seen):
-        source = source_of(s3_config(tmp_path, url, "buckets: [plain-eu]"))
-        [item] = source.items()
-        blob = source.open(item)
-        assert b"Alice Martin" in blob.data
-        assert source.problems == []
-    assert seen[kind] == 4 and seen["forwarded"] == 4
