@@ -4,6 +4,9 @@ The scanner's credentials belong to an IAM user whose policy is the least-privil
 printed in the README (plus two Deny statements that make a denied bucket and a denied
 object), so every scan in these tests also proves that policy is enough. The estate is built
 with an admin user's credentials before the test that needs it runs.
+
+The SQL tests' `db` (each engine) and `server` (PostgreSQL and MariaDB) are throw-away databases
+(tests/integration/sql_engines.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from botocore.config import Config
 
 from tests.integration import gcs
 from tests.integration.moto import moto_server, put_large, put_many
+from tests.integration.sql_engines import ENGINES, SERVERS, Database, database
 
 ROOT = Path(__file__).resolve().parents[2]
 AFFILIATE = "111122223333"  # declared in the inventory of the scan tests
@@ -297,3 +301,17 @@ def gcs_stub() -> Iterator[str]:
     """gcp-storage-emulator: keeps metagenerations, project numbers and patched bucket settings."""
     with gcs.storage_emulator() as url:
         yield url
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database on each engine in turn, dropped afterwards."""
+    with database(request.param, tmp_path) as made:
+        yield made
+
+
+@pytest.fixture(params=SERVERS)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database on a server engine (roles, connections, posture): PostgreSQL and MariaDB."""
+    with database(request.param, tmp_path) as made:
+        yield made

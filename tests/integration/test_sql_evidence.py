@@ -6,29 +6,15 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from privmap.config import load_config
 from privmap.pipeline import build_source, run
-from tests.integration.sql_engines import ENGINES, SERVERS, database
+from tests.integration.sql_engines import database
 
 ROWS = [
     (1, "anna.byrne@mail.ie", "2015-03-01 10:00:00", "2025-11-02 08:00:00", "admin"),
     (2, "liam.walsh@mail.ie", "2019-06-01 12:30:00", None, "admin"),
     (3, "chloe.murphy@mail.ie", "2026-01-15 09:00:00", "2026-02-01 10:00:00", "import"),
 ]
-
-
-@pytest.fixture(params=ENGINES)
-def db(request, tmp_path):
-    with database(request.param, tmp_path) as made:
-        yield made
-
-
-@pytest.fixture(params=SERVERS)
-def server(request, tmp_path):
-    with database(request.param, tmp_path) as made:
-        yield made
 
 
 def accounts(db) -> None:

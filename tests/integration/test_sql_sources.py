@@ -13,24 +13,10 @@ from privmap.pipeline import build_source
 from privmap.scanner.crawl import scan_item
 from privmap.scanner.sources.base import SourceError
 from privmap.scanner.sources.sql.crawler import split_uri
-from tests.integration.sql_engines import ENGINES, SERVERS, database
 
 BCRYPT = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5rDbL5RkvW1pZWkEM3bYdJq2VmYH2dK"
 HOSTILE_TABLE = 'we"ird; DROP TABLE x;-- t#users'
 HOSTILE_COLUMN = "e-mail adresse (naïve 名前) 100%"
-
-
-@pytest.fixture(params=ENGINES)
-def db(request, tmp_path):
-    with database(request.param, tmp_path) as made:
-        yield made
-
-
-@pytest.fixture(params=SERVERS)
-def server(request, tmp_path):
-    """A database on a server engine (roles, connections, posture): PostgreSQL and MariaDB."""
-    with database(request.param, tmp_path) as made:
-        yield made
 
 
 def source_of(db, write_config, scan: str = "", **options):
