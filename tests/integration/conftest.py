@@ -15,7 +15,7 @@ import json
 import os
 import re
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,27 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 def _bucket(s3: Any, name: str, region: str) -> None:
     kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=name, **kwargs)
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> Iterator[Callable[..., Any]]:
+    """make(name, region="eu-west-1") -> an admin S3 client in `region`, with a new bucket `name` there.
+    Emptied and deleted after the test: the server lives for the session, and a test that lists every
+    bucket must not find it."""
+    made: list[tuple[Any, str]] = []
+
+    def make(name: str, region: str = "eu-west-1") -> Any:
+        s3 = s3_server.client(region=region)
+        _bucket(s3, name, region)
+        made.append((s3, name))
+        return s3
+
+    yield make
+    for s3, name in made:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+            for listed in page.get("Contents", []):
+                s3.delete_object(Bucket=name, Key=listed["Key"])
+        s3.delete_bucket(Bucket=name)
 
 
 def _encrypt(s3: Any, name: str) -> None:

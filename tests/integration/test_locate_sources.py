@@ -35,7 +35,7 @@ CARD = luhn("453914")
 
 
 @pytest.fixture
-def estate(tmp_path, s3_server, gcs_estate):
+def estate(tmp_path, s3_server, s3_bucket, gcs_estate):
     """The six stores, filled; the config's path. Buckets and databases are removed afterwards."""
     files = tmp_path / "files"
     (files / "notes").mkdir(parents=True)
@@ -43,8 +43,7 @@ def estate(tmp_path, s3_server, gcs_estate):
         "Call back Anna Byrne on 01 555 0142 about her renewal; she also wrote from anna.byrne@example.ie.\n",
         encoding="utf-8",
     )
-    s3 = s3_server.client(region="eu-west-1")
-    s3.create_bucket(Bucket="crm-replica", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3 = s3_bucket("crm-replica")
     dump = "email,full_name,phone\nanna.byrne@example.ie,Anna Byrne,+353 1 555 0142\n"
     dump += "erin.walsh@example.net,Erin Walsh,+353 87 123 4567\n"
     s3.put_object(Bucket="crm-replica", Key="dump/customers.csv", Body=dump.encode())
@@ -109,8 +108,6 @@ def estate(tmp_path, s3_server, gcs_estate):
             encoding="utf-8",
         )
         yield config
-    s3.delete_object(Bucket="crm-replica", Key="dump/customers.csv")
-    s3.delete_bucket(Bucket="crm-replica")
     bucket.delete(force=True)
 
 

@@ -73,9 +73,8 @@ def test_an_unreachable_endpoint_exits_2(tmp_path, s3_server: S3Server):
     assert_not_clean(result, out)
 
 
-def test_a_read_that_times_out_keeps_the_findings_of_the_last_read(tmp_path, s3_server: S3Server):
-    admin = s3_server.client(region="eu-west-1")
-    admin.create_bucket(Bucket="slow-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+def test_a_read_that_times_out_keeps_the_findings_of_the_last_read(tmp_path, s3_server: S3Server, s3_bucket):
+    admin = s3_bucket("slow-eu")
     admin.put_object(Bucket="slow-eu", Key="notes.txt", Body=PERSONAL.encode())
     hang = {"on": False}
 
