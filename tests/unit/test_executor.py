@@ -106,32 +106,30 @@ def test_one_pool_scans_each_source_with_its_own_job(tmp_path, write_config, det
         pool.close()
 
 
-def test_a_worker_killed_by_a_signal_loses_only_its_item(estate, crashing, tmp_path):
-    (tmp_path / "data" / "note-05.txt").write_text("CRASH client5@mailbox.ie\n")
-    job, items = estate("scan: {workers: 2}\n")
-    pool = LocalPool(2, item_timeout=30)
+@pytest.mark.parametrize(
+    ("marker", "item_timeout", "problem"),
+    [
+        ("CRASH", 30, ("crashed", "the worker process reading it died (signal SIGKILL)")),
+        # killed 2 x item_timeout + KILL_GRACE seconds after it started
+        ("HANG", 0.5, ("timeout", "still being read 2 s after it started; killed")),
+    ],
+    ids=["killed-by-a-signal", "stuck-past-the-item-timeout"],
+)
+def test_a_worker_that_dies_or_is_stuck_loses_only_its_item_and_is_replaced(
+    estate, crashing, tmp_path, monkeypatch, marker, item_timeout, problem
+):
+    monkeypatch.setattr(executor, "KILL_GRACE", 1.0)
+    (tmp_path / "data" / "note-05.txt").write_text(f"{marker} client5@mailbox.ie\n")
+    job, items = estate(f"scan: {{workers: 2, item_timeout: {item_timeout}}}\n")
+    pool = LocalPool(2, item_timeout=item_timeout)
     try:
         outcomes = _summary(pool.run(job, items))
     finally:
         pool.close()
     assert sorted(outcomes) == [f"note-{i:02}.txt" for i in range(12)]  # every item came back once
-    assert outcomes.pop("note-05.txt") == ([], [("crashed", "the worker process reading it died (signal SIGKILL)")])
+    assert outcomes.pop("note-05.txt") == ([], [problem])
     assert all(findings and not problems for findings, problems in outcomes.values())
     assert pool.lost == 1 and pool.status() == "2 workers, 1 replaced"
-
-
-def test_a_worker_stuck_past_the_item_timeout_is_killed_and_the_scan_goes_on(estate, crashing, tmp_path, monkeypatch):
-    monkeypatch.setattr(executor, "KILL_GRACE", 1.0)
-    (tmp_path / "data" / "note-03.txt").write_text("HANG client3@mailbox.ie\n")
-    job, items = estate("scan: {workers: 2, item_timeout: 0.5}\n")
-    pool = LocalPool(2, item_timeout=0.5)
-    try:
-        outcomes = _summary(pool.run(job, items))
-    finally:
-        pool.close()
-    [(kind, message)] = outcomes.pop("note-03.txt")[1]
-    assert kind == "timeout" and message.endswith("killed")
-    assert len(outcomes) == 11 and all(findings and not problems for findings, problems in outcomes.values())
 
 
 @pytest.fixture
