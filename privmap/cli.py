@@ -384,8 +384,9 @@ def watch(config_path: Path, interval: float, poll: bool, max_batches: int | Non
 
     Local folders by filesystem events, S3 by listing new keys since a mark kept in the store (or by
     S3 event notifications through SQS: `intake: sqs`). Alerts go to the configured sinks. Exit code:
-    0 after --max-batches; 2 for a bad config, a source that cannot be watched or another watcher on
-    the store; 130 when stopped (Ctrl-C, SIGTERM): a batch being recorded comes again next time.
+    0 after --max-batches; 2 for a bad config, a source that cannot be watched, another watcher on the
+    store or privmap's own environment failing (a model, an unwritable output); 130 when stopped
+    (Ctrl-C, SIGTERM): a batch being recorded comes again next time.
     """
     from privmap.watch import Watcher
 

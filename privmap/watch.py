@@ -32,7 +32,7 @@ from privmap.alerts.dispatch import ALWAYS
 from privmap.checks import Evidence, run_checks
 from privmap.config import Config
 from privmap.consent import LedgerError
-from privmap.model import Item, Location, StoreFact
+from privmap.model import Halt, Item, Location, StoreFact
 from privmap.reports.data import personal_data
 from privmap.store import Run, Store, install_secret
 
@@ -296,7 +296,8 @@ def watch_loop(
 ) -> int:
     """Take from every intake at once and then each `interval` seconds, or `SETTLE` seconds after a
     filesystem event, and hand non-empty batches ({source name: items}) to `record`. A batch `record`
-    fails on (the store in use by a long scan, a lost connection) is handed out again next time.
+    fails on (the store in use by a long scan, a lost connection) is handed out again next time; a Halt
+    is raised, the batch left uncommitted for the next watcher.
     `ready` is called after the first look; `stop` ends the loop at its next turn (set `wake` too, to
     end the wait). Returns the number of batches recorded."""
     recorded, first = 0, True
@@ -316,6 +317,8 @@ def watch_loop(
             continue
         try:
             record({name: list(items.values()) for name, items in batch.items()})
+        except Halt:  # privmap's own environment failed (a model, an unwritable file): the watch stops, uncommitted
+            raise
         except Exception as exc:  # a busy store (a long scheduled scan), a lost connection: try again later
             log.warning("batch not recorded; kept for the next look", extra={"detail": f"{type(exc).__name__}: {exc}"})
             for intake, items in taken:
