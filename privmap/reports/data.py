@@ -41,6 +41,35 @@ def score(checks: list[dict[str, Any]]) -> int:
     return round(100 * left)
 
 
+# findings one HTML table lists at most: a page of 245,000 rows (a no-change rescan of 100,000 small
+# files) takes a browser minutes to open and the scan 20 s to render; findings.json holds every one
+HTML_ROWS = 2_000
+
+
+def listed(findings: list[dict[str, Any]], limit: int = HTML_ROWS) -> list[dict[str, Any]]:
+    """At most `limit` of `findings`, in their own order, spread over every (source, category): each
+    group lists its first k findings, k as large as the limit allows, so no store or category is
+    crowded out by a bigger one."""
+    if len(findings) <= limit:
+        return findings
+    sizes: dict[tuple[str, str], int] = {}
+    for f in findings:
+        key = (f["source"], f["category"])
+        sizes[key] = sizes.get(key, 0) + 1
+    per_group = 0  # the largest k with sum(min(size, k)) <= limit
+    while sum(min(n, per_group + 1) for n in sizes.values()) <= limit:
+        per_group += 1
+    per_group = max(per_group, 1)  # more groups than rows: the first finding of the first groups
+    taken: dict[tuple[str, str], int] = {}
+    out = []
+    for f in findings:
+        key = (f["source"], f["category"])
+        if taken.get(key, 0) < per_group and len(out) < limit:
+            taken[key] = taken.get(key, 0) + 1
+            out.append(f)
+    return out
+
+
 def _failing(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(c["id"], c["subject"]): c for c in checks if c["status"] != "pass"}
 
@@ -110,9 +139,27 @@ class ReportData:
         now = _failing(self.checks)
         return [c for k, c in _failing(self.previous_checks).items() if k not in now]
 
+    def category_totals(self) -> dict[str, list[dict[str, Any]]]:
+        """source -> one row per category found in it, sorted: `category`, `locations` (findings) and
+        `occurrences` (their counts summed)."""
+        totals: dict[tuple[str, str], list[int]] = {}
+        for f in self.findings:
+            row = totals.setdefault((f["source"], f["category"]), [0, 0])
+            row[0] += 1
+            row[1] += f["count"]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for (source, category), (n, k) in sorted(totals.items()):
+            out.setdefault(source, []).append({"category": category, "locations": n, "occurrences": k})
+        return out
+
     def findings_by_store(self, personal: bool = False) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """source -> category -> findings, in a stable order; `personal` leaves test data out."""
-        out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for f in personal_data(self.findings) if personal else self.findings:
-            out.setdefault(f["source"], {}).setdefault(f["category"], []).append(f)
-        return {s: dict(sorted(cats.items())) for s, cats in sorted(out.items())}
+        return by_store(personal_data(self.findings) if personal else self.findings)
+
+
+def by_store(findings: list[dict[str, Any]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """source -> category -> findings, sources and categories sorted, findings in their own order."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for f in findings:
+        out.setdefault(f["source"], {}).setdefault(f["category"], []).append(f)
+    return {s: dict(sorted(cats.items())) for s, cats in sorted(out.items())}
