@@ -403,8 +403,7 @@ def report_data(
     data_map = graph.build_graph(config, personal, facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
-    before = {_key(f) for f in _stored_findings(store, previous)} if previous is not None else set()
-    new = [f for f in findings if previous is not None and _key(f) not in before]
+    new = [finding_record(r) for r in store.new_findings(run_id, previous)] if previous is not None else []
     resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
     upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
     items = store.items(run_id)
@@ -499,10 +498,6 @@ def _coverage(
     return coverage.build(sources, counted, items, store.problems(run_id) if problems is None else problems)
 
 
-def _key(finding: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(finding[k] for k in ("source", "uri", "part", "field", "entity"))
-
-
 def run_summaries(config: Config) -> list[dict[str, Any]]:
     """`privmap runs`: every run of the config's store, newest first, with `run_id`, `kind`, `status`,
     `started`, `finished`, `items` (listed), `findings`, `checks_failed` {severity: n} (its own stored
@@ -595,7 +590,8 @@ def run(
         except BaseException:
             store.interrupt_run(current.id)
             raise
-        unlisted = coverage.not_listed(_coverage(config, store, current.id))
+        # whether a source could not be listed at all needs no item of the snapshot (it has none)
+        unlisted = coverage.not_listed(_coverage(config, store, current.id, items=[]))
         status = "failed" if errors or unlisted else "finished"
         store.finish_run(current.id, status, {"source_errors": errors})
         data = report_data(config, store, current.id, as_of, rejudge=True)

@@ -39,6 +39,7 @@ class Evidence:
     # the run's items: {source, store, uri, metadata}; metadata `modified` (ISO 8601) ages the data
     items: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # evidence contributed by later stages
+    _grouped: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def scope(self, source: str) -> str:
         """What a "nothing found" verdict on `source` rests on, to append to it: e.g. `; read 11 of 18
@@ -53,17 +54,23 @@ class Evidence:
         return f"; {not_inspected_text(record)}"
 
     def findings_by_source(self) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
-        for f in self.findings:
-            out.setdefault(f["source"], []).append(f)
-        return out
+        """source -> findings. Grouped once per Evidence (checks only read it): a dozen checks ask,
+        and a run may hold hundreds of thousands of findings."""
+        if "source" not in self._grouped:
+            out: dict[str, list[dict[str, Any]]] = {}
+            for f in self.findings:
+                out.setdefault(f["source"], []).append(f)
+            self._grouped["source"] = out
+        return self._grouped["source"]
 
     def findings_by_store(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        """(source, store) -> findings, e.g. ("uploads", "s3://media-eu")."""
-        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for f in self.findings:
-            out.setdefault((f["source"], f["store"]), []).append(f)
-        return out
+        """(source, store) -> findings, e.g. ("uploads", "s3://media-eu"); grouped once, as above."""
+        if "store" not in self._grouped:
+            out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for f in self.findings:
+                out.setdefault((f["source"], f["store"]), []).append(f)
+            self._grouped["store"] = out
+        return self._grouped["store"]
 
     def store_facts(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(source, store) -> {fact key: value}: the posture of each store."""

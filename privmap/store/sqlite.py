@@ -294,6 +294,10 @@ class Store:
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        # 64 MB of page cache instead of 2: a rescan looks up every listed item and reads every finding
+        # back for the reports, and a store of 100,000 items is about 100 MB (no mmap: an I/O error on a
+        # mapped page is a SIGBUS, not an error this process could record)
+        db.execute("PRAGMA cache_size=-65536")
         return db
 
     def _migrate(self) -> None:
@@ -795,6 +799,18 @@ class Store:
                 (run_id,),
             ).fetchone()[0]
         )
+
+    def new_findings(self, run_id: int, previous: int) -> list[sqlite3.Row]:
+        """Findings of `run_id` that `previous` did not have (same item, part, field and entity): one
+        index lookup per finding, none of `previous`'s findings read back."""
+        return self.db.execute(
+            f"""{self._FINDINGS} WHERE r.run_id = :run
+                AND NOT EXISTS (SELECT 1 FROM run_items p JOIN findings g ON g.version_id = p.version_id
+                                WHERE p.run_id = :previous AND p.item_id = r.item_id AND g.part = f.part
+                                  AND g.field = f.field AND g.entity = f.entity)
+                ORDER BY i.source, i.uri, f.part, f.field, f.entity""",
+            {"run": run_id, "previous": previous},
+        ).fetchall()
 
     def resolved_findings(self, run_id: int, previous: int) -> list[sqlite3.Row]:
         """Findings of `previous` that `run_id` no longer has: a successful read did not find them,
