@@ -13,7 +13,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote_to_bytes, urlparse
+from urllib.parse import quote_from_bytes, unquote_to_bytes, urlparse
 
 from pydantic import Field
 
@@ -67,6 +67,7 @@ class LocalSource(ByteSource):
             )
 
         state = self.config.state_dir.resolve()
+        store = root.as_uri()
         for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
             dirnames.sort()
             if state.parent == Path(dirpath) and state.name in dirnames:
@@ -74,8 +75,11 @@ class LocalSource(ByteSource):
             # a link to a folder is listed by os.walk among the folders: report it like a linked file
             links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
             dirnames[:] = [d for d in dirnames if d not in links]
+            # paths as strings, joined once per folder: pathlib parsing was most of a listing's CPU
+            folder = os.path.relpath(dirpath, root)
+            prefix = "" if folder == "." else folder + os.sep
             for name in sorted((*filenames, *links)):
-                item = self.item(Path(dirpath) / name, root)
+                item = self._entry(os.path.join(dirpath, name), prefix + name, store)
                 if item is not None:
                     yield item
 
@@ -83,30 +87,36 @@ class LocalSource(ByteSource):
         """The item of one entry below the root (a link, pipe or device too: the scan records it as not
         read); None for a sidecar, an entry outside the root or one that vanished."""
         root = root or self.root
-        if self.options.sidecar and path.name.endswith(self.options.sidecar):
-            return None
-        try:
-            st = path.lstat()
-        except OSError:
-            return None  # vanished between listing and stat
         if not path.is_relative_to(root):
             return None
+        return self._entry(str(path), str(path.relative_to(root)), root.as_uri())
+
+    def _entry(self, path: str, relative: str, store: str) -> Item | None:
+        """`item` for an absolute, normalised `path` known to be below the root whose URI is `store`."""
+        if self.options.sidecar and path.endswith(self.options.sidecar):
+            return None
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None  # vanished between listing and stat
+        # Path.as_uri() of a normalised absolute path, byte for byte (stored URIs must not change)
+        uri = "file://" + quote_from_bytes(os.fsencode(path))
         if not stat.S_ISREG(st.st_mode):
             return Item(
-                location=Location(self.name, path.as_uri()),
-                store=root.as_uri(),
+                location=Location(self.name, uri),
+                store=store,
                 fingerprint=str(stat.S_IFMT(st.st_mode)),
-                metadata={"path": str(path.relative_to(root))},
+                metadata={"path": relative},
             )
         return Item(
-            location=Location(self.name, path.as_uri()),
-            store=root.as_uri(),
+            location=Location(self.name, uri),
+            store=store,
             fingerprint=f"{st.st_size}:{st.st_mtime_ns}",
             size=st.st_size,
-            metadata={"path": str(path.relative_to(root)), "modified": _iso(st.st_mtime), **self.evidence(path)},
+            metadata={"path": relative, "modified": _iso(st.st_mtime), **self.evidence(path)},
         )
 
-    def evidence(self, path: Path) -> dict[str, str]:
+    def evidence(self, path: str | Path) -> dict[str, str]:
         """Metadata kept beside the file: extended attributes in the `user.` namespace
         (`xattr:user.consent-id`) and the keys of its sidecar (`sidecar:consent-id`).
         Unreadable or malformed evidence counts as absent: the consent check then fails, never passes."""
