@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from privmap.reports import ReportData, write_reports
-from privmap.reports.data import score
+from privmap.reports.data import HTML_ROWS, listed, score
 from privmap.reports.sheets import csv_cell
 from tests.unit.test_ropa import CONFIG, CRM, FINDINGS, config, finding, report
 
@@ -153,3 +153,37 @@ def test_every_further_failure_lowers_the_score_and_it_stays_in_range():
         assert 0 <= now <= last
         last = now
     assert last == 0
+
+
+def test_a_large_run_lists_every_store_and_category_in_html_and_every_finding_in_json(tmp_path):
+    many = [finding("crm", f"{CRM}#t{n}", "EMAIL_ADDRESS", "user.contact.email") for n in range(HTML_ROWS + 500)]
+    few = [
+        finding("crm", f"{CRM}#billing", "CREDIT_CARD", "user.financial.credit_card"),
+        finding("media", "file:///srv/media/a.txt", "PERSON", "user.name", store="file:///srv/media"),
+    ]
+    data = replace(report(findings=many + few), new_findings=many, previous_run=0)
+    write_reports(data, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    table = html.split('id="findings-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") - 1 == HTML_ROWS  # the header row, then the findings listed
+    assert "user.financial.credit_card" in table and "file:///srv/media/a.txt" in table  # not crowded out
+    assert f"This table lists {HTML_ROWS:,} of {HTML_ROWS + 502:,} findings" in html
+    assert f"This table lists {HTML_ROWS:,} of {HTML_ROWS + 500:,}" in html.split('id="changes"')[1]
+    # the totals count every finding, not only those listed
+    assert f'<td class="num">{HTML_ROWS + 500}</td><td class="num">{3 * (HTML_ROWS + 500)}</td>' in html
+    records = json.loads((tmp_path / "findings.json").read_text())
+    assert len(records) == HTML_ROWS + 502 and records[0] == dict(sorted(many[0].items()))
+
+
+def test_listed_spreads_the_rows_over_groups_and_keeps_their_order():
+    rows = [
+        {"source": s, "category": c, "n": n}
+        for s, c, k in (("a", "x", 10), ("a", "y", 2), ("b", "x", 10))
+        for n in range(k)
+    ]
+    assert listed(rows, 100) is rows
+    shown = listed(rows, 10)
+    assert [(r["source"], r["category"]) for r in shown].count(("a", "y")) == 2
+    assert len(shown) == 10 and shown == [r for r in rows if r in shown]  # 4 + 2 + 4, in order
+    crowded = [{"source": "a", "category": str(n)} for n in range(50)]
+    assert listed(crowded, 10) == crowded[:10]  # more groups than rows: the first of the first groups

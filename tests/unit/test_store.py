@@ -73,11 +73,24 @@ def test_each_run_keeps_its_own_snapshot(tmp_path):
     assert keys(store.findings(run2)) == [("file:///a", "EMAIL_ADDRESS", 3, run1, 1)]
     resolved = {(r["uri"], r["entity"]) for r in store.resolved_findings(run2, run1)}
     assert resolved == {("file:///a", "PERSON"), ("file:///b", "EMAIL_ADDRESS"), ("file:///b", "PERSON")}
+    assert store.new_findings(run2, run1) == []  # the same e-mail finding, counted again, is not new
     run3 = store.begin_run("h", "c").id
     a3 = item("file:///a", "f3")
     store.save_outcome(ItemOutcome(*store.carry_over(run3, [a3])), run3, None)
     finish(store, run3)
     assert store.findings(run3) == []
+    # run 4: a new item, and a's e-mail and name back (new since run 3, though run 1 had the name)
+    run4 = store.begin_run("h", "c").id
+    a4, c = item("file:///a", "f4"), item("file:///c")
+    for it in store.carry_over(run4, [a4, c]):
+        store.save_outcome(ItemOutcome(it, [finding(it), *([finding(it, "PERSON")] if it is a4 else [])]), run4, None)
+    finish(store, run4)
+    new = {(r["uri"], r["entity"]) for r in store.new_findings(run4, run3)}
+    assert new == {("file:///a", "EMAIL_ADDRESS"), ("file:///a", "PERSON"), ("file:///c", "EMAIL_ADDRESS")}
+    assert {(r["uri"], r["entity"]) for r in store.new_findings(run4, run2)} == {
+        ("file:///a", "PERSON"),
+        ("file:///c", "EMAIL_ADDRESS"),
+    }
     assert [finding_record(r) for r in store.findings(run1)] == snapshot  # run 1 as it was
     assert store.item_counts(run1)["items_listed"] == 2
 
