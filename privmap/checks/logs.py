@@ -16,26 +16,36 @@ from privmap.data import flags_of
 LOG_NAME = re.compile(r"\.log(\.\d+)?(\.gz)?$", re.IGNORECASE)
 
 
-def is_log(ev: Evidence, finding: dict[str, Any]) -> bool:
-    declared = {s.name for s in ev.config.sources if s.logs}
-    return finding["source"] in declared or bool(LOG_NAME.search(item_path(finding)))
+def logged(findings: list[dict[str, Any]], declared: bool) -> list[dict[str, Any]]:
+    """The findings of one source that lie in logs: all of them in a store `declared` a log store, else
+    those of items whose name says log (tested once per item: an item holds several findings)."""
+    if declared:
+        return findings
+    named: dict[str, bool] = {}
+    out = []
+    for f in findings:
+        if f["uri"] not in named:
+            named[f["uri"]] = bool(LOG_NAME.search(item_path(f)))
+        if named[f["uri"]]:
+            out.append(f)
+    return out
 
 
 @check("LOG-001")
 def personal_data_in_logs(ev: Evidence) -> Iterator[Outcome]:
     for source, findings in sorted(ev.findings_by_source().items()):
-        logged = [f for f in findings if is_log(ev, f)]
         declared = any(s.name == source and s.logs for s in ev.config.sources)
-        if not logged:
+        in_logs = logged(findings, declared)
+        if not in_logs:
             if declared:
                 yield Outcome(f"store:{source}", "pass", "no personal data found in its logs")
             continue
-        risky = any(flags_of(f["entity"]) & {"special", "high_risk"} for f in logged)
-        files = len({f["uri"] for f in logged})
+        risky = any(flags_of(f["entity"]) & {"special", "high_risk"} for f in in_logs)
+        files = len({f["uri"] for f in in_logs})
         yield Outcome(
             f"store:{source}",
             "fail",
-            f"{files} log file(s) hold {summarize(logged)}",
+            f"{files} log file(s) hold {summarize(in_logs)}",
             severity="high" if risky else None,
         )
 

@@ -18,7 +18,8 @@ BIOMETRIC = ["user.biometrics", "user.authorization.biometrics"]
 def _found(ev: Evidence, categories: list[str], what: str, none: str) -> Iterator[Outcome]:
     """Fail each store holding any of `categories`, pass the others."""
     for source, findings in sorted(ev.findings_by_source().items()):
-        hits = [f for f in findings if covered(f["category"], categories)]
+        hit = {c for c in {f["category"] for f in findings} if covered(c, categories)}
+        hits = [f for f in findings if f["category"] in hit]
         if hits:
             yield Outcome(f"store:{source}", "fail", f"{what}: {summarize(hits)}")
         else:

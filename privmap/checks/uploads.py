@@ -26,10 +26,13 @@ def _verdicts(ev: Evidence, role: str) -> list[dict[str, Any]]:
     return [v for v in ev.extra.get("uploads", []) if v["role"] == role]
 
 
-def _by_uri(ev: Evidence) -> dict[str, list[dict[str, Any]]]:
+def _by_uri(ev: Evidence, verdicts: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """uri -> findings, for the uploads judged (none to group when no source takes uploads)."""
+    wanted = {v["uri"] for v in verdicts}
     out: dict[str, list[dict[str, Any]]] = {}
-    for f in ev.findings:
-        out.setdefault(f["uri"], []).append(f)
+    for f in ev.findings if wanted else ():
+        if f["uri"] in wanted:
+            out.setdefault(f["uri"], []).append(f)
     return out
 
 
@@ -40,8 +43,9 @@ def masked_id(consent_id: str | None) -> str:
 
 @check("CNS-001")
 def upload_consent(ev: Evidence) -> Iterator[Outcome]:
-    findings = _by_uri(ev)
-    for v in _verdicts(ev, "controller"):
+    verdicts = _verdicts(ev, "controller")
+    findings = _by_uri(ev, verdicts)
+    for v in verdicts:
         what = summarize(findings.get(v["uri"], [])) or "personal data"
         subject = f"object:{v['uri']}"
         consent = f"consent {masked_id(v['consent_id'])}: " if v["consent_id"] else ""
@@ -69,8 +73,9 @@ def _declared_use(ev: Evidence, tenant: str | None, source: str) -> list[str]:
 
 @check("CNS-004")
 def processor_upload_sensitive(ev: Evidence) -> Iterator[Outcome]:
-    findings = _by_uri(ev)
-    for v in _verdicts(ev, "processor"):
+    verdicts = _verdicts(ev, "processor")
+    findings = _by_uri(ev, verdicts)
+    for v in verdicts:
         declared = _declared_use(ev, v["tenant"], v["source"])
         sensitive = [
             f

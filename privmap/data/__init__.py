@@ -25,6 +25,7 @@ def category_of(entity: str) -> str:
     return _entity(entity).get("category") or "user"
 
 
+@cache  # asked once per finding by several checks; the table is read-only
 def flags_of(entity: str) -> frozenset[str]:
     """Risk flags of an entity: special (Art. 9/10), high_risk, spi (CCPA sensitive)."""
     return frozenset(_entity(entity).get("flags") or ())

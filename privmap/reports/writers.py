@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from privmap.coverage import incomplete, summary_line
 from privmap.files import FILE_MODE, OutputError, commit, private_dir
@@ -31,18 +32,21 @@ OUTPUTS = (
 
 
 def _json(path: Path, value: Any) -> None:
-    """A JSON file: an object indented; a list one record per line, written as it is encoded (the
-    indenting encoder is pure Python: 245,000 findings took it 10 s, the C encoder per line under 2)."""
-    options: dict[str, Any] = {"ensure_ascii": False, "sort_keys": True, "default": str}
-    with path.open("w", encoding="utf-8") as fh:
+    """A JSON file, keys sorted: an object indented, a list one record per line (findings.json of a
+    no-change rescan of 100,000 small files holds 245,000 findings: the standard library's indenting
+    encoder took 10 s, orjson per line takes 0.4). Dates and datetimes read as `str()` gives them."""
+    with path.open("wb") as fh:
         if not isinstance(value, list):
-            fh.write(json.dumps(value, indent=2, **options) + "\n")
+            fh.write(orjson.dumps(value, default=str, option=_OPTIONS | orjson.OPT_INDENT_2) + b"\n")
             return
-        fh.write("[")
-        encode = json.JSONEncoder(separators=(", ", ": "), **options).encode
+        fh.write(b"[")
         for n, record in enumerate(value):
-            fh.write(("\n" if n == 0 else ",\n") + encode(record))
-        fh.write("\n]\n" if value else "]\n")
+            fh.write(b"\n" if n == 0 else b",\n")
+            fh.write(orjson.dumps(record, default=str, option=_OPTIONS))
+        fh.write(b"\n]\n" if value else b"]\n")
+
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
