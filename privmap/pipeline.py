@@ -7,19 +7,22 @@ detected -> store (one transaction per item) -> graph -> checks -> reports.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import suppress
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+import orjson
 from pydantic import ValidationError
 
 from privmap import __version__, alerts, coverage, graph, logs, plugins, uploads, work
@@ -316,29 +319,43 @@ def _changed_items(
         yield from todo
 
 
-def finding_record(row: Any) -> dict[str, Any]:
-    """A findings.json record from a `Store.findings` row."""
-    return {
-        "source": row["source"],
-        "store": row["store"],
-        "uri": row["uri"],
-        "part": row["part"],
-        "field": row["field"],
-        "entity": row["entity"],
-        "category": row["category"],
-        "count": row["count"],
-        "distinct": row["distinct_values"],
-        "score": row["score"],
-        "preview": row["preview"],
-        "value_key": row["value_key"],
-        "why": row["why"],
-        "test_data": bool(row["test_data"]),
-        "region": row["region"],
-        "first_seen_run": row["first_seen_run"],
-        "last_seen_run": row["last_seen_run"],
-        # false when this run could not read the item again and kept what an earlier read found
-        "verified": bool(row["verified"]),
-    }
+# findings.json field <- `Store.findings` column
+_RECORD = {
+    "source": "source",
+    "store": "store",
+    "uri": "uri",
+    "part": "part",
+    "field": "field",
+    "entity": "entity",
+    "category": "category",
+    "count": "count",
+    "distinct": "distinct_values",
+    "score": "score",
+    "preview": "preview",
+    "value_key": "value_key",
+    "why": "why",
+    "test_data": "test_data",
+    "region": "region",
+    "first_seen_run": "first_seen_run",
+    "last_seen_run": "last_seen_run",
+    # false when this run could not read the item again and kept what an earlier read found
+    "verified": "verified",
+}
+
+
+def finding_records(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """findings.json records from `Store.findings` rows (columns found by name once, not per row: a
+    run may hold hundreds of thousands)."""
+    if not rows:
+        return []
+    columns = rows[0].keys()
+    values = itemgetter(*(columns.index(c) for c in _RECORD.values()))
+    out = []
+    for row in rows:
+        record = dict(zip(_RECORD, values(row), strict=True))
+        record["test_data"], record["verified"] = bool(record["test_data"]), bool(record["verified"])
+        out.append(record)
+    return out
 
 
 class RunNotFound(Exception):
@@ -356,7 +373,7 @@ def stored_config(config: Config) -> str:
 def _stored_findings(store: Store, run_id: int) -> list[dict[str, Any]]:
     if store.run(run_id) is None:
         raise RunNotFound(f"no run {run_id} in {store.path}")
-    return [finding_record(r) for r in store.findings(run_id)]
+    return finding_records(store.findings(run_id))
 
 
 def _judged_with(
@@ -403,13 +420,13 @@ def report_data(
     data_map = graph.build_graph(config, personal, facts, as_of)
     problems = [dict(p) for p in store.problems(run_id)]
     previous = store.previous_run(run_id)
-    new = [finding_record(r) for r in store.new_findings(run_id, previous)] if previous is not None else []
-    resolved = [finding_record(r) for r in store.resolved_findings(run_id, previous)] if previous else []
+    new = finding_records(store.new_findings(run_id, previous)) if previous is not None else []
+    resolved = finding_records(store.resolved_findings(run_id, previous)) if previous else []
     upload_verdicts = uploads.UploadStore(store).verdicts(run_id)
     items = store.items(run_id)
     covered = _coverage(config, store, run_id, items, problems)
     records = [
-        {"source": i["source"], "store": i["store"], "uri": i["uri"], "metadata": json.loads(i["metadata"] or "{}")}
+        {"source": i["source"], "store": i["store"], "uri": i["uri"], "metadata": orjson.loads(i["metadata"] or "{}")}
         for i in items
     ]
     checks = stored_checks
@@ -561,6 +578,18 @@ def render_graph(
     return graph.FORMATS[fmt](data_map)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a run's findings are read back and reported: a run may
+    hold hundreds of thousands of finding records, all alive to the end and none in a cycle, and each
+    full collection walked them all again (0.8 s of a 9 s no-change rescan of 100,000 items)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def run(
     config: Config,
     out_dir: Path,
@@ -594,10 +623,11 @@ def run(
         unlisted = coverage.not_listed(_coverage(config, store, current.id, items=[]))
         status = "failed" if errors or unlisted else "finished"
         store.finish_run(current.id, status, {"source_errors": errors})
-        data = report_data(config, store, current.id, as_of, rejudge=True)
-        # the run's own verdict, which its reports show again and the next run compares with
-        store.save_checks(current.id, data.checks)
-        outputs = write_reports(data, out_dir)
+        with _no_cycle_collection():
+            data = report_data(config, store, current.id, as_of, rejudge=True)
+            # the run's own verdict, which its reports show again and the next run compares with
+            store.save_checks(current.id, data.checks)
+            outputs = write_reports(data, out_dir)
         raised = alerts.AlertStore(store)
         alerts.raise_alerts(config, raised, current.id, data.checks, personal_data(data.findings))
         alerts.deliver(config, raised)

@@ -411,7 +411,7 @@ class Watcher:
             store.interrupt_run(run.id)
             raise
         store.finish_run(run.id, "finished", {"watched": {name: len(items) for name, items in batch.items()}})
-        findings = personal_data([pipeline.finding_record(r) for r in store.findings(run.id)])
+        findings = personal_data(pipeline.finding_records(store.findings(run.id)))
         evidence = Evidence(
             config, findings, store.facts(run.id), as_of, extra={"uploads": uploads.UploadStore(store).verdicts(run.id)}
         )

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from privmap.model import Finding, Item, ItemOutcome, Location, Problem
-from privmap.pipeline import finding_record
+from privmap.pipeline import finding_records
 from privmap.store import Store, StoreBusy
 
 
@@ -63,7 +63,7 @@ def test_each_run_keeps_its_own_snapshot(tmp_path):
     for it in store.carry_over(run1, [a, b]):
         store.save_outcome(ItemOutcome(it, [finding(it), finding(it, "PERSON")]), run1, None)
     finish(store, run1)
-    snapshot = [finding_record(r) for r in store.findings(run1)]
+    snapshot = finding_records(store.findings(run1))
     # run 2: a changes (PERSON gone, e-mail count up), b is deleted; run 3: a changes again
     run2 = store.begin_run("h", "c").id
     a2 = item("file:///a", "f2")
@@ -91,7 +91,7 @@ def test_each_run_keeps_its_own_snapshot(tmp_path):
         ("file:///a", "PERSON"),
         ("file:///c", "EMAIL_ADDRESS"),
     }
-    assert [finding_record(r) for r in store.findings(run1)] == snapshot  # run 1 as it was
+    assert finding_records(store.findings(run1)) == snapshot  # run 1 as it was
     assert store.item_counts(run1)["items_listed"] == 2
 
 
