@@ -3,9 +3,10 @@ import json
 import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
 from privmap.scanner.crawl import problem_kind
-from privmap.scanner.sources.s3 import _drop_account_label, bucket_region, classify, policy_grants
+from privmap.scanner.sources.s3 import _drop_account_label, bucket_region, classify, parse_timestamp, policy_grants
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,27 @@ from privmap.scanner.sources.s3 import _drop_account_label, bucket_region, class
 )
 def test_bucket_locations_are_canonical(raw, region):
     assert bucket_region(raw) == region
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-11-30T10:37:29.000Z",  # ListObjectsV2's LastModified
+        "2026-11-30T10:37:29.123456Z",
+        "2026-11-30T10:37:29Z",
+        "2026-11-30T12:37:29+02:00",
+        "2026-11-30T10:37:29",  # no zone: botocore's parser decides (local time)
+        "Mon, 30 Nov 2026 10:37:29 GMT",  # GetObject's Last-Modified header
+        "1795869449",  # epoch seconds
+        1795869449.5,
+    ],
+)
+def test_timestamps_parse_as_botocore_parses_them(raw):
+    """The listing's fingerprint holds `isoformat()` of LastModified: the faster parser must give the
+    same datetime, or every stored object would look changed and be read again."""
+    ours, theirs = parse_timestamp(raw), botocore_parse_timestamp(raw)
+    assert ours == theirs and ours.isoformat() == theirs.isoformat()
+    assert ours.utcoffset() == theirs.utcoffset()
 
 
 def test_policy_grants_name_other_accounts_only():

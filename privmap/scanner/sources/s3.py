@@ -8,11 +8,12 @@ per-object budget, so a large object is sampled, never downloaded.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import os
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
     ResponseStreamingError,
 )
+from botocore.utils import parse_timestamp as botocore_parse_timestamp
 from pydantic import Field, model_validator
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
@@ -133,7 +135,7 @@ class S3Source(ByteSource):
 
     @cached_property
     def session(self) -> boto3.Session:
-        base = boto3.Session(profile_name=self.options.profile)
+        base = boto3.Session(botocore_session=_botocore_session(), profile_name=self.options.profile)
         if not self.options.role_arn:
             return base
 
@@ -147,7 +149,7 @@ class S3Source(ByteSource):
                 "expiry_time": creds["Expiration"].isoformat(),
             }
 
-        assumed = botocore.session.get_session()
+        assumed = _botocore_session()
         # boto3 has no public way to hand a session credentials that renew themselves; a long
         # scan outlives one set of role credentials, so botocore's refreshable kind is set directly
         assumed._credentials = RefreshableCredentials.create_from_metadata(assume(), assume, "assume-role")
@@ -230,14 +232,14 @@ class S3Source(ByteSource):
 
     def _items(self, bucket: Bucket, page: dict[str, Any]) -> Iterator[Item]:
         for obj in page.get("Contents", []):
-            key = obj["Key"]
+            key, modified = obj["Key"], obj["LastModified"].isoformat()
             yield Item(
                 location=Location(self.name, f"{bucket.store}/{key}"),
                 store=bucket.store,
-                fingerprint=f"{obj['ETag']}|{obj['Size']}|{obj['LastModified'].isoformat()}",
+                fingerprint=f"{obj['ETag']}|{obj['Size']}|{modified}",
                 size=obj["Size"],
                 region=bucket.region,
-                metadata={"path": key, "modified": obj["LastModified"].isoformat()},
+                metadata={"path": key, "modified": modified},
             )
 
     def object_item(self, bucket_name: str, key: str) -> Item | None:
@@ -491,6 +493,29 @@ class ObjectReader:
 
     def close(self) -> None:
         pass
+
+
+def _botocore_session() -> botocore.session.Session:
+    """A botocore session whose answers read timestamps by `parse_timestamp`: every listed object has
+    one, and botocore's default parser (dateutil) costs a 1,000-key ListObjectsV2 page nearly twice
+    what the rest of its parsing does. Set through the documented parser defaults of the
+    session's response parser factory, for the clients of this session only."""
+    session = botocore.session.Session()
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
+    return session
+
+
+def parse_timestamp(value: Any) -> dt.datetime:
+    """A timestamp of an AWS answer as botocore's own parser reads it: the ISO 8601 form S3 lists
+    (`2026-11-30T10:37:29.000Z`) by the standard library, anything else (an HTTP date in a header,
+    epoch seconds, an ISO form without a zone) by botocore's parser. The same datetime either way,
+    so listed fingerprints (which hold its `isoformat()`) do not change."""
+    if isinstance(value, str):
+        with suppress(ValueError):
+            parsed = dt.datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed
+    return botocore_parse_timestamp(value)  # type: ignore[no-any-return]
 
 
 def bucket_region(constraint: str | None) -> str:
