@@ -21,10 +21,10 @@ from typing import Any
 from privmap.config.models import Config, ControllerParty, SourceConfig
 from privmap.consent import Ledger, LedgerError, judge, timestamp
 from privmap.model import Item, Location
+from privmap.scanner.sources.base import EVIDENCE_READERS
 from privmap.store import Store
 
 log = logging.getLogger("privmap")
-_EVIDENCE_READERS = 8  # concurrent evidence reads (an S3 GetObjectTagging is a round trip each)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
     run_id INTEGER NOT NULL, source TEXT NOT NULL, uri TEXT NOT NULL, role TEXT NOT NULL,
@@ -144,7 +144,7 @@ def _consent(
     # the content of an unchanged upload whose consent did not hold is the same, but its evidence may
     # not be (a consent tag added since): read again, a few at a time (one request each on S3)
     stale = [i for uri, i in items.items() if i["state"] == "unchanged" and _needs_evidence(previous.get(uri))]
-    with ThreadPoolExecutor(_EVIDENCE_READERS) as pool:
+    with ThreadPoolExecutor(EVIDENCE_READERS) as pool:
         fresh = dict(zip((i["uri"] for i in stale), pool.map(partial(_evidence, spec, source), stale), strict=True))
     for uri, item in sorted(items.items()):
         metadata = json.loads(item["metadata"] or "{}")

@@ -128,6 +128,9 @@ def object_metadata(metadata: dict[str, str] | None) -> dict[str, str]:
     return {f"meta:{k}": v for k, v in (metadata or {}).items()}
 
 
+# uploads whose consent evidence (metadata, tags) is read at once without their content (uploads.assess);
+# a source with a connection pool keeps this many connections
+EVIDENCE_READERS = 8
 HEAD_BYTES = 65_536  # read first, before anything else: enough to sniff any type privmap reads
 
 

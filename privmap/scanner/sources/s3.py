@@ -42,6 +42,7 @@ from privmap.config.models import Config, SourceConfig
 from privmap.data import legal
 from privmap.model import Blob, Item, Location, StoreFact
 from privmap.scanner.sources.base import (
+    EVIDENCE_READERS,
     ByteSource,
     Options,
     SourceError,
@@ -162,7 +163,9 @@ class S3Source(ByteSource):
             retries={"mode": "adaptive", "total_max_attempts": o.max_attempts},  # backoff + client-side rate limit
             connect_timeout=o.timeout,
             read_timeout=o.timeout,
-            max_pool_connections=4,
+            # as many connections as concurrent evidence reads: a connection beyond the pool is dropped after
+            # its request, and a new one (a TLS handshake on AWS) made for the next
+            max_pool_connections=EVIDENCE_READERS,
         )
 
     def _client(self, service: str, region: str | None = None) -> Any:
