@@ -44,7 +44,7 @@ CLOCK_SLACK = 1.0
 _SCHEMA = "CREATE TABLE IF NOT EXISTS watermarks (source TEXT PRIMARY KEY, mark TEXT NOT NULL, updated TEXT NOT NULL)"
 # upload verdicts that a change of evidence (a consent tag added, a sidecar written) may turn valid
 _RECHECK = ("missing", "unknown", "purpose", "withdrawn", "late")
-RECHECK_PER_LOOK = 200  # failing uploads whose evidence one look reads again (S3: two requests each)
+RECHECK_PER_LOOK = 200  # failing uploads whose evidence one look reads again (S3: one GetObjectTagging each)
 
 
 class Intake(Protocol):

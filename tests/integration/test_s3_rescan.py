@@ -1,0 +1,128 @@
+"""A rescan of an unchanged S3 upload source against moto_server: what it asks S3, counted by operation
+through botocore's events. Listing pages and a tag read per upload whose consent failed, nothing per
+consented or plain object."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from privmap.config import Config, load_config
+from privmap.pipeline import build_source, run
+from tests.integration.conftest import PERSONAL, S3Server, _bucket
+
+BUCKET = "rescan-eu"
+PLAIN = 12  # objects without personal data: none of them may cost a request on a rescan
+
+
+def write_config(tmp_path: Path, endpoint: str, bucket: str = BUCKET) -> Config:
+    (tmp_path / "consents.csv").write_text(
+        "consent_id,purpose,given_at,withdrawn_at\nc-ok,essential.service,2024-01-17T00:00:00Z,\n"
+    )
+    path = tmp_path / "privmap.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            version: 1
+            organization: {{name: Example Media Ltd, country: IE}}
+            sources:
+              - name: avatars
+                type: s3
+                role: controller
+                uploads: true
+                options: {{endpoint_url: "{endpoint}", buckets: [{bucket}]}}
+            inventory:
+              activities:
+                - {{name: Profile pictures, purposes: [essential.service], lawful_basis: consent, role: controller,
+                   stores: [avatars], data_categories: [user]}}
+            consent: {{key: consent-id, ledger: {{csv: consents.csv}}}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return load_config(path)
+
+
+@pytest.fixture
+def operations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every S3/STS operation the scans of the test send, by name (the source makes its sessions anew)."""
+    counted: Counter[str] = Counter()
+
+    class Recording(boto3.Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.events.register("before-call.*.*", lambda model, **kw: counted.update([model.name]))
+
+    monkeypatch.setattr(boto3, "Session", Recording)
+    return counted
+
+
+def consent_status(out: Path) -> dict[str, str]:
+    checks = json.loads((out / "checks.json").read_text())
+    return {c["subject"].rpartition("/")[2]: c["status"] for c in checks if c["id"] == "CNS-001"}
+
+
+def per_object(operations: Counter[str]) -> dict[str, int]:
+    """The operations on objects (listing included); the others are asked once per bucket or account."""
+    return {op: n for op, n in operations.items() if "Object" in op}
+
+
+def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
+    tmp_path, s3_server: S3Server, operations: Counter[str]
+):
+    s3 = s3_server.client(region="eu-west-1")
+    _bucket(s3, BUCKET, "eu-west-1")
+    body = PERSONAL.encode()
+    s3.put_object(Bucket=BUCKET, Key="ok.txt", Body=body, Metadata={"consent-id": "c-ok"})
+    s3.put_object(Bucket=BUCKET, Key="tagged.txt", Body=body, Tagging="consent-id=c-ok")
+    s3.put_object(Bucket=BUCKET, Key="none.txt", Body=body)
+    for n in range(PLAIN):
+        s3.put_object(Bucket=BUCKET, Key=f"plain-{n:02d}.txt", Body=b"Thumbnails are regenerated nightly.\n")
+    config = write_config(tmp_path, s3_server.url)
+
+    first = run(config, tmp_path / "r1")
+    assert first.report.run["items_scanned"] == PLAIN + 3
+    assert consent_status(tmp_path / "r1") == {"ok.txt": "pass", "tagged.txt": "pass", "none.txt": "fail"}
+    assert per_object(operations) == {"ListObjectsV2": 1, "GetObject": PLAIN + 3, "GetObjectTagging": 1}
+
+    operations.clear()
+    second = run(config, tmp_path / "r2")
+    assert second.report.run["items_unchanged"] == PLAIN + 3 and second.report.run["bytes_read"] == 0
+    # one listing page; the tags of none.txt, whose consent failed, read again; nothing for the others
+    assert per_object(operations) == {"ListObjectsV2": 1, "GetObjectTagging": 1}
+    assert max(n for op, n in operations.items() if "Object" not in op) <= 2  # account and bucket settings
+    assert consent_status(tmp_path / "r2")["none.txt"] == "fail"
+
+    # the uploader tags none.txt: the next rescan reads its tags and the consent holds
+    s3.put_object_tagging(Bucket=BUCKET, Key="none.txt", Tagging={"TagSet": [{"Key": "consent-id", "Value": "c-ok"}]})
+    operations.clear()
+    run(config, tmp_path / "r3")
+    assert per_object(operations) == {"ListObjectsV2": 1, "GetObjectTagging": 1}
+    assert consent_status(tmp_path / "r3")["none.txt"] == "pass"
+
+    # every upload consented: a rescan asks for the listing and nothing per object
+    operations.clear()
+    fourth = run(config, tmp_path / "r4")
+    assert fourth.report.run["items_unchanged"] == PLAIN + 3
+    assert per_object(operations) == {"ListObjectsV2": 1}
+    assert set(consent_status(tmp_path / "r4").values()) == {"pass"}
+
+
+def test_listed_fingerprints_are_those_of_botocores_own_timestamps(tmp_path, s3_server: S3Server, many_objects: str):
+    """The source reads listing timestamps by a faster parser than botocore's default: the fingerprints
+    (ETag, size, LastModified) must not change, or an upgrade would read every object again."""
+    source = build_source(write_config(tmp_path, s3_server.url, many_objects), 0)
+    listed = {i.metadata["path"]: i.fingerprint for i in source.items()}
+    plain = boto3.client("s3", endpoint_url=s3_server.url, region_name="eu-west-1")
+    expected = {
+        o["Key"]: f"{o['ETag']}|{o['Size']}|{o['LastModified'].isoformat()}"
+        for page in plain.get_paginator("list_objects_v2").paginate(Bucket=many_objects)
+        for o in page.get("Contents", [])
+    }
+    assert len(expected) == 5000 and listed == expected
