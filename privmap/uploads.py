@@ -60,6 +60,14 @@ def role_of(config: Config, spec: SourceConfig) -> str | None:
     return roles.pop() if len(roles) == 1 else None
 
 
+def reads_evidence_again(source: Any) -> bool:
+    """Whether the consent evidence of an unchanged upload of `source` is read again (its `metadata`):
+    where evidence can change while the listing shows the object unchanged (an S3 tag, a local sidecar
+    or xattr). A GCS metadata change bumps the object's metageneration, so it is listed as changed and
+    read anew: GCS needs no second look, and an unchanged GCS upload costs no request."""
+    return hasattr(source, "metadata")
+
+
 def evidence_id(metadata: dict[str, str], key: str) -> str | None:
     """The consent id among an item's metadata: S3 user metadata, S3 tag, sidecar key, then xattr."""
     for name in (f"meta:{key}", f"tag:{key}", f"sidecar:{key}", f"xattr:user.{key}"):
@@ -143,7 +151,11 @@ def _consent(
     at = dt.datetime.now(dt.UTC)
     # the content of an unchanged upload whose consent did not hold is the same, but its evidence may
     # not be (a consent tag added since): read again, a few at a time (one request each on S3)
-    stale = [i for uri, i in items.items() if i["state"] == "unchanged" and _needs_evidence(previous.get(uri))]
+    stale = [
+        i
+        for uri, i in items.items()
+        if i["state"] == "unchanged" and _needs_evidence(previous.get(uri)) and reads_evidence_again(source)
+    ]
     with ThreadPoolExecutor(EVIDENCE_READERS) as pool:
         fresh = dict(zip((i["uri"] for i in stale), pool.map(partial(_evidence, spec, source), stale), strict=True))
     for uri, item in sorted(items.items()):

@@ -356,7 +356,7 @@ class Watcher:
                     raise config.error_at(("sources", i, "type"), f"a {spec.type} source cannot be watched yet")
                 self.sources[spec.name] = source
                 self.intakes.append(intake)
-                if hasattr(source, "metadata") and uploads.role_of(config, spec) == "controller":
+                if uploads.reads_evidence_again(source) and uploads.role_of(config, spec) == "controller":
                     self.intakes.append(Recheck(source, self.store, config.consent.key))
             if not self.sources:
                 raise config.error_at(("sources",), "no source has `uploads: true`: nothing to watch")

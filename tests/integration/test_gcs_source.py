@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import threading
 from collections import Counter
@@ -363,3 +364,61 @@ def test_a_connection_reset_on_every_try_is_the_items_problem(tmp_path, gcs_esta
             source.open(item)
     assert error.value.kind == "unreachable", (error.value.kind, str(error.value))
     assert seen["reset"] == 3
+
+
+def test_an_unchanged_rescan_of_gcs_uploads_sends_no_request_per_object(tmp_path, gcs_stub: str, caplog):
+    """GCS bumps an object's metageneration when its metadata changes, so the listing says when consent
+    evidence changed: an unchanged upload whose consent failed costs no request of its own on a rescan
+    (and no 'unreadable' warning), and one whose consent id is added later is read again and passes."""
+    client = gcs.admin_client(gcs_stub, GCP_PROJECT)
+    bucket = client.create_bucket("uploads-consent-us")
+    consented = bucket.blob("ok.txt")
+    consented.metadata = {"consent-id": "c-ok"}
+    consented.upload_from_string(PERSONAL.encode())
+    bucket.blob("none.txt").upload_from_string(PERSONAL.encode())
+    (tmp_path / "consents.csv").write_text(
+        "consent_id,purpose,given_at,withdrawn_at\nc-ok,essential.service,2024-01-17T00:00:00Z,\n"
+    )
+    activity = {
+        "name": "Profile pictures",
+        "purposes": ["essential.service"],
+        "lawful_basis": "consent",
+        "role": "controller",
+        "stores": ["avatars"],
+        "data_categories": ["user"],
+    }
+    ledger = {"key": "consent-id", "ledger": {"csv": "consents.csv"}}
+    extra = {"inventory": {"activities": [activity]}, "consent": ledger}
+    config = gcs_config(tmp_path, {"avatars": gcs_stub}, {"buckets": ["uploads-consent-us"]}, extra)
+    config = config.model_copy(
+        update={"sources": [config.sources[0].model_copy(update={"role": "controller", "uploads": True})]}
+    )
+
+    def consent(out: Path) -> dict[str, str]:
+        checks = json.loads((out / "checks.json").read_text())
+        return {c["subject"].rpartition("/")[2]: c["status"] for c in checks if c["id"] == "CNS-001"}
+
+    run(config, tmp_path / "r1")
+    assert consent(tmp_path / "r1") == {"ok.txt": "pass", "none.txt": "fail"}
+
+    sent: list[str] = []
+    original = AuthorizedSession.request
+
+    def recording(self: AuthorizedSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(unquote(urlsplit(url).path))
+        return original(self, method, url, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level("WARNING", logger="privmap"):
+        patch.setattr(AuthorizedSession, "request", recording)
+        patch.setattr(logging.getLogger("privmap"), "propagate", True)
+        again = run(config, tmp_path / "r2").report.run
+    assert again["items_unchanged"] == 2 and again["bytes_read"] == 0
+    assert consent(tmp_path / "r2") == {"ok.txt": "pass", "none.txt": "fail"}
+    assert not [p for p in sent if p.startswith(("/download/", "/storage/v1/b/uploads-consent-us/o/"))]
+    assert "upload metadata unreadable" not in caplog.text
+
+    none = bucket.get_blob("none.txt")
+    none.metadata = {"consent-id": "c-ok"}
+    none.patch()
+    third = run(config, tmp_path / "r3").report.run
+    assert third["items_scanned"] == 1 and consent(tmp_path / "r3")["none.txt"] == "pass"
