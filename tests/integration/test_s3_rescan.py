@@ -15,7 +15,7 @@ import pytest
 
 from privmap.config import Config, load_config
 from privmap.pipeline import build_source, run
-from tests.integration.conftest import PERSONAL, S3Server, _bucket
+from tests.integration.conftest import PERSONAL, S3Server
 
 BUCKET = "rescan-eu"
 PLAIN = 12  # objects without personal data: none of them may cost a request on a rescan
@@ -74,10 +74,9 @@ def per_object(operations: Counter[str]) -> dict[str, int]:
 
 
 def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
-    tmp_path, s3_server: S3Server, operations: Counter[str]
+    tmp_path, s3_server: S3Server, s3_bucket, operations: Counter[str]
 ):
-    s3 = s3_server.client(region="eu-west-1")
-    _bucket(s3, BUCKET, "eu-west-1")
+    s3 = s3_bucket(BUCKET)
     body = PERSONAL.encode()
     s3.put_object(Bucket=BUCKET, Key="ok.txt", Body=body, Metadata={"consent-id": "c-ok"})
     s3.put_object(Bucket=BUCKET, Key="tagged.txt", Body=body, Tagging="consent-id=c-ok")
