@@ -193,3 +193,4 @@ def test_gcs_changes_since_the_high_water_mark(tmp_path, write_config, gcs_estat
         assert intake.take() == []
     finally:
         store.close()
+        bucket.delete(force=True)  # the server lives for the session; tests that list every bucket follow
