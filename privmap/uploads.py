@@ -68,6 +68,14 @@ def reads_evidence_again(source: Any) -> bool:
     return hasattr(source, "metadata")
 
 
+def evidence_may_change(metadata: dict[str, str], key: str) -> bool:
+    """Whether the consent evidence of an upload unchanged since `metadata` was stored may be other than
+    it was: not when its consent id is in the object's user metadata (`meta:`), which evidence_id takes
+    first and which changes only with a new upload (a new fingerprint, so the object is read anew).
+    Otherwise a tag, a sidecar or an xattr may have been added or changed since."""
+    return not metadata.get(f"meta:{key}")
+
+
 def evidence_id(metadata: dict[str, str], key: str) -> str | None:
     """The consent id among an item's metadata: S3 user metadata, S3 tag, sidecar key, then xattr."""
     for name in (f"meta:{key}", f"tag:{key}", f"sidecar:{key}", f"xattr:user.{key}"):
@@ -149,17 +157,21 @@ def _consent(
         {p for a in config.inventory.activities if spec.name in a.stores and a.role == "controller" for p in a.purposes}
     )
     at = dt.datetime.now(dt.UTC)
+    stored = {uri: json.loads(i["metadata"] or "{}") for uri, i in items.items()}
     # the content of an unchanged upload whose consent did not hold is the same, but its evidence may
     # not be (a consent tag added since): read again, a few at a time (one request each on S3)
     stale = [
         i
         for uri, i in items.items()
-        if i["state"] == "unchanged" and _needs_evidence(previous.get(uri)) and reads_evidence_again(source)
+        if i["state"] == "unchanged"
+        and _needs_evidence(previous.get(uri))
+        and reads_evidence_again(source)
+        and evidence_may_change(stored[uri], config.consent.key)
     ]
     with ThreadPoolExecutor(EVIDENCE_READERS) as pool:
         fresh = dict(zip((i["uri"] for i in stale), pool.map(partial(_evidence, spec, source), stale), strict=True))
     for uri, item in sorted(items.items()):
-        metadata = json.loads(item["metadata"] or "{}")
+        metadata = stored[uri]
         consent_id = evidence_id(metadata | (fresh.get(uri) or {}), config.consent.key)
         prev = previous.get(uri)
         if item["state"] == "unchanged" and not _needs_evidence(prev):

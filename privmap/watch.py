@@ -232,6 +232,8 @@ class Recheck:
         self._after = turn[-1] if len(turn) < len(ordered) else ""
         found = []
         for item in _latest_items(self.store, self.name, sorted(set(turn))):
+            if not uploads.evidence_may_change(item.metadata, self.key):
+                continue
             try:
                 now = uploads.evidence_id(item.metadata | self.source.metadata(item), self.key)
             except Exception as exc:  # gone or unreadable: the next scheduled run records it

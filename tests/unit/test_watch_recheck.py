@@ -42,3 +42,26 @@ def test_only_changed_evidence_is_handed_out_a_bounded_number_a_look(tmp_path):
     assert source.asked == [uris[0], uris[1], uris[3]]
     assert [(i.location.uri, i.fingerprint) for i in taken] == [(u, "etag|1|t") for u in (uris[1], uris[3])]
     store.close()
+
+
+def test_an_upload_whose_consent_id_is_in_its_user_metadata_is_not_asked_about(tmp_path):
+    """User metadata comes before tags in evidence_id and changes only with a new upload (read anew):
+    a tag added to such an upload changes nothing, so no request is spent on it."""
+    store = Store(tmp_path / "state.db")
+    run = store.begin_run("h", "c").id
+    uploads = {"s3://b/meta.jpg": {"meta:consent-id": "c-withdrawn"}, "s3://b/none.jpg": {}}
+    for uri, metadata in uploads.items():
+        item = Item(Location("up", uri), "s3://b", "settings:etag|1|t", 1, metadata=metadata)
+        store.save_outcome(ItemOutcome(item), run, None)
+    store.finish_run(run, "finished", {})
+    UploadStore(store).save(
+        run,
+        [
+            Verdict("up", "s3://b/meta.jpg", "controller", "withdrawn", "consent withdrawn", "c-withdrawn"),
+            Verdict("up", "s3://b/none.jpg", "controller", "missing", "no consent-id evidence"),
+        ],
+    )
+    source = Evidence()
+    source.now["s3://b/meta.jpg"] = {"tag:consent-id": "c-other"}
+    assert Recheck(source, store, "consent-id").take() == [] and source.asked == ["s3://b/none.jpg"]
+    store.close()
