@@ -34,10 +34,9 @@ class _ExitOnConfigError(click.Group):
     Ctrl-C and SIGTERM leave the run resumable and exit 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from privmap.detectors.engine import ModelMissing
         from privmap.detectors.presidio import RecognizerFailed
-        from privmap.files import OutputError
         from privmap.locate import LocateError
+        from privmap.model import Halt
         from privmap.pipeline import RunNotFound
         from privmap.store import StoreBusy
         from privmap.store.keyfile import KeyFileError
@@ -47,10 +46,9 @@ class _ExitOnConfigError(click.Group):
             return super().invoke(ctx)
         except (
             ConfigError,
-            ModelMissing,
+            Halt,  # the store or outputs cannot be written, a model cannot be loaded
             RecognizerFailed,
             RunNotFound,
-            OutputError,
             KeyFileError,
             StoreBusy,
             LocateError,

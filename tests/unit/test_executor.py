@@ -132,20 +132,40 @@ def test_a_worker_that_dies_or_is_stuck_loses_only_its_item_and_is_replaced(
     assert pool.lost == 1 and pool.status() == "2 workers, 1 replaced"
 
 
-@pytest.fixture
-def halting(monkeypatch):
-    """Detection of a text saying HALT fails as a model that cannot be loaded does (forked workers inherit it)."""
+@pytest.fixture(params=["detection", "extraction"])
+def halting(request, monkeypatch):
+    """Detection of a text saying HALT, or extraction of a file saying it, fails as a model that cannot be
+    loaded does (forked workers inherit the patch). An extractor's own failures are recorded on the item;
+    a Halt is not one of them."""
     from privmap.detectors.detector import Detector
+    from privmap.scanner import extractors
 
-    detect = Detector.detect
+    def missing():
+        raise ModelMissing("spaCy model 'xx_halt_sm' is not installed")
 
-    def model_missing(self, chunks, country=None):
-        chunks = list(chunks)
-        if any("HALT" in c.text for c in chunks):
-            raise ModelMissing("spaCy model 'xx_halt_sm' is not installed")
-        return detect(self, chunks, country)
+    if request.param == "detection":
+        detect = Detector.detect
 
-    monkeypatch.setattr(Detector, "detect", model_missing)
+        def halt_detect(self, chunks, country=None):
+            chunks = list(chunks)
+            if any("HALT" in c.text for c in chunks):
+                missing()
+            return detect(self, chunks, country)
+
+        monkeypatch.setattr(Detector, "detect", halt_detect)
+        return
+    extractor_for = extractors.extractor_for
+
+    class Halting:
+        def __init__(self, extractor):
+            self.extractor = extractor
+
+        def extract(self, blob, ctx):
+            if b"HALT" in blob.data:
+                missing()
+            yield from self.extractor.extract(blob, ctx)
+
+    monkeypatch.setattr(extractors, "extractor_for", lambda media_type: Halting(extractor_for(media_type)))
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from privmap import plugins
-from privmap.model import Blob, Chunk, Table
+from privmap.model import Blob, Chunk, Halt, Table
 from privmap.scanner.extractors.base import Context, Extractor, ItemTimeout, open_file, time_limit
 from privmap.scanner.extractors.sniff import refine_ole, refine_zip, sniff
 from privmap.scanner.extractors.tabular import extract_table
@@ -109,7 +109,7 @@ def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
         return
     try:
         blob, extractor = _choose(obj, ctx)
-    except Unsupported:
+    except (Unsupported, Halt):  # Halt: privmap's own environment failed, not this item (privmap.model)
         raise
     except Exception as exc:  # a container too broken to tell which kind it is (a truncated OLE file)
         ctx.problem(obj.location, problem_kind(exc), describe(exc))
@@ -123,6 +123,8 @@ def extract(obj: Blob | Table, ctx: Context) -> Iterator[Chunk]:
             return
         except ItemTimeout:
             break
+        except Halt:
+            raise
         except Exception as exc:  # recorded on this part; the parts before it keep their findings
             ctx.problem(blob.location, problem_kind(exc), describe(exc))
             return
@@ -168,6 +170,8 @@ def _choose(blob: Blob, ctx: Context) -> tuple[Blob, Extractor]:
         try:
             with open_file(blob, ctx) as fh:
                 media_type = refine(fh)
+        except Halt:
+            raise
         except Exception as exc:
             if media_type not in _media_types():  # no extractor of its own would report the broken container
                 raise
@@ -191,5 +195,7 @@ def _nested(blob: Blob, ctx: Context, quiet: bool = False) -> Iterator[Chunk]:
     except Unsupported as exc:
         if not quiet:
             ctx.problem(blob.location, "unsupported", f"unsupported media type {exc}")
+    except Halt:
+        raise
     except Exception as exc:  # failed before its extractor started (reading its head)
         ctx.problem(blob.location, problem_kind(exc), describe(exc))
