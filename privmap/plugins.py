@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
@@ -80,9 +81,14 @@ class PluginInfo:
 
 def _targets(kind: Kind) -> dict[str, tuple[str, str | None]]:
     found = dict(BUILTINS[kind])
-    for ep in entry_points(group=_GROUPS[kind]):
-        found.setdefault(ep.name, (ep.value, None))
+    for name, value in _entry_points(_GROUPS[kind]):
+        found.setdefault(name, (value, None))
     return found
+
+
+@cache  # installed entry points do not change while privmap runs; reading them scans every distribution
+def _entry_points(group: str) -> tuple[tuple[str, str], ...]:
+    return tuple((ep.name, ep.value) for ep in entry_points(group=group))
 
 
 def names(kind: Kind) -> list[str]:

@@ -60,7 +60,10 @@ def build_graph(config: Config, findings: list[dict[str, Any]], facts: list[Stor
 class _Builder:
     def __init__(self, config: Config, findings: list[dict[str, Any]], facts: list[StoreFact], as_of: dt.date):
         self.config, self.inv, self.as_of = config, config.inventory, as_of
-        self.findings = sorted(findings, key=lambda f: (f["source"], f["store"], f["category"], f["entity"]))
+        # (source, store) -> its findings: each store and each activity using it reads only its own
+        self.by_store: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for f in findings:
+            self.by_store[(f["source"], f["store"])].append(f)
         self.facts: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
         for fact in sorted(facts, key=lambda f: (f.source, f.store, f.key)):
             self.facts[(fact.source, fact.store)][fact.key] = fact.value
@@ -146,9 +149,7 @@ class _Builder:
         }
 
     def _stores(self) -> None:
-        by_store: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for f in self.findings:
-            by_store[(f["source"], f["store"])].append(f)
+        by_store = self.by_store
         stores_by_source: dict[str, set[str]] = defaultdict(set)
         for source, store in [*self.facts, *by_store]:
             stores_by_source[source].add(store)
@@ -246,11 +247,7 @@ class _Builder:
             for store in (s for source in a.stores for s in self.stores_of.get(source, [])):
                 where = self.g.nodes[store]
                 # what the activity holds there (its scope within a shared store) and declares
-                held = {
-                    f["category"]
-                    for f in self.findings
-                    if (f["source"], f["store"]) == (where["source"], where["uri"]) and holds(a, f)
-                }
+                held = {f["category"] for f in self.by_store.get((where["source"], where["uri"]), []) if holds(a, f)}
                 cats = [c for c in sorted(held) if covered(c, a.data_categories)]
                 flowing.update(cats)
                 self.g.add_edge(store, node, kind="uses", categories=cats)

@@ -29,13 +29,13 @@ def store_rows(data: ReportData) -> list[dict[str, Any]]:
         raise ValueError("the stores table is read off the run's data map: ReportData.data_map is required")
     g = data.data_map
     activities = data.config.inventory.activities
-    by_store = data.findings_by_store(personal=True)
+    totals = data.category_totals(personal=True)
     rows = []
     for spec in data.config.sources:
         uses = [a for a in activities if spec.name in a.stores]
         nodes = [d for _, d in g.nodes(data=True) if d["kind"] == "store" and d["scanned"] and d["source"] == spec.name]
         codes = data.regions(spec.name)
-        counts = {c: sum(f["count"] for f in fs) for c, fs in by_store.get(spec.name, {}).items()}
+        counts = {r["category"]: r["occurrences"] for r in totals.get(spec.name, [])}
         rows.append(
             {
                 "name": spec.name,

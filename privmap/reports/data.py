@@ -139,11 +139,11 @@ class ReportData:
         now = _failing(self.checks)
         return [c for k, c in _failing(self.previous_checks).items() if k not in now]
 
-    def category_totals(self) -> dict[str, list[dict[str, Any]]]:
+    def category_totals(self, personal: bool = False) -> dict[str, list[dict[str, Any]]]:
         """source -> one row per category found in it, sorted: `category`, `locations` (findings) and
-        `occurrences` (their counts summed)."""
+        `occurrences` (their counts summed); `personal` leaves test data out."""
         totals: dict[tuple[str, str], list[int]] = {}
-        for f in self.findings:
+        for f in personal_data(self.findings) if personal else self.findings:
             row = totals.setdefault((f["source"], f["category"]), [0, 0])
             row[0] += 1
             row[1] += f["count"]
@@ -151,10 +151,6 @@ class ReportData:
         for (source, category), (n, k) in sorted(totals.items()):
             out.setdefault(source, []).append({"category": category, "locations": n, "occurrences": k})
         return out
-
-    def findings_by_store(self, personal: bool = False) -> dict[str, dict[str, list[dict[str, Any]]]]:
-        """source -> category -> findings, in a stable order; `personal` leaves test data out."""
-        return by_store(personal_data(self.findings) if personal else self.findings)
 
 
 def by_store(findings: list[dict[str, Any]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
