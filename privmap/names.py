@@ -45,7 +45,21 @@ class NameGuard:
         return cls(lambda texts: detector.analyze(texts, None), detector.secret, category_of)
 
     def name(self, text: str) -> tuple[str, list[tuple[str, str, float, str]]]:
-        """(`text` with every identifier replaced by its pseudonym, [(entity, value, score, why)])."""
+        """(`text` with every identifier replaced by its pseudonym, [(entity, value, score, why)]).
+
+        A path is read one segment at a time: no identifier a name may carry spans a `/` (e-mail, IBAN,
+        card, national id, phone with its country code), and the folders every item shares are then read
+        once per run, not once per item (`2026/11/30` holds six digits, none of its segments does)."""
+        if not _may_hold_identifier(text):
+            return text, []
+        if "/" not in text:
+            return self._segment(text)
+        read = [self._segment(segment) for segment in text.split("/")]
+        found = [f for _, segment_found in read for f in segment_found]
+        return ("/".join(safe for safe, _ in read), found) if found else (text, [])
+
+    def _segment(self, text: str) -> tuple[str, list[tuple[str, str, float, str]]]:
+        """`name` for text without a `/`, cached per guard."""
         if not _may_hold_identifier(text):
             return text, []
         if text in self._cache:

@@ -74,6 +74,22 @@ def test_names_that_cannot_hold_an_identifier_skip_the_detector():
     guard.name("anna@mailbox.ie")
     guard.name("payout 12345678.csv")
     assert len(seen) == 2
+    # a path is read a segment at a time, each segment once: dated folders hold six digits, no segment does
+    seen.clear()
+    for day in range(1, 29):
+        assert guard.name(f"exports/2026/11/{day:02}/run-{day}.csv") == (f"exports/2026/11/{day:02}/run-{day}.csv", [])
+    for n in range(3):
+        guard.name(f"batch-20261130/part-{n}.csv")
+    assert seen == ["batch-20261130"]
+
+
+def test_an_identifier_in_a_folder_is_found_in_every_path_below_it(guard):
+    for leaf in ("a.txt", "b.txt"):
+        safe, found = guard.name(f"hr/jan.nowak@wp.pl/contracts/{leaf}")
+        assert "jan.nowak@wp.pl" not in safe and safe.endswith(f"/contracts/{leaf}") and safe.startswith("hr/")
+        assert [f[1] for f in found] == ["jan.nowak@wp.pl"]
+    safe, found = guard.name("+48 601 234 567/cv 2026-11-30.pdf")
+    assert [f[0] for f in found] == ["PHONE_NUMBER"] and safe.endswith("/cv 2026-11-30.pdf")
 
 
 def test_outcomes_are_stored_pseudonymised_with_a_name_finding(guard):
