@@ -247,10 +247,13 @@ def _read(
     executor: Executor,
     progress: Progress | None,
 ) -> None:
-    """read_items with a job and an executor: listing runs ahead in a thread, this thread writes."""
+    """read_items with a job and an executor: listing runs ahead in a thread (where the source's listing
+    waits on a network), this thread writes."""
     spec = config.sources[job.source]
     settings = settings_hash(config, spec)
-    listed = ahead(replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
+    listed: Iterable[Item] = (replace(i, fingerprint=f"{settings}:{i.fingerprint}") for i in items)
+    if getattr(source, "list_ahead", True):
+        listed = ahead(listed)
     guard = NameGuard(lambda texts: _detector(config, job).analyze(texts, None), job.secret.value, category_of)
     todo = _changed_items(store, run, listed, guard, facts, spec.region, progress)
     for item, outcome in executor.run(job, _detector_first(config, job, todo)):

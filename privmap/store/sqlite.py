@@ -294,10 +294,6 @@ class Store:
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        # 64 MB of page cache instead of 2: a rescan looks up every listed item and reads every finding
-        # back for the reports, and a store of 100,000 items is about 100 MB (no mmap: an I/O error on a
-        # mapped page is a SIGBUS, not an error this process could record)
-        db.execute("PRAGMA cache_size=-65536")
         return db
 
     def _migrate(self) -> None:

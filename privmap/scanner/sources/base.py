@@ -107,6 +107,8 @@ class SourceBase:
 
     Options: ClassVar[type[Options]] = Options
     needs_region: ClassVar[bool] = True  # cloud sources discover the region instead
+    # listing waits on a network: a thread lists ahead while listed items are carried over and read
+    list_ahead: ClassVar[bool] = True
 
     def __init__(self, spec: SourceConfig, config: Config) -> None:
         self.name = spec.name
