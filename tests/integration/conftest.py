@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import textwrap
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -108,6 +109,33 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         for key, value in scanner.items():
             env.setenv(key, value)
         yield S3Server(url, boto3.Session(admin["AWS_ACCESS_KEY_ID"], admin["AWS_SECRET_ACCESS_KEY"]), scanner)
+
+
+def upload_consent_config(tmp_path: Path, endpoint: str, bucket: str, consent: str) -> Path:
+    """privmap.yaml for a controller-role S3 upload source `avatars` on `bucket`, one consent-based activity
+    and `consent` (YAML: the consent key and its ledger, alerts if any) appended as is."""
+    path = tmp_path / "privmap.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            version: 1
+            organization: {{name: Example Media Ltd, country: IE}}
+            sources:
+              - name: avatars
+                type: s3
+                role: controller
+                uploads: true
+                options: {{endpoint_url: "{endpoint}", buckets: [{bucket}]}}
+            inventory:
+              activities:
+                - {{name: Profile pictures, purposes: [essential.service], lawful_basis: consent, role: controller,
+                   stores: [avatars], data_categories: [user]}}
+            """
+        )
+        + textwrap.dedent(consent),
+        encoding="utf-8",
+    )
+    return path
 
 
 def _bucket(s3: Any, name: str, region: str) -> None:

@@ -6,7 +6,6 @@ its user metadata (only a new upload changes that)."""
 from __future__ import annotations
 
 import json
-import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 
 from privmap.config import Config, load_config
 from privmap.pipeline import build_source, run
-from tests.integration.conftest import PERSONAL, S3Server
+from tests.integration.conftest import PERSONAL, S3Server, upload_consent_config
 
 BUCKET = "rescan-eu"
 PLAIN = 12  # objects without personal data: none of them may cost a request on a rescan
@@ -28,28 +27,8 @@ def write_config(tmp_path: Path, endpoint: str, bucket: str = BUCKET) -> Config:
         "c-ok,essential.service,2024-01-17T00:00:00Z,\n"
         "c-withdrawn,essential.service,2024-01-17T00:00:00Z,2025-06-01T00:00:00Z\n"
     )
-    path = tmp_path / "privmap.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""\
-            version: 1
-            organization: {{name: Example Media Ltd, country: IE}}
-            sources:
-              - name: avatars
-                type: s3
-                role: controller
-                uploads: true
-                options: {{endpoint_url: "{endpoint}", buckets: [{bucket}]}}
-            inventory:
-              activities:
-                - {{name: Profile pictures, purposes: [essential.service], lawful_basis: consent, role: controller,
-                   stores: [avatars], data_categories: [user]}}
-            consent: {{key: consent-id, ledger: {{csv: consents.csv}}}}
-            """
-        ),
-        encoding="utf-8",
-    )
-    return load_config(path)
+    consent = "consent: {key: consent-id, ledger: {csv: consents.csv}}\n"
+    return load_config(upload_consent_config(tmp_path, endpoint, bucket, consent))
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import psycopg
 import pytest
 
 from tests.e2e.conftest import privmap
-from tests.integration.conftest import PERSONAL, S3Server
+from tests.integration.conftest import PERSONAL, S3Server, upload_consent_config
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BUCKET = "uploads-consent-eu"
@@ -40,34 +39,20 @@ def pg_ledger() -> Iterator[str]:
 
 
 def write_config(tmp_path: Path, endpoint: str) -> Path:
-    path = tmp_path / "privmap.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""\
-            version: 1
-            organization: {{name: Example Media Ltd, country: IE}}
-            sources:
-              - name: avatars
-                type: s3
-                role: controller
-                uploads: true
-                options: {{endpoint_url: "{endpoint}", buckets: [{BUCKET}]}}
-            inventory:
-              activities:
-                - {{name: Profile pictures, purposes: [essential.service], lawful_basis: consent, role: controller,
-                   stores: [avatars], data_categories: [user]}}
-            consent:
-              key: consent-id
-              ledger:
-                dsn_env: CONSENT_DSN
-                query: "SELECT purpose, given_at, withdrawn_at FROM consents WHERE consent_id = :id"
-            alerts:
-              - {{type: jsonl, options: {{path: alerts.jsonl}}}}
-            """
-        ),
-        encoding="utf-8",
+    return upload_consent_config(
+        tmp_path,
+        endpoint,
+        BUCKET,
+        """\
+        consent:
+          key: consent-id
+          ledger:
+            dsn_env: CONSENT_DSN
+            query: "SELECT purpose, given_at, withdrawn_at FROM consents WHERE consent_id = :id"
+        alerts:
+          - {type: jsonl, options: {path: alerts.jsonl}}
+        """,
     )
-    return path
 
 
 def test_uploads_without_valid_consent_alert_once_and_a_later_tag_clears(
