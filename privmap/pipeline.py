@@ -586,11 +586,13 @@ def _no_cycle_collection() -> Iterator[None]:
     """Python's cycle collector paused while a run's findings are read back and reported: a run may
     hold hundreds of thousands of finding records, all alive to the end and none in a cycle, and each
     full collection walked them all again (0.8 s of a 9 s no-change rescan of 100,000 items)."""
+    enabled = gc.isenabled()  # a caller that runs without it (an embedding program) keeps it off
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if enabled:
+            gc.enable()
 
 
 def run(
