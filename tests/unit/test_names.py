@@ -1,5 +1,7 @@
 """Identifiers in names are pseudonymised the same way every time, and become findings of their own."""
 
+from urllib.parse import quote
+
 import pytest
 
 from privmap.data import category_of
@@ -108,3 +110,29 @@ def test_outcomes_are_stored_pseudonymised_with_a_name_finding(guard):
     name = [f for f in stored.findings if f.location.field == NAME_FIELD]
     assert [(f.entity, f.category, f.count) for f in name] == [("EMAIL_ADDRESS", "user.contact.email", 1)]
     assert "~" in stored.findings[0].location.field  # a dotted key path reads as one address: masked whole
+
+
+@pytest.mark.parametrize(
+    "folder, entity",
+    [
+        ("jan.kowalski@poczta.pl", "EMAIL_ADDRESS"),
+        ("DE62 3704 0044 0532 0130 01", "IBAN_CODE"),
+        ("PL34109010140000071219812875", "IBAN_CODE"),
+        ("FR76 3000 6000 0112 3456 7890 189", "IBAN_CODE"),
+        ("nómina 12345678Z", "ES_NIF"),
+        ("PESEL 44051401359", "PL_PESEL"),
+        ("+49 30 901820", "PHONE_NUMBER"),
+        ("+33 6 12 34 56 78", "PHONE_NUMBER"),
+        ("4539-1488-0343-6467", "CREDIT_CARD"),
+    ],
+)
+def test_an_identifier_in_a_middle_folder_is_masked_and_the_folders_around_it_kept(guard, folder, entity):
+    path = f"exports/2026/11/{folder}/2026-11-30 rapport.csv"
+    safe, found = guard.name(path)
+    assert folder not in safe and [f[0] for f in found] == [entity]
+    assert safe.startswith("exports/2026/11/") and safe.endswith("/2026-11-30 rapport.csv")
+    # the same folder in a URI, percent-encoded, and in an archive member's path
+    uri = "s3://bucket-eu/" + "/".join(quote(s) for s in path.split("/"))
+    safe_uri, found_uri = guard.uri(uri)
+    assert quote(folder) not in safe_uri and [f[0] for f in found_uri] == [entity]
+    assert guard.name(f"backup.zip/{folder}/a.txt")[1][0][0] == entity
