@@ -502,6 +502,7 @@ def verify(config: Config, store: Store, secret: bytes, result: Answer) -> None:
     from privmap.model import Item, Location
     from privmap.names import NameGuard
     from privmap.scanner.crawl import scan_item
+    from privmap.work import home_country
 
     specs = {s.name: i for i, s in enumerate(config.sources)}
     detector = pipeline.build_detector(config, secret)
@@ -521,7 +522,7 @@ def verify(config: Config, store: Store, secret: bytes, result: Answer) -> None:
             sources[source] = pipeline.build_source(config, specs[source])
         v = versions[found[0].version_id]
         item = Item(Location(source, uri), v["store"], v["fingerprint"].partition(":")[2], v["size"], v["region"])
-        country = pipeline.home_country(spec.region, config.organization.country)
+        country = home_country(spec.region, config.organization.country)
         outcome = scan_item(
             sources[source],
             item,

@@ -41,7 +41,7 @@ from privmap.scanner.crawl import describe, problem_kind
 from privmap.scanner.executor import Executor, InProcess, LocalPool, ahead
 from privmap.scanner.sources.base import Source
 from privmap.store import BATCH, Run, Store, install_secret
-from privmap.work import Job, home_country  # noqa: F401  (home_country: privmap.locate reads it here)
+from privmap.work import Job
 
 log = logging.getLogger("privmap")
 
@@ -165,7 +165,7 @@ def scan(config: Config, store: Store, run: Run, progress: Progress | None = Non
     """Crawl every source into `run`; returns the number of sources that failed outright.
 
     A `full` run reads every item, changed or not; others read only new, changed and failed ones.
-    Listing runs in a thread ahead of the rest; the executor scans items (in this process, local
+    Listing runs ahead in a thread where it waits on a network; the executor scans items (in this process, local
     worker processes or a Dask cluster); this thread alone writes the store."""
     sources = [build_source(config, i) for i in range(len(config.sources))]
     secret = install_secret(config.state_dir)
