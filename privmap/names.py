@@ -154,21 +154,19 @@ class NameGuard:
         return tuple(sorted({(identifiers.keyed(self.secret, kind, s), -1) for s in spelled if s}))
 
 
-def _readable(text: str) -> str:
-    """`text` with the separators people put in names read as spaces, character for character (so offsets
-    hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at `000`), and in
-    one with an address only before a file extension (`marie@orange.fr.txt` holds `marie@orange.fr`)."""
-    return "/".join(_readable_segment(seg.replace("_", " ")) for seg in text.split("/"))
-
-
-def _readable_segment(seg: str) -> str:
-    if "@" not in seg:
-        return seg.replace(".", " ")
-    head, dot, extension = seg.rpartition(".")
+def _readable(segment: str) -> str:
+    """A path segment with the separators people put in names read as spaces, character for character (so
+    offsets hold): `_` always, `.` too in a segment without an e-mail address (`DE89...000.csv` ends at
+    `000`), and in one with an address only before a file extension (`marie@orange.fr.txt` holds
+    `marie@orange.fr`)."""
+    segment = segment.replace("_", " ")
+    if "@" not in segment:
+        return segment.replace(".", " ")
+    head, dot, extension = segment.rpartition(".")
     # two-letter endings are country domains (`.pl`, `.de`), never cut; the domain must keep a dot of its own
     if dot and len(extension) > 2 and f".{extension.lower()}" in _EXTENSIONS and "." in head.rpartition("@")[2]:
         return f"{head} {extension}"
-    return seg
+    return segment
 
 
 # Python's own table, not the machine's /etc/mime.types, so names read the same on every machine
