@@ -97,6 +97,11 @@ def file_body(kind: str, size: int, docs: dict[str, list[str]], rng: random.Rand
     return "".join(parts).encode()
 
 
+def in_bucket(n: int) -> bool:
+    """Whether the estate's `n`th file goes to the bucket (one in four) rather than the local folder."""
+    return n % 4 == 3
+
+
 def build_estate(root: Path, mb: int, s3: object, bucket: str, seed: int = 11) -> list[tuple[str, int]]:
     """Write `mb` MB of files (3/4 local under root/local, 1/4 to the bucket); [(name, bytes)] in order."""
     rng = random.Random(seed)
@@ -110,7 +115,7 @@ def build_estate(root: Path, mb: int, s3: object, bucket: str, seed: int = 11) -
         ext, _, typical = KINDS[kind]
         body = file_body(kind, max(1000, int(rng.uniform(0.5, 1.5) * typical)), docs, rng)
         name = f"dept-{letters(n % 20)}/{kind}-{n:05d}{ext}"
-        if n % 4 == 3:
+        if in_bucket(n):
             s3.put_object(Bucket=bucket, Key=name, Body=body)  # type: ignore[attr-defined]
         else:
             path = root / "local" / name
@@ -219,7 +224,7 @@ def throughput(tmp: Path, args: argparse.Namespace, url: str) -> dict[str, dict[
         # the same scan again with one item touched reads that item alone: the scanning process's fixed
         # cost (start-up, models, workers or cluster, listing, carry-over, checks, reports), which the
         # projection takes off
-        touch(tmp / "local" / next(n for i, (n, _) in enumerate(written) if i % 4 != 3))
+        touch(tmp / "local" / next(n for i, (n, _) in enumerate(written) if not in_bucket(i)))
         r["idle_cpu"] = scan(path, folder / "out-again")["cpu"]
         first = first or folder
         found[name] = findings(folder / "out")
