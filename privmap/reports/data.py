@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,20 +53,17 @@ def listed(findings: list[dict[str, Any]], limit: int = HTML_ROWS) -> list[dict[
     crowded out by a bigger one."""
     if len(findings) <= limit:
         return findings
-    sizes: dict[tuple[str, str], int] = {}
-    for f in findings:
-        key = (f["source"], f["category"])
-        sizes[key] = sizes.get(key, 0) + 1
+    sizes = Counter((f["source"], f["category"]) for f in findings)
     per_group = 0  # the largest k with sum(min(size, k)) <= limit
     while sum(min(n, per_group + 1) for n in sizes.values()) <= limit:
         per_group += 1
     per_group = max(per_group, 1)  # more groups than rows: the first finding of the first groups
-    taken: dict[tuple[str, str], int] = {}
+    taken: Counter[tuple[str, str]] = Counter()
     out = []
     for f in findings:
         key = (f["source"], f["category"])
-        if taken.get(key, 0) < per_group and len(out) < limit:
-            taken[key] = taken.get(key, 0) + 1
+        if taken[key] < per_group and len(out) < limit:
+            taken[key] += 1
             out.append(f)
     return out
 
