@@ -54,23 +54,22 @@ class Evidence:
         return f"; {not_inspected_text(record)}"
 
     def findings_by_source(self) -> dict[str, list[dict[str, Any]]]:
-        """source -> findings. Grouped once per Evidence (checks only read it): a dozen checks ask,
-        and a run may hold hundreds of thousands of findings."""
-        if "source" not in self._grouped:
-            out: dict[str, list[dict[str, Any]]] = {}
-            for f in self.findings:
-                out.setdefault(f["source"], []).append(f)
-            self._grouped["source"] = out
-        return self._grouped["source"]
+        """source -> findings."""
+        return self._group("source", lambda f: f["source"])
 
     def findings_by_store(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        """(source, store) -> findings, e.g. ("uploads", "s3://media-eu"); grouped once, as above."""
-        if "store" not in self._grouped:
-            out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """(source, store) -> findings, e.g. ("uploads", "s3://media-eu")."""
+        return self._group("store", lambda f: (f["source"], f["store"]))
+
+    def _group(self, name: str, key: Callable[[dict[str, Any]], Any]) -> dict[Any, list[dict[str, Any]]]:
+        """The findings grouped by `key`, once per Evidence (checks only read it): a dozen checks ask, and a
+        run may hold hundreds of thousands of findings."""
+        if name not in self._grouped:
+            out: dict[Any, list[dict[str, Any]]] = {}
             for f in self.findings:
-                out.setdefault((f["source"], f["store"]), []).append(f)
-            self._grouped["store"] = out
-        return self._grouped["store"]
+                out.setdefault(key(f), []).append(f)
+            self._grouped[name] = out
+        return self._grouped[name]  # type: ignore[no-any-return]
 
     def store_facts(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(source, store) -> {fact key: value}: the posture of each store."""
