@@ -60,12 +60,15 @@ def role_of(config: Config, spec: SourceConfig) -> str | None:
     return roles.pop() if len(roles) == 1 else None
 
 
-def reads_evidence_again(source: Any) -> bool:
+def reads_evidence_again(source: Any, *, named: bool = False) -> bool:
     """Whether the consent evidence of an unchanged upload of `source` is read again (its `metadata`):
     where evidence can change while the listing shows the object unchanged (an S3 tag, a local sidecar
     or xattr). A GCS metadata change bumps the object's metageneration, so it is listed as changed and
-    read anew: GCS needs no second look, and an unchanged GCS upload costs no request."""
-    return hasattr(source, "metadata")
+    read anew: GCS needs no second look, and an unchanged GCS upload costs no request.
+    Where the source's events tell of every such change (`evidence_events`: S3 `tag_events`), evidence
+    is read only for an upload the watch was `named` (by an event, its listing or its re-check); polling
+    every failing upload would cost one request each per run for changes the queue already announces."""
+    return hasattr(source, "metadata") and (named or not getattr(source, "evidence_events", False))
 
 
 def evidence_may_change(metadata: dict[str, str], key: str) -> bool:
@@ -123,11 +126,19 @@ def _verdict(r: Any) -> Verdict:
 
 
 def assess(
-    config: Config, spec: SourceConfig, source: Any, store: Store, run_id: int, ledger: Ledger | LedgerError | None
+    config: Config,
+    spec: SourceConfig,
+    source: Any,
+    store: Store,
+    run_id: int,
+    ledger: Ledger | LedgerError | None,
+    *,
+    named: bool = False,
 ) -> list[Verdict]:
     """Verdicts for the uploads of `spec` (an `uploads: true` source) that hold personal data in the
     run, saved in the store and returned. `ledger` is the open consent ledger, the error met opening
-    it, or None when none is configured."""
+    it, or None when none is configured. `named`: the run is a watch batch, whose items an intake
+    named (see reads_evidence_again)."""
     role = role_of(config, spec)
     if role not in ("controller", "processor"):
         return []
@@ -138,7 +149,8 @@ def assess(
     items = {i["uri"]: i for i in store.items(run_id) if i["source"] == spec.name and i["uri"] in findings}
     uploads = UploadStore(store)
     if role == "controller":
-        verdicts = list(_consent(config, spec, source, items, uploads.previous(spec.name, run_id), ledger))
+        previous = uploads.previous(spec.name, run_id)
+        verdicts = list(_consent(config, spec, source, items, previous, ledger, named=named))
     else:
         verdicts = [_instructions(config, spec, item) for item in items.values()]
     uploads.save(run_id, verdicts)
@@ -152,6 +164,8 @@ def _consent(
     items: dict[str, Any],
     previous: dict[str, Verdict],
     ledger: Ledger | LedgerError | None,
+    *,
+    named: bool,
 ) -> Iterator[Verdict]:
     purposes = sorted(
         {p for a in config.inventory.activities if spec.name in a.stores and a.role == "controller" for p in a.purposes}
@@ -165,7 +179,7 @@ def _consent(
         for uri, i in items.items()
         if i["state"] == "unchanged"
         and _needs_evidence(previous.get(uri))
-        and reads_evidence_again(source)
+        and reads_evidence_again(source, named=named)
         and evidence_may_change(stored[uri], config.consent.key)
     ]
     with ThreadPoolExecutor(EVIDENCE_READERS) as pool:

@@ -440,7 +440,7 @@ class Watcher:
                     store.record_problem(run.id, p)
                 source.problems.clear()
                 store.save_facts(run.id, [StoreFact(spec.name, s, k, v) for (s, k), v in sorted(facts.items())])
-                uploads.assess(config, spec, source, store, run.id, ledger)
+                uploads.assess(config, spec, source, store, run.id, ledger, named=True)
         finally:
             if ledger is not None and not isinstance(ledger, LedgerError):
                 ledger.close()

@@ -111,9 +111,10 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         yield S3Server(url, boto3.Session(admin["AWS_ACCESS_KEY_ID"], admin["AWS_SECRET_ACCESS_KEY"]), scanner)
 
 
-def upload_consent_config(tmp_path: Path, endpoint: str, bucket: str, consent: str) -> Path:
-    """privmap.yaml for a controller-role S3 upload source `avatars` on `bucket`, one consent-based activity
-    and `consent` (YAML: the consent key and its ledger, alerts if any) appended as is."""
+def upload_consent_config(tmp_path: Path, endpoint: str, bucket: str, consent: str, options: str = "") -> Path:
+    """privmap.yaml for a controller-role S3 upload source `avatars` on `bucket` (with more `options`, YAML
+    flow-mapping entries such as ", intake: sqs"), one consent-based activity and `consent` (YAML: the
+    consent key and its ledger, alerts if any) appended as is."""
     path = tmp_path / "privmap.yaml"
     path.write_text(
         textwrap.dedent(
@@ -125,7 +126,7 @@ def upload_consent_config(tmp_path: Path, endpoint: str, bucket: str, consent: s
                 type: s3
                 role: controller
                 uploads: true
-                options: {{endpoint_url: "{endpoint}", buckets: [{bucket}]}}
+                options: {{endpoint_url: "{endpoint}", buckets: [{bucket}]{options}}}
             inventory:
               activities:
                 - {{name: Profile pictures, purposes: [essential.service], lawful_basis: consent, role: controller,

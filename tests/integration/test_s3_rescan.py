@@ -15,20 +15,21 @@ import pytest
 
 from privmap.config import Config, load_config
 from privmap.pipeline import build_source, run
+from privmap.watch import Watcher
 from tests.integration.conftest import PERSONAL, S3Server, upload_consent_config
 
 BUCKET = "rescan-eu"
 PLAIN = 12  # objects without personal data: none of them may cost a request on a rescan
 
 
-def write_config(tmp_path: Path, endpoint: str, bucket: str = BUCKET) -> Config:
+def write_config(tmp_path: Path, endpoint: str, bucket: str = BUCKET, options: str = "") -> Config:
     (tmp_path / "consents.csv").write_text(
         "consent_id,purpose,given_at,withdrawn_at\n"
         "c-ok,essential.service,2024-01-17T00:00:00Z,\n"
         "c-withdrawn,essential.service,2024-01-17T00:00:00Z,2025-06-01T00:00:00Z\n"
     )
     consent = "consent: {key: consent-id, ledger: {csv: consents.csv}}\n"
-    return load_config(upload_consent_config(tmp_path, endpoint, bucket, consent))
+    return load_config(upload_consent_config(tmp_path, endpoint, bucket, consent, options))
 
 
 @pytest.fixture
@@ -105,6 +106,47 @@ def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
         "none.txt": "pass",
         "withdrawn.txt": "fail",  # still judged against the ledger each run
     }
+
+
+def test_with_tag_events_a_rescan_reads_no_tags_and_a_tag_is_learnt_from_its_event(
+    tmp_path, s3_server: S3Server, s3_bucket, operations: Counter[str]
+):
+    """`tag_events: true`: tag changes come through the queue, so no run polls the tags of unchanged uploads;
+    the watch reads the tags of the upload an event names, and the scans after it judge on what it read."""
+    bucket = "rescan-events-eu"
+    s3 = s3_bucket(bucket)
+    sqs = s3_server.client("sqs", region="eu-west-1")
+    queue = sqs.create_queue(QueueName="privmap-rescan-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    body = PERSONAL.encode()
+    s3.put_object(Bucket=bucket, Key="none.txt", Body=body)
+    s3.put_object(Bucket=bucket, Key="later.txt", Body=body)
+    s3.put_object(Bucket=bucket, Key="tagged.txt", Body=body, Tagging="consent-id=c-ok")
+    s3.put_bucket_notification_configuration(  # after the uploads: the queue holds only what follows
+        Bucket=bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectTagging:*"]}]},
+    )
+    options = f", intake: sqs, queue_url: '{queue}', queue_region: eu-west-1, tag_events: true"
+    config = write_config(tmp_path, s3_server.url, bucket, options)
+
+    run(config, tmp_path / "r1")
+    assert per_object(operations) == {"ListObjectsV2": 1, "GetObject": 3, "GetObjectTagging": 1}
+    assert consent_status(tmp_path / "r1") == {"none.txt": "fail", "later.txt": "fail", "tagged.txt": "pass"}
+    operations.clear()
+    run(config, tmp_path / "r2")
+    assert per_object(operations) == {"ListObjectsV2": 1}  # nothing per failing upload
+    assert consent_status(tmp_path / "r2")["none.txt"] == "fail"
+
+    # the uploader tags later.txt: its event names it, the watch reads its tags (and no other's)
+    s3.put_object_tagging(Bucket=bucket, Key="later.txt", Tagging={"TagSet": [{"Key": "consent-id", "Value": "c-ok"}]})
+    operations.clear()
+    with Watcher(config, interval=0.1) as watcher:
+        assert watcher.run(max_batches=1) == 1
+    assert operations["GetObjectTagging"] == 1 and "GetObject" not in operations
+    operations.clear()
+    run(config, tmp_path / "r3")
+    assert per_object(operations) == {"ListObjectsV2": 1}
+    assert consent_status(tmp_path / "r3") == {"none.txt": "fail", "later.txt": "pass", "tagged.txt": "pass"}
 
 
 def test_listed_fingerprints_are_those_of_botocores_own_timestamps(tmp_path, s3_server: S3Server, many_objects: str):

@@ -78,3 +78,14 @@ def test_unknown_source_type_and_bad_options_are_config_errors(tmp_path, write_c
     config = load_config(write_config("- {name: x, type: local, options: {path: data}}"))
     with pytest.raises(ConfigError, match="needs `region`"):
         build_source(config, 0)
+
+
+def test_s3_tag_events_need_the_sqs_intake(write_config):
+    from privmap.config import load_config
+
+    config = load_config(write_config("- {name: x, type: s3, options: {buckets: [media-eu], tag_events: true}}"))
+    with pytest.raises(ConfigError, match=r"privmap.yaml:4: sources\[0\].options: .*tag_events needs intake: sqs"):
+        build_source(config, 0)
+    queued = "intake: sqs, queue_url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', tag_events: true"
+    source = build_source(load_config(write_config(f"- {{name: x, type: s3, options: {{{queued}}}}}")), 0)
+    assert source.evidence_events

@@ -89,11 +89,16 @@ class S3Options(Options):
     queue_url: str | None = None  # intake sqs: the queue the buckets' event notifications go to
     queue_region: str | None = None  # intake sqs: default the region in an AWS queue URL, else us-east-1
     visibility_timeout: int = Field(300, ge=1, le=43_200)  # seconds a taken message stays hidden until recorded
+    # intake sqs: the queue also gets the buckets' s3:ObjectTagging:* events, so a consent tag is read when its
+    # event comes (by the watch) and never polled: no scan or re-check reads the tags of an unchanged upload
+    tag_events: bool = False
 
     @model_validator(mode="after")
     def _queue_for_sqs(self) -> S3Options:
         if (self.intake == "sqs") != (self.queue_url is not None):
             raise ValueError("queue_url goes with intake: sqs (and intake: sqs needs it)")
+        if self.tag_events and self.intake != "sqs":
+            raise ValueError("tag_events needs intake: sqs (the tagging events come through its queue)")
         return self
 
 
@@ -282,6 +287,11 @@ class S3Source(ByteSource):
                 raise classify("GetObjectTagging", exc) from exc
             blob = replace(blob, metadata={**blob.metadata, **{f"tag:{t['Key']}": t["Value"] for t in tags}})
         return blob
+
+    @property
+    def evidence_events(self) -> bool:
+        """Whether every change of an object's tags comes as an event through the queue (`tag_events`)."""
+        return self.options.tag_events
 
     def metadata(self, item: Item) -> dict[str, str]:
         """Tags (`tag:`) as they are now, without reading content (GetObjectTagging): a consent tag added
