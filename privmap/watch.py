@@ -34,6 +34,7 @@ from privmap.config import Config
 from privmap.consent import LedgerError
 from privmap.model import Halt, Item, Location, StoreFact
 from privmap.reports.data import personal_data
+from privmap.scanner.problems import describe
 from privmap.store import Run, Store, install_secret
 
 log = logging.getLogger("privmap")
@@ -119,7 +120,9 @@ class FolderIntake:
                 observer.start()
                 return observer
             except OSError as exc:
-                log.warning("filesystem events unavailable; polling", extra={"source": self.name, "detail": str(exc)})
+                log.warning(
+                    "filesystem events unavailable; polling", extra={"source": self.name, "detail": describe(exc)}
+                )
         observer = PollingObserver(timeout=interval)
         observer.schedule(handler, str(self.root), recursive=True)
         observer.start()
@@ -322,7 +325,8 @@ def watch_loop(
         except Halt:  # privmap's own environment failed (a model, an unwritable file): the watch stops, uncommitted
             raise
         except Exception as exc:  # a busy store (a long scheduled scan), a lost connection: try again later
-            log.warning("batch not recorded; kept for the next look", extra={"detail": f"{type(exc).__name__}: {exc}"})
+            # a library's message may quote what it choked on (a row, a key): described, never echoed
+            log.warning("batch not recorded; kept for the next look", extra={"detail": describe(exc)})
             for intake, items in taken:
                 intake.requeue(items)
             continue

@@ -35,16 +35,28 @@ class OneUpload:
         pass
 
 
-def test_a_batch_that_could_not_be_recorded_is_handed_out_again():
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionResetError(104, "Connection reset by peer"),
+        ValueError("duplicate key value (email)=('zofia.wrobel@przyklad.pl') violates unique constraint"),
+        RuntimeError("could not write row: 'Ana Lúcia Ferreira', +351 912 345 678"),
+    ],
+)
+def test_a_batch_that_could_not_be_recorded_is_handed_out_again_and_its_error_not_echoed(error, caplog):
     intake, batches = OneUpload(), []
 
     def record(batch: dict[str, list[Item]]) -> None:
         batches.append(batch)
         if len(batches) == 1:
-            raise ConnectionResetError("the store's server went away")
+            raise error
 
     assert watch_loop([intake], record, threading.Event(), interval=0, max_batches=1) == 1
     assert batches == [{"up": [UPLOAD]}] * 2 and (intake.requeued, intake.committed) == (1, 1)
+    (logged,) = [r for r in caplog.records if r.getMessage().startswith("batch not recorded")]
+    assert logged.detail.startswith(type(error).__name__)
+    for raw in ("zofia.wrobel", "Ana Lúcia", "912 345 678"):
+        assert raw not in logged.detail
 
 
 def test_a_halt_stops_the_watch_and_leaves_the_batch_uncommitted():
