@@ -52,7 +52,8 @@ def timestamp(value: Any) -> dt.datetime | None:
         try:
             when = dt.datetime.fromisoformat(str(value).strip())
         except ValueError:
-            raise LedgerError(f"not an ISO 8601 time: {str(value)[:40]!r}") from None
+            # described, not quoted: a misread column may hold anything (an e-mail address, a name)
+            raise LedgerError(f"not an ISO 8601 time (a value of {len(str(value))} characters)") from None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 

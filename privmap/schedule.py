@@ -20,6 +20,7 @@ from typing import IO
 from croniter import CroniterError, croniter
 
 from privmap.config import Config, ConfigError
+from privmap.scanner.problems import describe
 
 log = logging.getLogger("privmap")
 
@@ -94,7 +95,7 @@ def run_on_schedule(
             log.error("scheduled run not started: bad config", extra={"detail": str(exc)})
         except Exception as exc:  # one failed run must not end the schedule
             code = 2
-            log.error("scheduled run failed", extra={"detail": f"{type(exc).__name__}: {exc}"})
+            log.error("scheduled run failed", extra={"detail": describe(exc)})  # its message may quote content
         done += 1
         ended = now()
         due = next_time(expression, started)

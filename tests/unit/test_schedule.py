@@ -47,7 +47,7 @@ def test_runs_at_each_time_and_skips_the_times_a_long_run_missed():
     assert code == 1  # the last run's
 
 
-def test_a_failing_run_does_not_end_the_schedule():
+def test_a_failing_run_does_not_end_the_schedule_nor_echo_what_it_choked_on(caplog):
     clock = Clock()
     calls: list[int] = []
 
@@ -56,8 +56,10 @@ def test_a_failing_run_does_not_end_the_schedule():
         if len(calls) == 1:
             raise ConfigError([])
         if len(calls) == 2:
-            raise RuntimeError("lost the store")
+            raise RuntimeError("cannot encode row 'Søren Kierkegaard-Holm', soren.holm@eksempel.dk")
         return 0
 
     assert run_on_schedule("* * * * *", job, max_runs=3, now=clock.now, sleep=clock.sleep) == 0
     assert len(calls) == 3
+    (failed,) = [r for r in caplog.records if r.getMessage() == "scheduled run failed"]
+    assert failed.detail.startswith("RuntimeError") and "Søren" not in failed.detail and "@" not in failed.detail
