@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from privmap import identifiers
 from privmap.config.models import DetectionConfig
 from privmap.data import category_of
-from privmap.detectors import columns, credentials, engine, presidio, special
+from privmap.detectors import columns, credentials, engine, lexicon, presidio, special
 from privmap.detectors.context import column_tokens, find_context
 from privmap.detectors.language import detect_language, load_identifier
 from privmap.detectors.masking import mask, normalise, value_key
@@ -119,6 +119,7 @@ class _NerJob:
     offset: int  # of the window in the target text
     text: str
     column: columns.Column | None = None  # set when the window is a sampled column value
+    lo: int = 0  # where the text the window was cut from (a cell, or the whole text) begins in the target
 
 
 class Detector:
@@ -138,13 +139,14 @@ class Detector:
         self.gate = presidio.Gate(plugged, self._reportable) if plugged else None
 
     def preload(self) -> None:
-        """Load every NER model and the language identifier now, before scan workers fork, so each
-        worker starts with them in shared memory instead of loading its own copy."""
+        """Load every NER model, the language identifier and the word lists now, before scan workers
+        fork, so each worker starts with them in shared memory instead of loading its own copy."""
         for model in {*self.config.models.values(), self.config.fallback_model} - {None}:
             engine.pipeline(model)
         if self.config.detect_language:
             load_identifier(self.languages, self.config.language)
         given_names()
+        lexicon.common_words()
 
     # -- public API -------------------------------------------------------------------
 
@@ -373,7 +375,7 @@ class Detector:
         else:
             windows = found
         for wlo, whi in windows:
-            ner.append(_NerJob(job, wlo + lo, text[wlo + lo : whi + lo]))
+            ner.append(_NerJob(job, wlo + lo, text[wlo + lo : whi + lo], lo=lo))
 
     def _plan_columns(self, job: _Text, table: list[columns.Column], ner: list[_NerJob]) -> None:
         index = _ColumnIndex(table)
@@ -409,7 +411,7 @@ class Detector:
                 sample = [(s, e) for (s, e), v in zip(column.cells, values, strict=True) if columns.name_like(v)]
                 sample = [c for c in sample if c not in taken][:_SAMPLE]
                 if len(sample) >= max(1, 0.6 * min(len(values), _SAMPLE)):
-                    ner.extend(_NerJob(job, s, recase_value(job.text[s:e]), column) for s, e in sample)
+                    ner.extend(_NerJob(job, s, recase_value(job.text[s:e]), column, s) for s, e in sample)
 
     def _address_column(self, job: _Text, column: columns.Column, values: list[str]) -> bool:
         """Mark the cells of a column whose sampled values are street addresses, whatever its name
@@ -435,6 +437,7 @@ class Detector:
             for item, ents in zip(items, engine.entities(model, [i.text for i in items]), strict=True):
                 found = [(s, e, engine.LABELS.get(label)) for s, e, label in ents]
                 found = [(s, e, entity) for s, e, entity in found if entity and entity not in self.ignored]
+                found = [(s, e, entity) for s, e, entity in found if not _sentence_capital(item, entity, s, e)]
                 if item.column is not None:
                     columns_seen[id(item.column)] = (item.target, item.column)
                     for entity in {entity for s, e, entity in found if (e - s) * 2 >= len(item.text)}:
@@ -688,6 +691,36 @@ def _name_start(text: str, start: int, end: int) -> int:
         while pos < end and text[pos].isspace():
             pos += 1
     return pos if pos < end else start
+
+
+_OPENERS = " \t\"'“‘«(["  # what may stand between a sentence's start and its first word
+_BULLET = re.compile(r"[-*•·>]+|\d{1,3}[.)]")
+
+
+def _sentence_capital(item: _NerJob, entity: str, start: int, end: int) -> bool:
+    """A person or place NER found in English that is one ordinary word, capitalised only because
+    it starts a sentence, a line or a cell ('Thumbnail 91 regenerated', '- Queue cleared', 'Subject:
+    Invoice overdue'): not a proper noun in the dictionary ('Paris', 'Nice'), not a known given name
+    or surname, not a country. The small CNN models read that capital as a name."""
+    if entity not in ("PERSON", "LOCATION") or item.target.language != "en":
+        return False  # the dictionary is English; other languages' capitals stay NER's (or _corroborated's) call
+    start, end = _trim(item.text, start, end)
+    word = item.text[start:end]
+    return (
+        word.isalpha()
+        and word[1:].islower()
+        and _sentence_start(item.target.text, item.offset + start, item.lo)
+        and lexicon.common_word(word)
+        and not known_name(word)
+        and not any(countries(word))
+    )
+
+
+def _sentence_start(text: str, start: int, lo: int = 0) -> bool:
+    """The word at `start` begins a sentence, a line or the cell that begins at `lo`: only a bullet,
+    quotes or brackets stand before it, or the end of a sentence or of a label ('Subject: ')."""
+    before = text[max(lo, text.rfind("\n", 0, start) + 1) : start].rstrip(_OPENERS)
+    return not before or before[-1] in ".!?:;" or bool(_BULLET.fullmatch(before.lstrip()))
 
 
 def _plausible(entity: str, value: str) -> bool:
