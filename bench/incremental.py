@@ -158,10 +158,11 @@ def estate_s3(folder: Path, objects: int, hook: str, url: str) -> Estate:
             "QueueConfigurations": [
                 {
                     "QueueArn": arn,
-                    "Events": ["s3:ObjectCreated:*", "s3:ObjectTagging:*"],
+                    "Events": ["s3:ObjectCreated:*"],
                     # only the SQS cycle's uploads: the queue holds nothing else when that watcher starts
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "new/sqs-"}]}},
-                }
+                },
+                {"QueueArn": arn, "Events": ["s3:ObjectTagging:*"]},  # every key: what `tag_events` promises
             ]
         },
     )

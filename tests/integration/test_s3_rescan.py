@@ -149,6 +149,72 @@ def test_with_tag_events_a_rescan_reads_no_tags_and_a_tag_is_learnt_from_its_eve
     assert consent_status(tmp_path / "r3") == {"none.txt": "fail", "later.txt": "pass", "tagged.txt": "pass"}
 
 
+@pytest.mark.parametrize(
+    ("notifications", "announced"),
+    [
+        ([{"Events": ["s3:ObjectTagging:*"]}], True),
+        ([{"Events": ["s3:ObjectCreated:*"]}, {"Events": ["s3:ObjectTagging:Put"]}], True),
+        (
+            [
+                {
+                    "Events": ["s3:ObjectTagging:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "up/"}]}},
+                }
+            ],
+            True,
+        ),
+        ([], False),  # nothing sent
+        ([{"Events": ["s3:ObjectCreated:*"]}], False),  # uploads only
+        ([{"Events": ["s3:ObjectTagging:Delete"]}], False),  # a tag added is never announced
+        (
+            [
+                {
+                    "Events": ["s3:ObjectTagging:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".jpg"}]}},
+                }
+            ],
+            False,
+        ),
+        (
+            [
+                {
+                    "Events": ["s3:ObjectTagging:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "new/"}]}},
+                }
+            ],
+            False,
+        ),
+        ([{"Events": ["s3:ObjectTagging:*"], "Queue": "someone-elses"}], False),  # to another queue
+    ],
+)
+def test_tag_events_hold_only_where_the_bucket_sends_them_to_the_queue(
+    tmp_path, s3_server: S3Server, s3_bucket, notifications, announced, caplog
+):
+    """A source whose buckets do not all send s3:ObjectTagging events (covering every listed key) to its
+    queue polls the tags as without `tag_events`, and says which buckets."""
+    bucket = "tag-events-check-eu"
+    s3 = s3_bucket(bucket)
+    sqs = s3_server.client("sqs", region="eu-west-1")
+    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("privmap-tag-check", "someone-elses")}
+    arns = {
+        name: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for name, url in urls.items()
+    }
+    queue = urls["privmap-tag-check"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": arns[n.pop("Queue", "privmap-tag-check")], **n} for n in [dict(c) for c in notifications]
+            ]
+        },
+    )
+    options = f", prefix: up/photos/, intake: sqs, queue_url: '{queue}', queue_region: eu-west-1, tag_events: true"
+    source = build_source(write_config(tmp_path, s3_server.url, bucket, options), 0)
+    assert source.evidence_events is announced
+    assert any(bucket in str(getattr(r, "buckets", "")) for r in caplog.records) is not announced
+
+
 def test_listed_fingerprints_are_those_of_botocores_own_timestamps(tmp_path, s3_server: S3Server, many_objects: str):
     """The source reads listing timestamps by a faster parser than botocore's default: the fingerprints
     (ETag, size, LastModified) must not change, or an upgrade would read every object again."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import closing, suppress
@@ -51,6 +52,7 @@ from privmap.scanner.sources.base import (
     status_kind,
 )
 
+log = logging.getLogger("privmap")
 # error codes -> Problem kinds; other codes go by their HTTP status (base.status_kind)
 _KINDS = {
     "AccessDenied": "denied",
@@ -288,10 +290,42 @@ class S3Source(ByteSource):
             blob = replace(blob, metadata={**blob.metadata, **{f"tag:{t['Key']}": t["Value"] for t in tags}})
         return blob
 
-    @property
+    @cached_property
     def evidence_events(self) -> bool:
-        """Whether every change of an object's tags comes as an event through the queue (`tag_events`)."""
-        return self.options.tag_events
+        """Whether every change of an object's tags comes as an event through the queue (`tag_events`),
+        as each bucket's notification configuration confirms (s3:GetBucketNotification, asked once per
+        run or watch). Where a bucket sends no s3:ObjectTagging events covering the listed keys to the
+        queue (or to an SNS topic, which may fan out to it), or its configuration cannot be read, the
+        tags are polled as without the option, and a warning says so: a tag added later is still seen."""
+        if not self.options.tag_events:
+            return False
+        silent = [b.name for b in self.buckets if not self._sends_tag_events(b)]
+        if silent:
+            log.warning(
+                "tag_events: these buckets send no s3:ObjectTagging events to the queue; their tags are polled",
+                extra={"source": self.name, "buckets": silent},
+            )
+        return not silent
+
+    def _sends_tag_events(self, bucket: Bucket) -> bool:
+        client = self._client("s3", bucket.region)
+        try:
+            config = client.get_bucket_notification_configuration(Bucket=bucket.name)
+        except (ClientError, BotoCoreError) as exc:
+            detail = str(classify("GetBucketNotificationConfiguration", exc))
+            log.warning("notification configuration unreadable", extra={"source": self.name, "detail": detail})
+            return False
+        queue = urlsplit(self.options.queue_url or "").path.strip("/").replace("/", ":")  # "ACCOUNT:NAME"
+        targets = [c for c in config.get("QueueConfigurations", []) if c.get("QueueArn", "").endswith(f":{queue}")]
+        return any(
+            set(c.get("Events", [])) & {"s3:ObjectTagging:*", "s3:ObjectTagging:Put"} and self._covers(c)
+            for c in targets + config.get("TopicConfigurations", [])
+        )
+
+    def _covers(self, notification: dict[str, Any]) -> bool:
+        """A notification's key filter lets through every key the source lists (under `prefix`)."""
+        rules = notification.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+        return all(r["Name"].lower() == "prefix" and self.options.prefix.startswith(r["Value"]) for r in rules)
 
     def metadata(self, item: Item) -> dict[str, str]:
         """Tags (`tag:`) as they are now, without reading content (GetObjectTagging): a consent tag added
