@@ -145,12 +145,7 @@ def build_source(config: Config, index: int) -> Source:
     try:
         return cls(spec, config)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        issues = []
-        for e in exc.errors():
-            loc = ("sources", index, "options", *e["loc"])
-            msg = "unknown option" if e["type"] == "extra_forbidden" else e["msg"]
-            issues.append(config.error_at(loc, msg).issues[0])
-        raise ConfigError(issues) from None
+        raise config.options_error(("sources", index, "options"), exc) from None
 
 
 def build_detector(config: Config, secret: bytes) -> Detector:
@@ -161,13 +156,13 @@ def build_detector(config: Config, secret: bytes) -> Detector:
         raise ConfigError([config.error_at(i.loc, i.message).issues[0] for i in exc.issues]) from None
 
 
-def scan(config: Config, store: Store, run: Run, progress: Progress | None = None) -> int:
-    """Crawl every source into `run`; returns the number of sources that failed outright.
+def scan(config: Config, sources: list[Source], store: Store, run: Run, progress: Progress | None = None) -> int:
+    """Crawl every source (`sources`: built by build_source, one per config.sources entry) into `run`;
+    returns the number of sources that failed outright.
 
     A `full` run reads every item, changed or not; others read only new, changed and failed ones.
     Listing runs ahead in a thread where it waits on a network; the executor scans items (in this process, local
     worker processes or a Dask cluster); this thread alone writes the store."""
-    sources = [build_source(config, i) for i in range(len(config.sources))]
     secret = install_secret(config.state_dir)
     log.info("run started", extra={"run_id": run.id, "resumed": run.resumed, "kind": run.kind})
     errors = 0
@@ -605,8 +600,10 @@ def run(
 ) -> RunResult:
     """Scan, judge and report one run (a `full` one reads every item again); an interrupted run
     (Ctrl-C, SIGTERM, an internal error) is left resumable by the next run of the same config."""
+    # bad source options or sinks are config errors before anything is written: no report folder, no run
+    sources = [build_source(config, i) for i in range(len(config.sources))]
+    alerts.build_sinks(config)
     check_writable(out_dir)  # an unwritable --out fails now, not after the whole scan
-    alerts.build_sinks(config)  # a bad sink is a config error before scanning, not after
     as_of = as_of or dt.date.today()
     store = Store(config.resolve(config.store.path))
     try:
@@ -620,7 +617,7 @@ def run(
             wait=config.store.wait,
         )
         try:
-            errors = scan(config, store, current, progress)
+            errors = scan(config, sources, store, current, progress)
         except BaseException:
             store.interrupt_run(current.id)
             raise

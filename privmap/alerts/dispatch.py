@@ -48,9 +48,7 @@ def build_sinks(config: Config) -> list[SinkBase]:
         except plugins.PluginUnavailable as exc:
             issues += config.error_at(("alerts", i, "type"), str(exc)).issues
         except ValidationError as exc:
-            for e in exc.errors():
-                msg = "unknown option" if e["type"] == "extra_forbidden" else e["msg"]
-                issues += config.error_at(("alerts", i, "options", *e["loc"]), msg).issues
+            issues += config.options_error(("alerts", i, "options"), exc).issues
     if issues:
         raise ConfigError(issues)
     return sinks

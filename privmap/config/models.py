@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -535,3 +536,13 @@ class Config(Strict):
         if self._origin is None:
             return ConfigError([ConfigIssue("<config>", None, loc, message)])
         return self._origin.error(loc, message)
+
+    def options_error(self, at: tuple[str | int, ...], exc: ValidationError) -> ConfigError:
+        """The errors of a plugin's options model (the options at `at`, e.g. ('sources', 0, 'options')),
+        each at its key's line: 'unknown option', or the validator's message without pydantic's
+        'Value error, ' prefix. Values are not quoted (options hold DSNs and keys)."""
+        issues = []
+        for e in exc.errors():
+            message = "unknown option" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
+            issues += self.error_at((*at, *e["loc"]), message).issues
+        return ConfigError(issues)

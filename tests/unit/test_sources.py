@@ -80,12 +80,21 @@ def test_unknown_source_type_and_bad_options_are_config_errors(tmp_path, write_c
         build_source(config, 0)
 
 
-def test_s3_tag_events_need_the_sqs_intake(write_config):
+def test_s3_tag_events_need_the_sqs_intake_named_at_their_line_before_anything_is_written(tmp_path, write_config):
     from privmap.config import load_config
+    from privmap.pipeline import run
 
-    config = load_config(write_config("- {name: x, type: s3, options: {buckets: [media-eu], tag_events: true}}"))
-    with pytest.raises(ConfigError, match=r"privmap.yaml:4: sources\[0\].options: .*tag_events needs intake: sqs"):
-        build_source(config, 0)
+    block = """\
+    - name: x
+      type: s3
+      options:
+        buckets: [media-eu]
+        intake: listing
+        tag_events: true
+    """
+    config = load_config(write_config(block))
+    with pytest.raises(ConfigError, match=r"privmap.yaml:9: sources\[0\].options.tag_events: needs intake: sqs"):
+        run(config, tmp_path / "report")
+    assert not (tmp_path / "report").exists() and not config.state_dir.exists()  # no folder, no run left behind
     queued = "intake: sqs, queue_url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', tag_events: true"
-    source = build_source(load_config(write_config(f"- {{name: x, type: s3, options: {{{queued}}}}}")), 0)
-    assert source.evidence_events
+    assert build_source(load_config(write_config(f"- {{name: x, type: s3, options: {{{queued}}}}}")), 0)

@@ -36,7 +36,7 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from privmap.config.models import Config, SourceConfig
@@ -99,9 +99,15 @@ class S3Options(Options):
     def _queue_for_sqs(self) -> S3Options:
         if (self.intake == "sqs") != (self.queue_url is not None):
             raise ValueError("queue_url goes with intake: sqs (and intake: sqs needs it)")
-        if self.tag_events and self.intake != "sqs":
-            raise ValueError("tag_events needs intake: sqs (the tagging events come through its queue)")
         return self
+
+    @field_validator("tag_events")
+    @classmethod
+    def _tag_events_through_sqs(cls, value: bool, info: ValidationInfo) -> bool:
+        # a field's own validator, so the error names the `tag_events` key and its line
+        if value and info.data.get("intake") != "sqs":
+            raise ValueError("needs intake: sqs (the tagging events come through its queue)")
+        return value
 
 
 @dataclass(frozen=True)
