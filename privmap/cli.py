@@ -38,6 +38,7 @@ class _ExitOnConfigError(click.Group):
         from privmap.locate import LocateError
         from privmap.model import Halt
         from privmap.pipeline import RunNotFound
+        from privmap.scanner.sources.base import SourceError
         from privmap.store import StoreBusy
         from privmap.store.keyfile import KeyFileError
 
@@ -52,6 +53,7 @@ class _ExitOnConfigError(click.Group):
             KeyFileError,
             StoreBusy,
             LocateError,
+            SourceError,  # a source that cannot be watched (its messages name operations and codes only)
         ) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)

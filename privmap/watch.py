@@ -35,6 +35,7 @@ from privmap.consent import LedgerError
 from privmap.model import Halt, Item, Location, StoreFact
 from privmap.reports.data import personal_data
 from privmap.scanner.problems import describe
+from privmap.scanner.sources.base import SourceError
 from privmap.store import Run, Store, install_secret
 
 log = logging.getLogger("privmap")
@@ -302,7 +303,8 @@ def watch_loop(
     """Take from every intake at once and then each `interval` seconds, or `SETTLE` seconds after a
     filesystem event, and hand non-empty batches ({source name: items}) to `record`. A batch `record`
     fails on (the store in use by a long scan, a lost connection) is handed out again next time; a Halt
-    is raised, the batch left uncommitted for the next watcher.
+    is raised, the batch left uncommitted for the next watcher. An intake that cannot be read raises
+    SourceError on the first look and is skipped with a warning on later ones.
     `ready` is called after the first look; `stop` ends the loop at its next turn (set `wake` too, to
     end the wait). Returns the number of batches recorded."""
     recorded, first = 0, True
@@ -310,7 +312,16 @@ def watch_loop(
         if not first and wake.wait(timeout=interval):
             time.sleep(SETTLE)
             wake.clear()
-        taken = [(intake, intake.take()) for intake in intakes]
+        taken = []
+        for intake in intakes:
+            try:
+                taken.append((intake, intake.take()))
+            except SourceError as exc:  # a queue or bucket that cannot be read (after the client's own retries)
+                if first:  # at the start it is the setup (a wrong queue, a missing right): said, not retried
+                    raise SourceError(exc.kind, f"source {intake.name!r} cannot be watched: {exc}") from None
+                log.warning(
+                    "source not looked at; tried again next look", extra={"source": intake.name, "detail": str(exc)}
+                )
         if first and ready:
             ready()
         first = False

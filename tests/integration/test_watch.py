@@ -255,3 +255,15 @@ def test_nothing_to_watch_and_a_second_watcher_exit_2(tmp_path):
     config.write_text(config.read_text().replace("uploads: true", "uploads: false"))
     nothing = privmap("watch", "-c", str(config))
     assert nothing.returncode == 2 and "no source has `uploads: true`" in nothing.stderr
+
+
+def test_a_queue_that_cannot_be_read_at_the_start_exits_2_naming_the_operation(tmp_path, s3_server: S3Server):
+    s3 = s3_server.client(region="eu-west-1")
+    _bucket(s3, "watch-no-queue", "eu-west-1")
+    missing = f"{s3_server.url}/123456789012/privmap-no-such-queue"
+    options = f"endpoint_url: '{s3_server.url}', buckets: [watch-no-queue], intake: sqs, queue_url: '{missing}'"
+    config = write_config(tmp_path, f"type: s3, options: {{{options}, queue_region: eu-west-1}}")
+    answer = privmap("watch", "-c", str(config), "--interval", "1")
+    assert answer.returncode == 2
+    assert "source 'up' cannot be watched: ReceiveMessage:" in answer.stderr and "NonExistentQueue" in answer.stderr
+    assert "internal error" not in answer.stderr

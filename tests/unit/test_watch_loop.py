@@ -9,6 +9,7 @@ import pytest
 
 from privmap.files import OutputError
 from privmap.model import Item, Location
+from privmap.scanner.sources.base import SourceError
 from privmap.watch import watch_loop
 
 UPLOAD = Item(Location("up", "s3://media/a.jpg"), "s3://media", "etag|1|t", 1)
@@ -70,3 +71,40 @@ def test_a_halt_stops_the_watch_and_leaves_the_batch_uncommitted():
     with pytest.raises(OutputError, match="No space left on device"):
         watch_loop([intake], record, threading.Event(), interval=0, max_batches=1, stop=stop)
     assert len(batches) == 1 and (intake.requeued, intake.committed) == (0, 0)  # the next watcher takes it again
+
+
+class Unreachable(OneUpload):
+    """An intake whose source cannot be read on the looks in `failing` (counted from 1)."""
+
+    def __init__(self, failing: set[int]) -> None:
+        super().__init__()
+        self.failing, self.looks = failing, 0
+
+    def take(self) -> list[Item]:
+        self.looks += 1
+        if self.looks in self.failing:
+            raise SourceError("missing", "ReceiveMessage: AWS.SimpleQueueService.NonExistentQueue")
+        return super().take()
+
+
+def test_a_source_that_cannot_be_read_at_the_start_is_said_not_retried():
+    with pytest.raises(SourceError, match=r"source 'up' cannot be watched: ReceiveMessage: .*NonExistentQueue"):
+        watch_loop([Unreachable({1})], lambda batch: None, threading.Event(), interval=0, max_batches=1)
+
+
+def test_a_source_that_fails_later_is_skipped_for_that_look_and_the_others_go_on(caplog):
+    class Later(OneUpload):
+        """One upload on the third look."""
+
+        looks = 0
+
+        def take(self) -> list[Item]:
+            self.looks += 1
+            return [UPLOAD] if self.looks == 3 else []
+
+    failing, later, batches = Unreachable({2, 3}), Later(), []
+    later.name = "other"
+    assert watch_loop([failing, later], batches.append, threading.Event(), interval=0, max_batches=2) == 2
+    # look 1: 'up' has its upload; look 3: 'up' cannot be read, 'other' has one and goes on alone
+    assert [sorted(b) for b in batches] == [["up"], ["other"]]
+    assert sum(r.getMessage().startswith("source not looked at") for r in caplog.records) == 2
