@@ -32,7 +32,14 @@ class AlreadyRunning(Exception):
 def parse(expression: str) -> str:
     """The cron expression, checked; ValueError naming what is wrong.
 
-    Five fields (minute hour day month weekday), or six with seconds last (`*/30 * * * * 0`)."""
+    Five fields (minute hour day month weekday), or six with seconds last (`*/30 * * * * 0`).
+    croniter would take a seventh (a year) and read a slip of the keyboard as one."""
+    fields = len(expression.split())
+    if fields not in (5, 6) and not expression.startswith("@"):  # @daily, @hourly ... are croniter's
+        raise ValueError(
+            f"not a cron expression: {expression!r} has {fields} fields; give five (minute hour day month"
+            " weekday) or six (seconds last)"
+        )
     try:
         croniter(expression)
     except (CroniterError, ValueError) as exc:
@@ -97,6 +104,8 @@ def run_on_schedule(
             code = 2
             log.error("scheduled run failed", extra={"detail": describe(exc)})  # its message may quote content
         done += 1
+        if done == max_runs:
+            break
         ended = now()
         due = next_time(expression, started)
         if due <= ended:  # the run outlasted its interval: never queue the missed times

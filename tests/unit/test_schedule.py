@@ -30,6 +30,10 @@ def test_parse_and_next_time():
     assert next_time("0 3 * * *", T0) == dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC)
     with pytest.raises(ValueError, match="not a cron expression"):
         parse("61 * * * *")
+    assert parse("*/10 * * * * 0") == "*/10 * * * * 0"  # seconds last
+    for fields in ("*/10 * * * * * *", "0 3 * *", "0"):  # a year croniter would take; too few
+        with pytest.raises(ValueError, match=r"give five .* or six"):
+            parse(fields)
 
 
 def test_runs_at_each_time_and_skips_the_times_a_long_run_missed():
@@ -63,3 +67,15 @@ def test_a_failing_run_does_not_end_the_schedule_nor_echo_what_it_choked_on(capl
     assert len(calls) == 3
     (failed,) = [r for r in caplog.records if r.getMessage() == "scheduled run failed"]
     assert failed.detail.startswith("RuntimeError") and "Søren" not in failed.detail and "@" not in failed.detail
+
+
+def test_the_last_run_allowed_is_not_said_to_outlast_its_schedule(caplog):
+    clock = Clock()
+
+    def job() -> int:
+        clock.t += dt.timedelta(seconds=90)  # longer than the schedule's minute
+        return 0
+
+    run_on_schedule("* * * * *", job, max_runs=2, now=clock.now, sleep=clock.sleep)
+    outlasted = [r for r in caplog.records if r.getMessage() == "run outlasted its schedule"]
+    assert len(outlasted) == 1  # after the first run, which another follows; not after the last
