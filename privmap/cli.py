@@ -437,12 +437,19 @@ def list_alerts(config_path: Path, pending: bool, deliver: bool, as_json: bool) 
     try:
         kept = alerts.AlertStore(store)
         failed = [d for d in alerts.deliver(config, kept) if d.error] if deliver else []
-        for a in kept.listing(pending_only=pending):
+        listed = kept.listing(pending_only=pending)
+        if not listed and not as_json:
+            click.echo("no pending alerts" if pending else "no alerts raised yet")
+        for a in listed:
             if as_json:
                 click.echo(json.dumps(a, sort_keys=True))
                 continue
             state = "cleared" if a["cleared_run"] else "pending" if a["pending"] else "delivered"
-            sinks = ", ".join(f"{s['sink']}:{'ok' if s['delivered'] else s['error'] or 'waiting'}" for s in a["sinks"])
+            # a cleared alert is never sent: a sink that had not taken it will not
+            unsent = "not sent (cleared)" if a["cleared_run"] else None
+            sinks = ", ".join(
+                f"{s['sink']}:{'ok' if s['delivered'] else unsent or s['error'] or 'waiting'}" for s in a["sinks"]
+            )
             click.echo(f"#{a['id']} {a['severity']:8} {a['rule']} {a['subject']}  [{state}] {sinks}".rstrip())
     finally:
         store.close()

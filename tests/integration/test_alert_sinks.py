@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from privmap import alerts
+from privmap.cli import main
 from privmap.config import ConfigError, load_config
 from privmap.store import Store
 from tests.integration.sinks import http_endpoint, self_signed, smtp_server
@@ -105,11 +107,20 @@ def test_a_sink_that_is_down_keeps_alerts_pending_for_the_next_run(setup, tmp_pa
         assert [a["subject"] for a in pending] == ["object:s3://media/u1.jpg", "object:s3://media/u2.jpg"]
         assert pending[0]["sinks"] == [{"sink": "ops", "delivered": None, "attempts": 1, "error": "HTTP 500"}]
         assert hook.url not in json.dumps(pending)  # the URL (a secret for Slack) is never stored
-        # the next run: the sink is back, and takes both, each once
+        # u2 no longer fails in a complete run: its alert is cleared and will never be sent
+        alerts.raise_alerts(config, kept, 2, [result(1)], [])
+        listed = CliRunner().invoke(main, ["alerts", "-c", str(tmp_path / "privmap.yaml")])
+        assert listed.exit_code == 0, listed.output
+        lines = listed.output.splitlines()
+        assert lines[0].endswith("u1.jpg  [pending] ops:HTTP 500")
+        assert lines[1].endswith("u2.jpg  [cleared] ops:not sent (cleared)")
+        # the next run: the sink is back, and takes u1 once; u2 stays unsent
         hook.fail = []
-        assert alerts.deliver(config, kept)[0].sent == 2
+        assert alerts.deliver(config, kept)[0].sent == 1
         assert kept.listing(pending_only=True) == []
-        assert len(hook.delivered) == 2
+        assert len(hook.delivered) == 1
+        pending_now = CliRunner().invoke(main, ["alerts", "-c", str(tmp_path / "privmap.yaml"), "--pending"])
+        assert pending_now.output == "no pending alerts\n"
 
 
 def test_a_permanent_refusal_is_not_retried(setup) -> None:

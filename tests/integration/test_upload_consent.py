@@ -130,7 +130,7 @@ def test_uploads_without_valid_consent_alert_once_and_a_later_tag_clears(
     }
     assert states["none.txt"] == 2 and states["withdrawn.txt"] is None
     pending = privmap("alerts", "-c", str(config), "--pending")
-    assert pending.returncode == 0 and pending.stdout == ""
+    assert pending.returncode == 0 and pending.stdout == "no pending alerts\n"
 
 
 def test_an_unreachable_ledger_is_not_verified_never_passed(tmp_path, s3_server: S3Server, s3_bucket, monkeypatch):
