@@ -338,7 +338,11 @@ class Detector:
         # text typed without capitals was re-cased where a cue makes a name findable (_Text.cased):
         # NER reads around those words, never every character of it
         caseless = engine.caseless(job.text[lo:hi])
-        spots = [c for c in engine.candidates(part, ordinary_words()) if not _covered(local, c[0], c[0] + 1)]
+        # a value the patterns found counts as one token however it is written: a phone in four groups or
+        # an IBAN in seven is no list of numbers, and 'Call John Smith, +44 20 7946 0958' is a line of prose
+        spots = [
+            c for c in engine.candidates(_blanked(part, local), ordinary_words()) if not _covered(local, c[0], c[0] + 1)
+        ]
         found = engine.windows(part, spots, local, lines=caseless)
         explained: list[tuple[int, int]] = []  # spans of confident cues, relative to lo
         for wlo, whi in found:
@@ -695,6 +699,20 @@ def _name_start(text: str, start: int, end: int) -> int:
 
 _OPENERS = " \t\"'“‘«(["  # what may stand between a sentence's start and its first word
 _BULLET = re.compile(r"[-*•·>]+|\d{1,3}[.)]")
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of `spans` (sorted; overlaps allowed) written as one token, '#' and spaces (line
+    breaks kept): the same offsets and lines, and a value in several groups is one non-word."""
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        start = max(start, pos)
+        if end > start:
+            out += [text[pos:start], "#", re.sub(r"[^\n]", " ", text[start + 1 : end])]
+            pos = end
+    return "".join(out) + text[pos:]
 
 
 def _sentence_capital(item: _NerJob, entity: str, start: int, end: int) -> bool:

@@ -364,3 +364,31 @@ def test_a_given_name_alone(detector, text, name):
 @pytest.mark.parametrize("text", ["Will you send it today?", "The Santa Maria Hospital is closed.", "May we call?"])
 def test_words_that_are_also_given_names(detector, text):
     assert entity_values(detector, text, "PERSON") == []
+
+
+# --- a name on a contact line: the identifier beside it, written in groups, made the line look like
+# a list of numbers, so no name on it was looked for ------------------------------------------------
+CONTACT_LINES = [
+    ("Call John Smith, +44 20 7946 0958", "John Smith"),
+    ("Contact: Marie Dubois, +33 6 12 34 56 78", "Marie Dubois"),
+    ("Bitte Herrn Lukas Becker unter 030 901820 anrufen.", "Lukas Becker"),
+    ("IBAN DE75 5121 0800 1245 1261 99 belongs to Jürgen Weber.", "Jürgen Weber"),
+    ("Kontakt: Anna Kowalska, +48 601 234 567", "Anna Kowalska"),
+    ("Llamar a Lucía Fernández, 612 345 678", "Lucía Fernández"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), CONTACT_LINES)
+def test_a_name_beside_an_identifier_written_in_groups(detector, text, name):
+    assert any(name in v for v in entity_values(detector, text, "PERSON")), spans(detector, text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2026-11-30 12:00:01 INFO 10.0.0.1 GET /api/Users 200 0.013 Mozilla",
+        "2026-11-30T02:00:05Z WARN Worker 7 retried job 4412 after 3 attempts 0.52 s",
+    ],
+)
+def test_log_lines_stay_log_lines(detector, line):
+    assert [e for _, e in spans(detector, line) if e in ("PERSON", "LOCATION")] == []
