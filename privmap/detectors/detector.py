@@ -702,15 +702,15 @@ _BULLET = re.compile(r"[-*•·>]+|\d{1,3}[.)]")
 
 
 def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with each of `spans` (sorted; overlaps allowed) written as one token, '#' and spaces (line
-    breaks kept): the same offsets and lines, and a value in several groups is one non-word."""
+    """`text` with each of `spans` (sorted; overlaps allowed) written as one token, engine.FOUND_VALUE and
+    spaces (line breaks kept): the same offsets and lines, and a value in several groups is one non-word."""
     if not spans:
         return text
     out, pos = [], 0
     for start, end in spans:
         start = max(start, pos)
         if end > start:
-            out += [text[pos:start], "#", re.sub(r"[^\n]", " ", text[start + 1 : end])]
+            out += [text[pos:start], engine.FOUND_VALUE, re.sub(r"[^\n]", " ", text[start + 1 : end])]
             pos = end
     return "".join(out) + text[pos:]
 

@@ -139,11 +139,16 @@ def candidates(text: str, ordinary: frozenset[str] = frozenset()) -> Iterator[tu
             yield m.start(), m.end()
 
 
+# what stands for a value the patterns found, however many groups it is written in (detector._blanked)
+FOUND_VALUE = "#"
+
+
 def prose_line(line: str) -> bool:
-    """Most of the line is words: not a log record, a table row or a list of numbers."""
+    """Most of the line is words: not a log record, a table row or a list of numbers. A found value
+    (FOUND_VALUE) is one token, and a label before values ('Phone: +44 20 7946 0958') is no prose."""
     tokens = line.split()
     words = sum(1 for t in tokens if _PROSE_WORD.fullmatch(t))
-    return words * 2 >= len(tokens)
+    return words * 2 >= len(tokens) and (words >= 2 or FOUND_VALUE not in tokens)
 
 
 def caseless(text: str) -> bool:
