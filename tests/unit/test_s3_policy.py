@@ -6,7 +6,14 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
 from privmap.scanner.crawl import problem_kind
-from privmap.scanner.sources.s3 import _drop_account_label, bucket_region, classify, parse_timestamp, policy_grants
+from privmap.scanner.sources.s3 import (
+    _drop_account_label,
+    bucket_region,
+    classify,
+    parse_timestamp,
+    policy_grants,
+    sends_tag_events,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +108,36 @@ def test_the_account_label_is_dropped_only_in_front_of_an_ip_endpoint():
     named = AWSRequest("GET", "https://123456789012.s3-control.eu-west-1.amazonaws.com/v20180820/x")
     _drop_account_label(named)
     assert named.url.startswith("https://123456789012.s3-control.")
+
+
+QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/privmap-uploads"
+ARN = "arn:aws:sqs:eu-west-1:123456789012:privmap-uploads"
+
+
+def _to_queue(events, rules=(), arn=ARN):
+    config = {"QueueArn": arn, "Events": list(events)}
+    if rules:
+        config["Filter"] = {"Key": {"FilterRules": [{"Name": n, "Value": v} for n, v in rules]}}
+    return {"QueueConfigurations": [config]}
+
+
+@pytest.mark.parametrize(
+    ("notifications", "prefix", "sent"),
+    [
+        (_to_queue(["s3:ObjectTagging:*"]), "", True),
+        (_to_queue(["s3:ObjectTagging:Put"], [("Prefix", "uploads/")]), "uploads/eu/", True),  # AWS writes "Prefix"
+        (_to_queue(["s3:ObjectTagging:Put"], [("Prefix", "uploads/eu/")]), "uploads/", False),  # narrower
+        (_to_queue(["s3:ObjectTagging:*"], [("Suffix", ".jpg")]), "", False),
+        (_to_queue(["s3:ObjectTagging:Delete", "s3:ObjectCreated:*"]), "", False),
+        (_to_queue(["s3:ObjectTagging:*"], arn="arn:aws:sqs:eu-west-1:999999999999:privmap-uploads"), "", False),
+        (
+            {"TopicConfigurations": [{"TopicArn": "arn:aws:sns:eu-west-1:1:t", "Events": ["s3:ObjectTagging:*"]}]},
+            "",
+            True,
+        ),
+        ({"EventBridgeConfiguration": {}}, "", False),  # its events are not S3 notifications the intake reads
+        ({}, "", False),
+    ],
+)
+def test_tag_events_are_sent_only_where_the_configuration_says_so(notifications, prefix, sent):
+    assert sends_tag_events(notifications, QUEUE, prefix) is sent

@@ -314,24 +314,12 @@ class S3Source(ByteSource):
         return not silent
 
     def _sends_tag_events(self, bucket: Bucket) -> bool:
-        client = self._client("s3", bucket.region)
         try:
-            config = client.get_bucket_notification_configuration(Bucket=bucket.name)
-        except (ClientError, BotoCoreError) as exc:
-            detail = str(classify("GetBucketNotificationConfiguration", exc))
-            log.warning("notification configuration unreadable", extra={"source": self.name, "detail": detail})
+            config = self._client("s3", bucket.region).get_bucket_notification_configuration(Bucket=bucket.name)
+        except (ClientError, BotoCoreError) as exc:  # a setting not read: a coverage gap like the posture's
+            self._gap(bucket.name, "GetBucketNotificationConfiguration", exc)
             return False
-        queue = urlsplit(self.options.queue_url or "").path.strip("/").replace("/", ":")  # "ACCOUNT:NAME"
-        targets = [c for c in config.get("QueueConfigurations", []) if c.get("QueueArn", "").endswith(f":{queue}")]
-        return any(
-            set(c.get("Events", [])) & {"s3:ObjectTagging:*", "s3:ObjectTagging:Put"} and self._covers(c)
-            for c in targets + config.get("TopicConfigurations", [])
-        )
-
-    def _covers(self, notification: dict[str, Any]) -> bool:
-        """A notification's key filter lets through every key the source lists (under `prefix`)."""
-        rules = notification.get("Filter", {}).get("Key", {}).get("FilterRules", [])
-        return all(r["Name"].lower() == "prefix" and self.options.prefix.startswith(r["Value"]) for r in rules)
+        return sends_tag_events(config, self.options.queue_url or "", self.options.prefix)
 
     def metadata(self, item: Item) -> dict[str, str]:
         """Tags (`tag:`) as they are now, without reading content (GetObjectTagging): a consent tag added
@@ -569,6 +557,23 @@ def parse_timestamp(value: Any) -> dt.datetime:
             if parsed.tzinfo is not None:
                 return parsed
     return botocore_parse_timestamp(value)  # type: ignore[no-any-return]
+
+
+def sends_tag_events(notifications: dict[str, Any], queue_url: str, prefix: str) -> bool:
+    """Whether a bucket's notification configuration (GetBucketNotificationConfiguration) sends
+    s3:ObjectTagging:Put events for every key under `prefix` to the queue at `queue_url` (matched by
+    account and name in its ARN), or to an SNS topic (which may fan out to it). A key filter covers the
+    keys only as a prefix of `prefix`; a suffix filter never does."""
+    queue = urlsplit(queue_url).path.strip("/").replace("/", ":")  # "ACCOUNT:NAME"
+    queues = [c for c in notifications.get("QueueConfigurations", []) if c.get("QueueArn", "").endswith(f":{queue}")]
+    return any(
+        {"s3:ObjectTagging:*", "s3:ObjectTagging:Put"} & set(c.get("Events", []))
+        and all(
+            r["Name"].lower() == "prefix" and prefix.startswith(r["Value"])
+            for r in c.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+        )
+        for c in queues + notifications.get("TopicConfigurations", [])
+    )
 
 
 def bucket_region(constraint: str | None) -> str:
