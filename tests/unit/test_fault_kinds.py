@@ -375,6 +375,10 @@ CONTACT_LINES = [
     ("IBAN DE75 5121 0800 1245 1261 99 belongs to Jürgen Weber.", "Jürgen Weber"),
     ("Kontakt: Anna Kowalska, +48 601 234 567", "Anna Kowalska"),
     ("Llamar a Lucía Fernández, 612 345 678", "Lucía Fernández"),
+    ("Titular: João Pereira, PT50 0002 0123 1234 5678 9015 4", "João Pereira"),
+    ("Karteninhaber Stefan Müller, 4539 1488 0343 6467", "Stefan Müller"),  # a card in four groups
+    ("Chiamare Giulia Romano al +39 312 345 6789", "Giulia Romano"),
+    ("Neem contact op met Pieter Janssen, +31 6 12345678", "Pieter Janssen"),
 ]
 
 
@@ -390,6 +394,10 @@ def test_a_name_beside_an_identifier_written_in_groups(detector, text, name):
         "2026-11-30T02:00:05Z WARN Worker 7 retried job 4412 after 3 attempts 0.52 s",
         "Tél : +33 6 12 34 56 78",  # a label before a value is no prose: NER calls 'Tél' a place
         "Phone: +44 20 7946 0958",
+        "Telefon: +49 30 901820",
+        "Teléfono: +34 612 345 678",
+        "Tel.: +48 601 234 567",
+        "Cellulare: +39 312 345 6789",
     ],
 )
 def test_log_lines_and_labelled_values_stay_what_they_are(detector, line):
