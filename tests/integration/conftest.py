@@ -139,6 +139,16 @@ def upload_consent_config(tmp_path: Path, endpoint: str, bucket: str, consent: s
     return path
 
 
+def put_consent_uploads(s3: Any, bucket: str) -> None:
+    """The four uploads with personal data both consent tests start from: consent id c-ok in user
+    metadata (ok.txt) and in a tag (tagged.txt), none (none.txt), c-withdrawn in metadata (withdrawn.txt)."""
+    body = PERSONAL.encode()
+    s3.put_object(Bucket=bucket, Key="ok.txt", Body=body, Metadata={"consent-id": "c-ok"})
+    s3.put_object(Bucket=bucket, Key="tagged.txt", Body=body, Tagging="consent-id=c-ok")
+    s3.put_object(Bucket=bucket, Key="none.txt", Body=body)
+    s3.put_object(Bucket=bucket, Key="withdrawn.txt", Body=body, Metadata={"consent-id": "c-withdrawn"})
+
+
 def _bucket(s3: Any, name: str, region: str) -> None:
     kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=name, **kwargs)

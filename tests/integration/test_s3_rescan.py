@@ -16,7 +16,7 @@ import pytest
 from privmap.config import Config, load_config
 from privmap.pipeline import build_source, run
 from privmap.watch import Watcher
-from tests.integration.conftest import PERSONAL, S3Server, upload_consent_config
+from tests.integration.conftest import PERSONAL, S3Server, put_consent_uploads, upload_consent_config
 
 BUCKET = "rescan-eu"
 PLAIN = 12  # objects without personal data: none of them may cost a request on a rescan
@@ -60,11 +60,7 @@ def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
     tmp_path, s3_server: S3Server, s3_bucket, operations: Counter[str]
 ):
     s3 = s3_bucket(BUCKET)
-    body = PERSONAL.encode()
-    s3.put_object(Bucket=BUCKET, Key="ok.txt", Body=body, Metadata={"consent-id": "c-ok"})
-    s3.put_object(Bucket=BUCKET, Key="tagged.txt", Body=body, Tagging="consent-id=c-ok")
-    s3.put_object(Bucket=BUCKET, Key="none.txt", Body=body)
-    s3.put_object(Bucket=BUCKET, Key="withdrawn.txt", Body=body, Metadata={"consent-id": "c-withdrawn"})
+    put_consent_uploads(s3, BUCKET)
     for n in range(PLAIN):
         s3.put_object(Bucket=BUCKET, Key=f"plain-{n:02d}.txt", Body=b"Thumbnails are regenerated nightly.\n")
     config = write_config(tmp_path, s3_server.url)

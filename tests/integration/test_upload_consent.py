@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from tests.e2e.conftest import privmap
-from tests.integration.conftest import PERSONAL, S3Server, upload_consent_config
+from tests.integration.conftest import PERSONAL, S3Server, put_consent_uploads, upload_consent_config
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BUCKET = "uploads-consent-eu"
@@ -60,10 +60,7 @@ def test_uploads_without_valid_consent_alert_once_and_a_later_tag_clears(
 ):
     s3 = s3_bucket(BUCKET)
     body = PERSONAL.encode()
-    s3.put_object(Bucket=BUCKET, Key="ok.txt", Body=body, Metadata={"consent-id": "c-ok"})
-    s3.put_object(Bucket=BUCKET, Key="tagged.txt", Body=body, Tagging="consent-id=c-ok")
-    s3.put_object(Bucket=BUCKET, Key="none.txt", Body=body)
-    s3.put_object(Bucket=BUCKET, Key="withdrawn.txt", Body=body, Metadata={"consent-id": "c-withdrawn"})
+    put_consent_uploads(s3, BUCKET)
     s3.put_object(Bucket=BUCKET, Key="late.txt", Body=body, Metadata={"consent-id": "c-late"})
     s3.put_object(Bucket=BUCKET, Key="other.txt", Body=body, Metadata={"consent-id": "c-marketing"})
     s3.put_object(Bucket=BUCKET, Key="unknown.txt", Body=body, Metadata={"consent-id": "c-nobody"})
