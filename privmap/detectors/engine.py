@@ -139,8 +139,9 @@ def candidates(text: str, ordinary: frozenset[str] = frozenset()) -> Iterator[tu
             yield m.start(), m.end()
 
 
-# what stands for a value the patterns found, however many groups it is written in (detector._blanked)
-FOUND_VALUE = "#"
+# what stands for a value the patterns found, however many groups it is written in (detector._blanked):
+# a private-use character, so no token of real text ('# Summary', 'Issue # 42') is taken for one
+FOUND_VALUE = "\ue000"
 
 
 def prose_line(line: str) -> bool:

@@ -402,3 +402,9 @@ def test_a_name_beside_an_identifier_written_in_groups(detector, text, name):
 )
 def test_log_lines_and_labelled_values_stay_what_they_are(detector, line):
     assert [e for _, e in spans(detector, line) if e in ("PERSON", "LOCATION")] == []
+
+
+def test_a_lone_hash_in_text_is_no_found_value():
+    from privmap.detectors.engine import prose_line
+
+    assert prose_line("# Summary") and prose_line("Issue # forwarded")
