@@ -16,6 +16,7 @@ import os
 import re
 import textwrap
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,21 @@ def upload_consent_config(tmp_path: Path, endpoint: str, bucket: str, consent: s
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture
+def s3_operations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every AWS operation privmap sends during the test, by name, counted through botocore's events
+    (privmap's S3 source makes its boto3 sessions anew; the fixtures' admin clients are not counted)."""
+    counted: Counter[str] = Counter()
+
+    class Recording(boto3.Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.events.register("before-call.*.*", lambda model, **kw: counted.update([model.name]))
+
+    monkeypatch.setattr(boto3, "Session", Recording)
+    return counted
 
 
 def put_consent_uploads(s3: Any, bucket: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -32,20 +31,6 @@ def write_config(tmp_path: Path, endpoint: str, bucket: str = BUCKET, options: s
     return load_config(upload_consent_config(tmp_path, endpoint, bucket, consent, options))
 
 
-@pytest.fixture
-def operations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every S3/STS operation the scans of the test send, by name (the source makes its sessions anew)."""
-    counted: Counter[str] = Counter()
-
-    class Recording(boto3.Session):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.events.register("before-call.*.*", lambda model, **kw: counted.update([model.name]))
-
-    monkeypatch.setattr(boto3, "Session", Recording)
-    return counted
-
-
 def consent_status(out: Path) -> dict[str, str]:
     checks = json.loads((out / "checks.json").read_text())
     return {c["subject"].rpartition("/")[2]: c["status"] for c in checks if c["id"] == "CNS-001"}
@@ -57,7 +42,7 @@ def per_object(operations: Counter[str]) -> dict[str, int]:
 
 
 def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
-    tmp_path, s3_server: S3Server, s3_bucket, operations: Counter[str]
+    tmp_path, s3_server: S3Server, s3_bucket, s3_operations: Counter[str]
 ):
     s3 = s3_bucket(BUCKET)
     put_consent_uploads(s3, BUCKET)
@@ -73,29 +58,29 @@ def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
         "none.txt": "fail",
         "withdrawn.txt": "fail",
     }
-    assert per_object(operations) == {"ListObjectsV2": 1, "GetObject": PLAIN + 4, "GetObjectTagging": 1}
+    assert per_object(s3_operations) == {"ListObjectsV2": 1, "GetObject": PLAIN + 4, "GetObjectTagging": 1}
 
-    operations.clear()
+    s3_operations.clear()
     second = run(config, tmp_path / "r2")
     assert second.report.run["items_unchanged"] == PLAIN + 4 and second.report.run["bytes_read"] == 0
     # one listing page; the tags of none.txt, whose consent failed, read again; nothing for the others:
     # withdrawn.txt's consent id is in its user metadata, which evidence_id takes before any tag
-    assert per_object(operations) == {"ListObjectsV2": 1, "GetObjectTagging": 1}
-    assert max(n for op, n in operations.items() if "Object" not in op) <= 2  # account and bucket settings
+    assert per_object(s3_operations) == {"ListObjectsV2": 1, "GetObjectTagging": 1}
+    assert max(n for op, n in s3_operations.items() if "Object" not in op) <= 2  # account and bucket settings
     assert consent_status(tmp_path / "r2")["none.txt"] == consent_status(tmp_path / "r2")["withdrawn.txt"] == "fail"
 
     # the uploader tags none.txt: the next rescan reads its tags and the consent holds
     s3.put_object_tagging(Bucket=BUCKET, Key="none.txt", Tagging={"TagSet": [{"Key": "consent-id", "Value": "c-ok"}]})
-    operations.clear()
+    s3_operations.clear()
     run(config, tmp_path / "r3")
-    assert per_object(operations) == {"ListObjectsV2": 1, "GetObjectTagging": 1}
+    assert per_object(s3_operations) == {"ListObjectsV2": 1, "GetObjectTagging": 1}
     assert consent_status(tmp_path / "r3")["none.txt"] == "pass"
 
     # no upload a tag could change: a rescan asks for the listing and nothing per object
-    operations.clear()
+    s3_operations.clear()
     fourth = run(config, tmp_path / "r4")
     assert fourth.report.run["items_unchanged"] == PLAIN + 4
-    assert per_object(operations) == {"ListObjectsV2": 1}
+    assert per_object(s3_operations) == {"ListObjectsV2": 1}
     assert consent_status(tmp_path / "r4") == {
         "ok.txt": "pass",
         "tagged.txt": "pass",
@@ -105,7 +90,7 @@ def test_an_unchanged_rescan_asks_s3_for_listing_pages_and_failing_consent_only(
 
 
 def test_with_tag_events_a_rescan_reads_no_tags_and_a_tag_is_learnt_from_its_event(
-    tmp_path, s3_server: S3Server, s3_bucket, operations: Counter[str]
+    tmp_path, s3_server: S3Server, s3_bucket, s3_operations: Counter[str]
 ):
     """`tag_events: true`: tag changes come through the queue, so no run polls the tags of unchanged uploads;
     the watch reads the tags of the upload an event names, and the scans after it judge on what it read."""
@@ -126,22 +111,22 @@ def test_with_tag_events_a_rescan_reads_no_tags_and_a_tag_is_learnt_from_its_eve
     config = write_config(tmp_path, s3_server.url, bucket, options)
 
     run(config, tmp_path / "r1")
-    assert per_object(operations) == {"ListObjectsV2": 1, "GetObject": 3, "GetObjectTagging": 1}
+    assert per_object(s3_operations) == {"ListObjectsV2": 1, "GetObject": 3, "GetObjectTagging": 1}
     assert consent_status(tmp_path / "r1") == {"none.txt": "fail", "later.txt": "fail", "tagged.txt": "pass"}
-    operations.clear()
+    s3_operations.clear()
     run(config, tmp_path / "r2")
-    assert per_object(operations) == {"ListObjectsV2": 1}  # nothing per failing upload
+    assert per_object(s3_operations) == {"ListObjectsV2": 1}  # nothing per failing upload
     assert consent_status(tmp_path / "r2")["none.txt"] == "fail"
 
     # the uploader tags later.txt: its event names it, the watch reads its tags (and no other's)
     s3.put_object_tagging(Bucket=bucket, Key="later.txt", Tagging={"TagSet": [{"Key": "consent-id", "Value": "c-ok"}]})
-    operations.clear()
+    s3_operations.clear()
     with Watcher(config, interval=0.1) as watcher:
         assert watcher.run(max_batches=1) == 1
-    assert operations["GetObjectTagging"] == 1 and "GetObject" not in operations
-    operations.clear()
+    assert s3_operations["GetObjectTagging"] == 1 and "GetObject" not in s3_operations
+    s3_operations.clear()
     run(config, tmp_path / "r3")
-    assert per_object(operations) == {"ListObjectsV2": 1}
+    assert per_object(s3_operations) == {"ListObjectsV2": 1}
     assert consent_status(tmp_path / "r3") == {"none.txt": "fail", "later.txt": "pass", "tagged.txt": "pass"}
 
 

@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from privmap.config import Config, load_config
@@ -158,16 +157,9 @@ def test_a_bucket_that_cannot_be_listed_is_a_coverage_gap(tmp_path, s3_server, s
     assert ("s3://locked-us", "denied", "ListObjectsV2: AccessDenied") in gaps
 
 
-def test_only_list_get_and_head_calls_in_a_full_scan(tmp_path, s3_server, s3_estate: Estate, monkeypatch):
+def test_only_list_get_and_head_calls_in_a_full_scan(tmp_path, s3_server, s3_estate: Estate, s3_operations):
     """Read-only by construction: every operation the scan sends is recorded through botocore's events."""
-    operations: Counter[str] = Counter()
-
-    class Recording(boto3.Session):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.events.register("before-call.*.*", lambda model, **kw: operations.update([model.name]))
-
-    monkeypatch.setattr(boto3, "Session", Recording)
+    operations = s3_operations
     config = s3_config(tmp_path, s3_server.url, f"buckets: [{', '.join(s3_estate.buckets)}]")
     result = run(config, tmp_path / "out")
     run_counts = result.report.run
